@@ -1,0 +1,60 @@
+# The README's two commands: `make demo` (the main job) and `make test`.
+# Each installs what it needs into .venv on a fresh machine (Python 3.11 + ../shared).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+GEN    := cycle_sdk/_generated/__init__.py
+GEN_INPUTS := $(wildcard spec/*.yaml spec/*/*.yaml generator/*.py generator/*.yaml generator/templates/*.jinja) ../shared/cycle-api-spec/platform.yml
+SPEC   ?=
+
+.PHONY: help install generate demo test check typecheck lint format bench api-diff wheel docs clean
+
+help:
+	@echo "make demo      run the demo (examples/deploy.py) against the bundled emulator"
+	@echo "make test      run the tests and gates (lint, types, typing tests)"
+	@echo "make generate  regenerate cycle_sdk/_generated from spec/ (SPEC=path to override)"
+	@echo "make bench     write BENCHMARKS.md"
+	@echo "make api-diff OLD=spec.yml NEW=spec.yml   SDK surface changes between two spec states"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $@
+
+install: $(STAMP)
+
+$(GEN): $(STAMP) $(GEN_INPUTS)
+	$(BIN)/python -m generator.build
+	@touch $(GEN)
+
+# Always regenerates (SPEC= picks another upstream file; the pin is checked otherwise).
+generate: $(STAMP)
+	$(BIN)/python -m generator.build $(if $(SPEC),--spec $(SPEC))
+
+demo: $(GEN)
+	$(BIN)/python -m examples.run_demo
+
+test: $(GEN)
+	$(BIN)/python -m ruff check cycle_sdk generator tests examples
+	$(BIN)/python -m ruff format --check cycle_sdk generator tests examples
+	$(BIN)/python -m mypy
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+lint: $(STAMP)
+	$(BIN)/python -m ruff check cycle_sdk generator tests examples
+
+format: $(STAMP)
+	$(BIN)/python -m ruff format cycle_sdk generator tests examples
+	$(BIN)/python -m ruff check --fix cycle_sdk generator tests examples
+
+api-diff: $(STAMP)
+	$(BIN)/python -m generator.api_diff $(OLD) $(NEW)
+
+bench: $(GEN)
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf cycle_sdk/_generated build dist .pytest_cache .mypy_cache

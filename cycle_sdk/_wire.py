@@ -1,0 +1,108 @@
+"""Encoding of arguments onto the wire, as the Cycle API documents it.
+
+- path parameters: percent-encoded so that no value can reach another route; values that
+  cannot be encoded safely (empty, `.`, `..`) are refused with a ValueError naming the parameter;
+- deepObject query parameters: `filter[state]=live`, `page[number]=2&page[size]=20`;
+- array query parameters (include, meta, sort): one comma separated value;
+- everything is checked before a request exists: a wrong type is a TypeError naming the parameter.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+from urllib.parse import quote
+
+from ._types import Unset
+
+QueryStyle = Literal["form", "comma", "deepObject"]
+_UNSAFE_SEGMENTS = frozenset({".", ".."})
+
+
+def path_param(name: str, value: object) -> str:
+    """One path segment, fully percent-encoded (`/`, `?`, `#`, `%`, `..` cannot escape it)."""
+    if isinstance(value, enum.Enum):
+        value = value.value
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise TypeError(f"path parameter {name!r} must be a str, not {type(value).__name__}")
+    text = str(value)
+    if not text:
+        raise ValueError(f"path parameter {name!r} is empty: an empty ID would address another route")
+    if text.strip() in _UNSAFE_SEGMENTS:
+        raise ValueError(f"path parameter {name!r} is {text!r}: dot segments would be resolved to another route")
+    if "\x00" in text:
+        raise ValueError(f"path parameter {name!r} contains a NUL character")
+    return quote(text, safe="")
+
+
+def _scalar(name: str, value: object) -> str:
+    if isinstance(value, enum.Enum):
+        value = value.value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    raise TypeError(f"query parameter {name!r} takes str, int, float or bool values, not {type(value).__name__}")
+
+
+def _comma(name: str, value: object) -> str:
+    if isinstance(value, str | enum.Enum):
+        return _scalar(name, value)
+    if isinstance(value, Sequence | set | frozenset):
+        return ",".join(_scalar(name, item) for item in value)
+    raise TypeError(f"query parameter {name!r} takes a list of strings, not {type(value).__name__}")
+
+
+def _deep(out: list[tuple[str, str]], prefix: str, name: str, value: object) -> None:
+    if value is None or isinstance(value, Unset):
+        return
+    to_dict = getattr(value, "to_dict", None)
+    if callable(to_dict):
+        value = to_dict()
+    if not isinstance(value, Mapping):
+        raise TypeError(f"query parameter {name!r} takes a dict (e.g. {{'state': 'live'}}), not {type(value).__name__}")
+    for key, item in value.items():
+        if not isinstance(key, str):
+            raise TypeError(f"query parameter {name!r} has a non-string key {key!r}")
+        if item is None or isinstance(item, Unset):
+            continue
+        if isinstance(item, Mapping):
+            _deep(out, f"{prefix}[{key}]", name, item)
+        elif isinstance(item, list | tuple | set | frozenset):
+            out.append((f"{prefix}[{key}]", _comma(name, item)))
+        else:
+            out.append((f"{prefix}[{key}]", _scalar(name, item)))
+
+
+def query_param(out: list[tuple[str, str]], name: str, value: object, style: QueryStyle) -> None:
+    """Append the encoding of one query parameter to `out` (UNSET and None are left out)."""
+    if value is None or isinstance(value, Unset):
+        return
+    if style == "deepObject":
+        _deep(out, name, name, value)
+    elif style == "comma":
+        out.append((name, _comma(name, value)))
+    else:
+        out.append((name, _scalar(name, value)))
+
+
+def body_kwargs(body: object, kind: str) -> dict[str, Any]:
+    """The request body as httpx keyword arguments: a generated model or a plain dict."""
+    if isinstance(body, Unset):
+        return {}
+    to_dict = getattr(body, "to_dict", None)
+    if callable(to_dict):
+        payload = to_dict()
+    elif isinstance(body, Mapping | list):
+        payload = body
+    else:
+        raise TypeError(f"body must be a generated model or a dict, not {type(body).__name__}")
+    if kind == "data":
+        return {"data": payload}
+    return {"json": payload}

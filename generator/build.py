@@ -1,0 +1,451 @@
+"""`make generate`: effective spec -> openapi-python-client (pinned) -> cycle_sdk/_generated.
+
+Usage: python -m generator.build [--spec-config spec/platform.yaml] [--spec PATH] [--out DIR]
+
+The project drives openapi-python-client through its Python API (pinned in
+pyproject.toml) rather than its CLI so that the project's templates can ask the
+effective spec what the tool's parser does not keep (parameter style, tag,
+operationId), and so that the coverage report can see the parsed schemas.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import keyword
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from generator.effective import ROOT, SpecBuild, build_effective_spec, write_json
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+TEMPLATES = ROOT / "generator" / "templates"
+CONFIG = ROOT / "generator" / "config.yaml"
+# Names the overlay adds to every generated method; a spec parameter may not take them.
+RESERVED_KWARGS = {"client", "body", "team", "cache", "timeout", "max_retries"}
+
+
+def snake(name: str) -> str:
+    """`getEnvironment` -> `get_environment`; `Services/Load Balancer` -> `services_load_balancer`."""
+    name = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
+    name = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
+    name = re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_").lower()
+    if keyword.iskeyword(name) or not name or name[0].isdigit():
+        name = f"op_{name}"
+    return name
+
+
+def pascal(name: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in snake(name).split("_"))
+
+
+@dataclass
+class OpInfo:
+    method: str
+    path: str
+    operation_id: str
+    tag: str
+    namespace: str
+    name: str
+    summary: str
+    styles: dict[str, str]  # wire name -> deepObject | comma | form
+    paginated: bool
+    has_success_schema: bool
+
+
+def path_shape(path: str) -> str:
+    """The tool renames `{environmentId}` to `{environment_id}`; key operations by shape instead."""
+    return re.sub(r"\{[^}]*\}", "{}", path)
+
+
+def path_expr(endpoint: Any, info: OpInfo) -> str:
+    """A Python expression for the request path: literal parts + encoded path parameters."""
+    by_name = {snake(_text(p.name)): p for p in endpoint.path_parameters}
+    out = []
+    for i, part in enumerate(re.split(r"\{([^}]+)\}", info.path)):
+        if i % 2 == 0:
+            if part:
+                out.append(repr(part))
+        else:
+            out.append(f"path_param({part!r}, {arg_name(by_name[snake(part)])})")
+    return " + ".join(out)
+
+
+def _code(value: Any) -> str:
+    """A PythonCode from the tool as source text."""
+    render = getattr(value, "as_unembedded_code", None)
+    return str(render()) if callable(render) else str(value)
+
+
+def _text(value: Any) -> str:
+    """openapi-python-client wraps spec text in UntrustedString; the project reads it as data."""
+    getter = getattr(value, "get_untrusted_value", None)
+    return str(getter()) if callable(getter) else str(value)
+
+
+def resolve(spec: dict[str, Any], node: Any) -> Any:
+    while isinstance(node, dict) and "$ref" in node:
+        target: Any = spec
+        for part in node["$ref"].lstrip("#/").split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        node = target
+    return node
+
+
+def collect_operations(spec: dict[str, Any]) -> dict[tuple[str, str], OpInfo]:
+    ops: dict[tuple[str, str], OpInfo] = {}
+    for path, item in spec.get("paths", {}).items():
+        for method, op in item.items():
+            if method not in HTTP_METHODS or not isinstance(op, dict):
+                continue
+            styles: dict[str, str] = {}
+            for raw in [*item.get("parameters", []), *op.get("parameters", [])]:
+                param = resolve(spec, raw)
+                if param.get("in") != "query":
+                    continue
+                schema = resolve(spec, param.get("schema", {}))
+                kind = schema.get("type")
+                if param.get("style") == "deepObject" or kind == "object":
+                    styles[param["name"]] = "deepObject"
+                elif kind == "array":
+                    # Cycle documents include/meta/sort as one comma separated value.
+                    styles[param["name"]] = "comma"
+                else:
+                    styles[param["name"]] = "form"
+            success_schema = False
+            for code, resp in op.get("responses", {}).items():
+                resp = resolve(spec, resp)
+                if str(code).startswith("2") and any("schema" in c for c in resp.get("content", {}).values()):
+                    success_schema = True
+            tag = (op.get("tags") or ["default"])[0]
+            op_id = op.get("operationId") or f"{method}_{path}"
+            ops[(method, path_shape(path))] = OpInfo(
+                method=method.upper(),
+                path=path,
+                operation_id=op_id,
+                tag=tag,
+                namespace=snake(tag),
+                name=snake(op_id),
+                summary=str(op.get("summary", "")),
+                styles=styles,
+                paginated="page" in styles and method == "get",
+                has_success_schema=success_schema,
+            )
+    return ops
+
+
+@dataclass
+class Coverage:
+    operations_in_spec: int = 0
+    operations_generated: int = 0
+    operations_with_success_schema: int = 0
+    operations_typed: int = 0
+    schemas_in_spec: int = 0
+    schemas_generated: int = 0
+    warnings: list[str] = field(default_factory=list)
+    missing_operations: list[str] = field(default_factory=list)
+    untyped_operations: list[str] = field(default_factory=list)
+    missing_schemas: list[str] = field(default_factory=list)
+
+
+def _generator_data(spec: dict[str, Any], config: Any) -> tuple[Any, Any]:
+    """openapi_python_client's GeneratorData.from_dict, keeping the parsed Schemas for the report."""
+    from openapi_python_client.parser import openapi as oapi
+    from openapi_python_client.parser.properties import (
+        EnumProperty,
+        LiteralEnumProperty,
+        ModelProperty,
+        Parameters,
+        Schemas,
+        build_parameters,
+        build_schemas,
+    )
+    from openapi_python_client.schema import OpenAPI
+
+    openapi = OpenAPI.model_validate(spec)
+    schemas = Schemas()
+    parameters = Parameters()
+    if openapi.components and openapi.components.schemas:
+        schemas = build_schemas(components=openapi.components.schemas, schemas=schemas, config=config)
+    if openapi.components and openapi.components.parameters:
+        parameters = build_parameters(components=openapi.components.parameters, parameters=parameters, config=config)
+    collections, schemas, parameters = oapi.EndpointCollection.from_data(
+        data=openapi.paths,
+        schemas=schemas,
+        parameters=parameters,
+        request_bodies=(openapi.components and openapi.components.requestBodies) or {},
+        responses=(openapi.components and openapi.components.responses) or {},
+        config=config,
+    )
+    enums = [p for p in schemas.classes_by_name.values() if isinstance(p, EnumProperty | LiteralEnumProperty)]
+    models = [p for p in schemas.classes_by_name.values() if isinstance(p, ModelProperty)]
+    data = oapi.GeneratorData(
+        title=openapi.info.title,
+        description=openapi.info.description,
+        version=openapi.info.version,
+        endpoint_collections_by_tag=collections,
+        models=models,
+        errors=schemas.errors + parameters.errors,
+        enums=enums,
+    )
+    return data, schemas
+
+
+def _error_text(err: Any) -> str:
+    header = getattr(err, "header", None) or type(err).__name__
+    detail = getattr(err, "detail", None) or ""
+    return f"{header}: {detail}".strip().replace("\n", " ")[:300]
+
+
+def generate(build: SpecBuild, out_dir: Path, package: str = "cycle_sdk._generated") -> Coverage:
+    from openapi_python_client import Project
+    from openapi_python_client.config import Config, ConfigFile, MetaType
+    from openapi_python_client.parser.properties import AnyProperty, NoneProperty
+
+    spec = build.spec
+    ops = collect_operations(spec)
+    tmp = Path(tempfile.mkdtemp(prefix="cycle_gen_"))
+    try:
+        config = Config.from_sources(
+            ConfigFile.load_from_path(CONFIG),
+            MetaType.NONE,
+            build.upstream,
+            "utf-8",
+            True,
+            tmp / "pkg",
+        )
+        data, schemas = _generator_data(spec, config)
+        project = Project(openapi=data, config=config, custom_template_path=TEMPLATES)
+
+        def op_info(endpoint: Any) -> OpInfo:
+            return ops[(endpoint.method.lower(), path_shape(_text(endpoint.path)))]
+
+        namespaces: dict[str, dict[str, Any]] = {}
+        for tag_dir, collection in data.endpoint_collections_by_tag.items():
+            for endpoint in collection.endpoints:
+                info = op_info(endpoint)
+                for param in endpoint.list_all_parameters():
+                    if param.python_name in RESERVED_KWARGS and param.python_name != "body":
+                        raise SystemExit(f"{info.operation_id}: parameter {param.python_name!r} collides with an SDK option")
+                ns = namespaces.setdefault(info.namespace, {"tag": info.tag, "entries": []})
+                ns["entries"].append((info, endpoint, collection_module(tag_dir, endpoint, project)))
+        for ns in namespaces.values():
+            ns["entries"].sort(key=lambda e: e[0].name)
+
+        project.env.filters["text"] = _text
+        project.env.globals.update(
+            op_info=op_info,
+            package_import=package,
+            spec_state=build.config.get("state", ""),
+            spec_sha256=build.sha256,
+            namespaces=dict(sorted(namespaces.items())),
+            pascal=pascal,
+            signature=signature,
+            arg_name=arg_name,
+            path_expr=path_expr,
+            call_args=call_args,
+            return_type=return_type,
+            success_responses=success_responses,
+            page_item_type=page_item_type,
+            type_imports=type_imports,
+            AnyProperty=AnyProperty,
+            NoneProperty=NoneProperty,
+        )
+        errors = project.build()
+        pkg = tmp / "pkg"
+        # Extra generated files: namespaces (one module per tag, loaded on first use) and the op index.
+        ns_dir = pkg / "namespaces"
+        ns_dir.mkdir()
+        (ns_dir / "__init__.py").write_text(project.env.get_template("namespaces_init.py.jinja").render())
+        ns_template = project.env.get_template("namespace.py.jinja")
+        for ns_name, ns in namespaces.items():
+            (ns_dir / f"{ns_name}.py").write_text(ns_template.render(ns_name=ns_name, ns=ns))
+        (pkg / "operations.py").write_text(project.env.get_template("operations.py.jinja").render())
+        write_json(spec, pkg / "spec.json")
+        (pkg / "py.typed").write_text("")
+        fmt = subprocess.run([sys.executable, "-m", "ruff", "format", "--no-cache", "."], cwd=pkg, capture_output=True, text=True)
+        if fmt.returncode != 0:
+            raise SystemExit(f"generated code does not parse (template bug):\n{(fmt.stderr + fmt.stdout)[-3000:]}")
+
+        # Coverage report.
+        cov = Coverage()
+        cov.operations_in_spec = len(ops)
+        generated: set[tuple[str, str]] = set()
+        for collection in data.endpoint_collections_by_tag.values():
+            for endpoint in collection.endpoints:
+                key = (endpoint.method.lower(), path_shape(_text(endpoint.path)))
+                generated.add(key)
+                info = ops[key]
+                if info.has_success_schema:
+                    cov.operations_with_success_schema += 1
+                    typed = any(
+                        200 <= r.status_code.range[0] < 300 and not isinstance(r.prop, AnyProperty | NoneProperty)
+                        for r in endpoint.responses.patterns
+                    )
+                    if typed:
+                        cov.operations_typed += 1
+                    else:
+                        cov.untyped_operations.append(f"{info.method} {info.path}")
+        cov.operations_generated = len(generated)
+        cov.missing_operations = sorted(f"{i.method} {i.path}" for k, i in ops.items() if k not in generated)
+        component_schemas = spec.get("components", {}).get("schemas", {})
+        cov.schemas_in_spec = len(component_schemas)
+        parsed = {_text(ref).rsplit("/", 1)[-1] for ref in schemas.classes_by_reference}
+        cov.missing_schemas = sorted(name for name in component_schemas if name not in parsed)
+        cov.schemas_generated = cov.schemas_in_spec - len(cov.missing_schemas)
+        cov.warnings = [_error_text(e) for e in errors]
+
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(pkg), str(out_dir))
+        return cov
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# --- helpers the templates call (Python is clearer than Jinja for these) ---------------
+
+
+def arg_name(prop: Any) -> str:
+    """The SDK's keyword for a parameter: the tool's `filter_` becomes `filter`, as users write it."""
+    name = str(prop.python_name)
+    if name.endswith("_") and not keyword.iskeyword(name[:-1]) and name[:-1] not in RESERVED_KWARGS:
+        return name[:-1]
+    return name
+
+
+def _arg_type(prop: Any, *, accept_mapping: bool) -> str:
+    from openapi_python_client.parser.properties import ModelProperty
+
+    base = _code(prop.get_type_string(no_optional=True))
+    if accept_mapping and isinstance(prop, ModelProperty):
+        base = f"{base} | Mapping[str, Any]"
+    return base if prop.required else f"{base} | Unset"
+
+
+def signature(endpoint: Any, *, closed: bool = False) -> str:
+    """Path parameters positional; then `*`; body and query parameters keyword-only."""
+    parts = [f"{arg_name(p)}: {_arg_type(p, accept_mapping=False)}" for p in endpoint.path_parameters]
+    parts.append("*")
+    if endpoint.bodies:
+        body = endpoint.bodies[0].prop
+        parts.append(f"body: {_arg_type(body, accept_mapping=True)}" + ("" if body.required else " = UNSET"))
+    required = [p for p in endpoint.query_parameters if p.required]
+    optional = [p for p in endpoint.query_parameters if not p.required]
+    for p in required + optional:
+        decl = f"{arg_name(p)}: {_arg_type(p, accept_mapping=True)}"
+        parts.append(decl if p.required else decl + " = UNSET")
+    if closed and parts[-1] == "*":
+        parts.pop()  # a bare `*` may not end a signature
+    return ", ".join(parts)
+
+
+def call_args(endpoint: Any, *, skip: tuple[str, ...] = ()) -> str:
+    names = [arg_name(p) for p in endpoint.path_parameters]
+    out = names[:]
+    if endpoint.bodies:
+        out.append("body=body")
+    out += [f"{arg_name(p)}={arg_name(p)}" for p in endpoint.query_parameters if arg_name(p) not in skip]
+    return ", ".join(out)
+
+
+def success_responses(endpoint: Any) -> list[Any]:
+    return [r for r in endpoint.responses.patterns if 200 <= r.status_code.range[0] < 300]
+
+
+def return_type(endpoint: Any) -> str:
+    types = []
+    for r in success_responses(endpoint):
+        t = _code(r.prop.get_type_string())
+        if t not in types:
+            types.append(t)
+    return " | ".join(types) or "None"
+
+
+def page_item_type(endpoint: Any) -> str | None:
+    """For a paginated list operation: the type of one item of the document's `data` list."""
+    from openapi_python_client.parser.properties import ListProperty, ModelProperty
+
+    for r in success_responses(endpoint):
+        if isinstance(r.prop, ModelProperty):
+            for p in (r.prop.required_properties or []) + (r.prop.optional_properties or []):
+                if _text(p.name) == "data" and isinstance(p, ListProperty):
+                    return _code(p.inner_property.get_type_string(no_optional=True))
+    return None
+
+
+def type_imports(endpoint: Any, prefix: str) -> list[str]:
+    """Imports the signatures need, for an `if TYPE_CHECKING:` block (nothing loads at run time)."""
+    lines = set()
+    for imp in endpoint.relative_imports:
+        if imp.startswith("from ...models") or imp.startswith("import datetime") or imp.startswith("from uuid"):
+            lines.add(imp.replace("from ...", f"from {prefix}", 1))
+    return sorted(lines)
+
+
+def collection_module(tag_dir: Any, endpoint: Any, project: Any) -> str:
+    """The dotted module the tool writes an endpoint to (mirrors Project._build_api)."""
+    from openapi_python_client import strings
+
+    return f"api.{tag_dir}.{strings.PythonIdentifier(endpoint.name, project.config.field_prefix)}"
+
+
+def report(build: SpecBuild, cov: Coverage, seconds: float) -> list[str]:
+    floors = build.config.get("coverage", {})
+    lines = [
+        f"spec: {build.upstream} sha256={build.sha256[:16]}… ({'pinned' if build.pinned else 'SPEC override'})",
+        f"corrections and additions applied: {len(build.report.applied)}",
+    ]
+    lines += [f"  NOT APPLIED (target missing in this spec): {m}" for m in build.report.missing]
+    lines.append(f"inline union-member objects hoisted (tool issue #1375 workaround): {len(build.report.hoisted)}")
+    lines += [
+        f"operations generated:   {cov.operations_generated}/{cov.operations_in_spec}",
+        f"typed success response: {cov.operations_typed}/{cov.operations_with_success_schema}"
+        " (operations whose spec has a success schema)",
+        f"schemas generated:      {cov.schemas_generated}/{cov.schemas_in_spec}",
+        f"generator warnings:     {len(cov.warnings)}",
+        f"took {seconds:.1f}s",
+    ]
+    lines += [f"  missing operation: {m}" for m in cov.missing_operations]
+    lines += [f"  untyped operation: {m}" for m in cov.untyped_operations]
+    lines += [f"  missing schema: {m}" for m in cov.missing_schemas]
+    lines += [f"  warning: {w}" for w in cov.warnings]
+    failures = []
+    for key, actual in (
+        ("missing_operations", len(cov.missing_operations)),
+        ("untyped_operations", len(cov.untyped_operations)),
+        ("missing_schemas", len(cov.missing_schemas)),
+        ("warnings", len(cov.warnings)),
+    ):
+        if key in floors and actual > floors[key]:
+            failures.append(f"{key}: {actual} > {floors[key]} allowed by {build.name} spec config")
+    return lines + [f"COVERAGE BELOW FLOOR: {f}" for f in failures]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--spec-config", type=Path, default=ROOT / "spec" / "platform.yaml")
+    parser.add_argument("--spec", type=Path, default=None, help="generate from this upstream file instead of the pin")
+    parser.add_argument("--out", type=Path, default=ROOT / "cycle_sdk" / "_generated")
+    parser.add_argument("--report-json", type=Path, default=None)
+    args = parser.parse_args(argv)
+    started = time.monotonic()
+    build = build_effective_spec(args.spec_config, args.spec)
+    cov = generate(build, args.out)
+    lines = report(build, cov, time.monotonic() - started)
+    print("\n".join(lines))
+    if args.report_json:
+        args.report_json.write_text(json.dumps(cov.__dict__, indent=2))
+    return 1 if any(line.startswith("COVERAGE BELOW FLOOR") for line in lines) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
