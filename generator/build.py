@@ -23,11 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.effective import ROOT, SpecBuild, build_effective_spec, write_json
+from generator.effective import ROOT, SpecBuild, build_effective_spec, load_yaml, write_json
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 TEMPLATES = ROOT / "generator" / "templates"
 CONFIG = ROOT / "generator" / "config.yaml"
+EXTENSIONS = ROOT / "generator" / "namespace_extensions.yaml"
 # Names the overlay adds to every generated method; a spec parameter may not take them.
 RESERVED_KWARGS = {"client", "body", "team", "cache", "timeout", "max_retries"}
 
@@ -233,19 +234,26 @@ def generate(build: SpecBuild, out_dir: Path, package: str = "cycle_sdk._generat
                 info = op_info(endpoint)
                 for param in endpoint.list_all_parameters():
                     if param.python_name in RESERVED_KWARGS and param.python_name != "body":
-                        raise SystemExit(f"{info.operation_id}: parameter {param.python_name!r} collides with an SDK option")
+                        raise SystemExit(
+                            f"{info.operation_id}: parameter {param.python_name!r} collides with an SDK option"
+                        )
                 ns = namespaces.setdefault(info.namespace, {"tag": info.tag, "entries": []})
                 ns["entries"].append((info, endpoint, collection_module(tag_dir, endpoint, project)))
         for ns in namespaces.values():
             ns["entries"].sort(key=lambda e: e[0].name)
 
         project.env.filters["text"] = _text
+        extensions = {
+            name: {"module": spec_["module"], "sync": spec_["sync"], "async_": spec_["async"]}
+            for name, spec_ in (load_yaml(EXTENSIONS) or {}).items()
+        }
         project.env.globals.update(
             op_info=op_info,
             package_import=package,
             spec_state=build.config.get("state", ""),
             spec_sha256=build.sha256,
             namespaces=dict(sorted(namespaces.items())),
+            namespace_extensions=extensions,
             pascal=pascal,
             signature=signature,
             arg_name=arg_name,
@@ -270,7 +278,9 @@ def generate(build: SpecBuild, out_dir: Path, package: str = "cycle_sdk._generat
         (pkg / "operations.py").write_text(project.env.get_template("operations.py.jinja").render())
         write_json(spec, pkg / "spec.json")
         (pkg / "py.typed").write_text("")
-        fmt = subprocess.run([sys.executable, "-m", "ruff", "format", "--no-cache", "."], cwd=pkg, capture_output=True, text=True)
+        fmt = subprocess.run(
+            [sys.executable, "-m", "ruff", "format", "--no-cache", "."], cwd=pkg, capture_output=True, text=True
+        )
         if fmt.returncode != 0:
             raise SystemExit(f"generated code does not parse (template bug):\n{(fmt.stderr + fmt.stdout)[-3000:]}")
 

@@ -132,7 +132,12 @@ def hoist_union_member_objects(spec: dict[str, Any]) -> list[str]:
         if not isinstance(schema, dict):
             continue
         for prop_name, prop in list((schema.get("properties") or {}).items()):
-            if isinstance(prop, dict) and "$ref" not in prop and prop.get("type") == "object" and prop.get("properties"):
+            if (
+                isinstance(prop, dict)
+                and "$ref" not in prop
+                and prop.get("type") == "object"
+                and prop.get("properties")
+            ):
                 new_name = _pascal(name) + _pascal(prop_name)
                 if new_name in schemas:
                     continue
@@ -166,17 +171,17 @@ def hoist_nullable_objects(spec: dict[str, Any]) -> list[str]:
             child_name = name + _pascal(prop_name)
             kind = prop.get("type") if isinstance(prop, dict) else None
             nullable_object = isinstance(kind, list) and set(kind) == {"object", "null"}
-            if nullable_object and any(_is_inline_object(c) for c in (prop.get("properties") or {}).values()):
-                if child_name not in schemas:
-                    body = {k: v for k, v in prop.items() if k not in ("type", "description", "title")}
-                    schemas[child_name] = {"title": child_name, "type": "object", **body}
-                    node["properties"][prop_name] = {
-                        "anyOf": [{"$ref": f"#/components/schemas/{child_name}"}, {"type": "null"}],
-                        **({"description": prop["description"]} if "description" in prop else {}),
-                    }
-                    hoisted.append(f"{name}.{prop_name} -> {child_name}")
-                    visit(schemas[child_name], child_name)
-                    continue
+            hoist = nullable_object and child_name not in schemas
+            if hoist and any(_is_inline_object(c) for c in (prop.get("properties") or {}).values()):
+                body = {k: v for k, v in prop.items() if k not in ("type", "description", "title")}
+                schemas[child_name] = {"title": child_name, "type": "object", **body}
+                node["properties"][prop_name] = {
+                    "anyOf": [{"$ref": f"#/components/schemas/{child_name}"}, {"type": "null"}],
+                    **({"description": prop["description"]} if "description" in prop else {}),
+                }
+                hoisted.append(f"{name}.{prop_name} -> {child_name}")
+                visit(schemas[child_name], child_name)
+                continue
             visit(prop, child_name)
 
     for name in list(schemas):
@@ -202,7 +207,7 @@ class SpecBuild:
 def load_yaml(path: Path) -> Any:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with path.open("rb") as fh:
-        return yaml.load(fh, Loader=loader)  # noqa: S506 - safe loader
+        return yaml.load(fh, Loader=loader)
 
 
 def build_effective_spec(config_path: Path, override: Path | None = None) -> SpecBuild:

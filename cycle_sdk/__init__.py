@@ -1,0 +1,90 @@
+"""cycle_sdk: the typed Python SDK for the Cycle (cycle.io) Platform API.
+
+    import cycle_sdk
+
+    client = cycle_sdk.Client(api_key="...", team="HUB_ID")
+    res = client.environments.get_environments(filter={"state": "live"})
+    if res.ok:
+        for env in res.value.data:
+            print(env.id, env.name)
+    else:
+        print(res.error.code, res.error.title)
+
+Or in the seed style, on the module-level default client:
+
+    cycle_sdk.settings.team = "HUB_ID"
+    cycle_sdk.auth.api_key_auth(secret="...")
+    res = cycle_sdk.environments.get_environments()
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ._auth import FileStorage, MemoryStorage, Token, TokenStorage
+from ._cache import CacheSettings
+from ._client import AsyncClient, BaseClient, Client
+from ._config import (
+    DEFAULT_BASE_URL,
+    DEFAULT_MAX_BODY_SIZE,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    DEFAULT_TOTAL_TIMEOUT,
+    Settings,
+)
+from ._exceptions import APIResultError, ConfigurationError, CycleError
+from ._generated.namespaces import NAMESPACES
+from ._result import APIError, APIResult, Err, Ok
+from ._types import UNSET, Unset
+from ._version import API_SPEC_VERSION, __version__
+
+if TYPE_CHECKING:
+    from . import auth, models
+
+# The module-level settings of the default client (seed style); read from CYCLE_* at import.
+settings: Settings = Settings.from_env()
+
+
+def __getattr__(name: str) -> Any:
+    # `cycle_sdk.environments` etc.: the namespaces of the default client, built on `settings`.
+    if name in NAMESPACES:
+        from ._default import default_client
+
+        return getattr(default_client(), name)
+    if name in ("auth", "models", "utils"):
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = [
+    "API_SPEC_VERSION",
+    "DEFAULT_BASE_URL",
+    "DEFAULT_MAX_BODY_SIZE",
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_TIMEOUT",
+    "DEFAULT_TOTAL_TIMEOUT",
+    "UNSET",
+    "APIError",
+    "APIResult",
+    "APIResultError",
+    "AsyncClient",
+    "BaseClient",
+    "CacheSettings",
+    "Client",
+    "ConfigurationError",
+    "CycleError",
+    "Err",
+    "FileStorage",
+    "MemoryStorage",
+    "Ok",
+    "Settings",
+    "Token",
+    "TokenStorage",
+    "Unset",
+    "__version__",
+    "auth",
+    "models",
+    "settings",
+]

@@ -1,0 +1,163 @@
+"""The response cache behind `settings.cache.use`.
+
+- An identical GET (same URL, query, hub and identity) within `refresh` seconds is served
+  from memory; concurrent identical GETs share one request (sync: threads; async: tasks).
+- Any non-GET evicts every entry under the same resource collection (the literal part of
+  the operation's path before its first parameter, e.g. `/v1/environments`). A fetch that
+  started before an eviction is not stored, so a mutated resource is never served stale
+  once the mutation has returned.
+- Bounded: at most `max_entries`, least recently used first out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Any, TypeVar
+
+from attrs import define, field
+
+from ._result import APIResult
+
+DEFAULT_CACHE_REFRESH = 1.0
+DEFAULT_CACHE_MAX_ENTRIES = 1024
+
+T = TypeVar("T")
+
+
+@define
+class CacheSettings:
+    """`settings.cache`: `use` turns caching on, `refresh` is the lifetime in seconds."""
+
+    use: bool = False
+    refresh: float = DEFAULT_CACHE_REFRESH
+    max_entries: int = DEFAULT_CACHE_MAX_ENTRIES
+
+
+def collection_of(path_template: str) -> str:
+    """`/v1/environments/{environmentId}/tasks` -> `/v1/environments`."""
+    return path_template.split("{", 1)[0].rstrip("/")
+
+
+@define
+class _Flight:
+    """One request in flight that identical requests wait on."""
+
+    event: threading.Event = field(factory=threading.Event)
+    future: asyncio.Future[Any] | None = None
+    result: Any = None
+
+
+class ResponseCache:
+    def __init__(self, max_entries: int = DEFAULT_CACHE_MAX_ENTRIES) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[Hashable, tuple[float, APIResult[Any]]] = OrderedDict()
+        self._generations: dict[str, int] = {}
+        self._inflight: dict[Hashable, _Flight] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def _lookup(self, key: Hashable, now: float) -> APIResult[Any] | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if entry[0] <= now:
+            del self._entries[key]
+            return None
+        self._entries.move_to_end(key)
+        return entry[1]
+
+    def get(self, key: Hashable) -> APIResult[Any] | None:
+        with self._lock:
+            return self._lookup(key, time.monotonic())
+
+    def _store(self, key: Hashable, collection: str, generation: int, result: APIResult[Any], ttl: float) -> None:
+        # Caller holds the lock. Only successes are kept, and only if nothing under the
+        # same collection was mutated while this fetch was in flight.
+        if not result.ok or ttl <= 0 or self._generations.get(collection, 0) != generation:
+            return
+        self._entries[key] = (time.monotonic() + ttl, result)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+
+    def evict(self, collection: str) -> None:
+        with self._lock:
+            self._generations[collection] = self._generations.get(collection, 0) + 1
+            for key in [k for k in self._entries if isinstance(k, tuple) and k[0] == collection]:
+                del self._entries[key]
+
+    def clear(self) -> None:
+        with self._lock:
+            for collection in list(self._generations):
+                self._generations[collection] += 1
+            self._entries.clear()
+
+    def fetch(self, key: tuple[Any, ...], ttl: float, load: Callable[[], APIResult[T]]) -> APIResult[T]:
+        """Serve `key` (whose first item is its collection) from cache, or load it once."""
+        collection = key[0]
+        while True:
+            with self._lock:
+                hit = self._lookup(key, time.monotonic())
+                if hit is not None:
+                    return hit
+                flight = self._inflight.get(key)
+                leader = flight is None
+                if flight is None:
+                    flight = self._inflight[key] = _Flight()
+                generation = self._generations.get(collection, 0)
+            if not leader:
+                flight.event.wait()
+                if flight.result is not None:
+                    return flight.result  # type: ignore[no-any-return]
+                continue  # the leader failed without a result: try again
+            result: APIResult[T] | None = None
+            try:
+                result = load()
+                return result
+            finally:
+                with self._lock:
+                    self._inflight.pop(key, None)
+                    if result is not None:
+                        self._store(key, collection, generation, result, ttl)
+                flight.result = result
+                flight.event.set()
+
+    async def fetch_async(
+        self, key: tuple[Any, ...], ttl: float, load: Callable[[], Awaitable[APIResult[T]]]
+    ) -> APIResult[T]:
+        collection = key[0]
+        while True:
+            with self._lock:
+                hit = self._lookup(key, time.monotonic())
+                if hit is not None:
+                    return hit
+                flight = self._inflight.get(key)
+                leader = flight is None or flight.future is None
+                if flight is None or flight.future is None:
+                    flight = self._inflight[key] = _Flight(future=asyncio.get_running_loop().create_future())
+                generation = self._generations.get(collection, 0)
+            future = flight.future
+            assert future is not None
+            if not leader:
+                # shield: a cancelled waiter must not cancel the shared future.
+                result_or_none = await asyncio.shield(future)
+                if result_or_none is not None:
+                    return result_or_none  # type: ignore[no-any-return]
+                continue
+            result: APIResult[T] | None = None
+            try:
+                result = await load()
+                return result
+            finally:
+                with self._lock:
+                    self._inflight.pop(key, None)
+                    if result is not None:
+                        self._store(key, collection, generation, result, ttl)
+                if not future.done():
+                    future.set_result(result)

@@ -1,0 +1,762 @@
+"""Client and AsyncClient: one shared requester under every generated operation.
+
+The pieces a subclass may override, as in openai-python: `_should_retry`,
+`_retry_delay`, `_jitter`. Everything a call can go through (network faults, timeouts,
+bad bodies, API errors) comes back as an Err; nothing is raised past `_send`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import hashlib
+import json
+import logging
+import random
+import threading
+import time
+from collections.abc import Mapping
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import httpx
+
+from ._auth import Token, TokenStorage
+from ._cache import CacheSettings, ResponseCache, collection_of
+from ._config import (
+    DEFAULT_BACKOFF_BASE,
+    DEFAULT_BACKOFF_CAP,
+    DEFAULT_MAX_CONNECTIONS,
+    Settings,
+)
+from ._generated.namespaces import AsyncNamespaces, SyncNamespaces
+from ._request import Operation, Parser, RequestSpec
+from ._result import (
+    BODY_TOO_LARGE,
+    NETWORK_ERROR,
+    NO_API_KEY,
+    PARSE_ERROR,
+    TIMEOUT,
+    UNEXPECTED_STATUS,
+    APIError,
+    APIResult,
+    Err,
+    Ok,
+)
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from ._session import AsyncAuth, Auth
+
+log = logging.getLogger("cycle_sdk")
+
+T = TypeVar("T")
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+USER_AGENT = f"cycle-sdk-python/{__version__}"
+_TOKEN_OPERATION = Operation("POST", "/oauth/token", "createOauthToken", "tokens", "create_oauth_token", (200,))
+_MISSING_KEY_HINT = (
+    "hint: pass Client(api_key=...), set cycle_sdk.settings.api_key, "
+    "set the CYCLE_API_KEY environment variable, or authenticate with cycle_sdk.auth.api_key_auth()"
+)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class _Deadline(Exception):
+    pass
+
+
+class BaseClient:
+    """What sync and async share: settings, headers, retry policy, turning responses into results."""
+
+    _settings: Settings
+    _cache: ResponseCache
+    _require_auth: bool
+
+    def __init__(self, settings: Settings, *, require_auth: bool = True) -> None:
+        self._settings = settings
+        self._cache = ResponseCache(settings.cache.max_entries)
+        self._require_auth = require_auth
+        self._fingerprints: dict[str, str] = {}
+
+    # -- configuration -------------------------------------------------------------
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    @property
+    def team(self) -> str | None:
+        return self._settings.team
+
+    @team.setter
+    def team(self, value: str | None) -> None:
+        self._settings.team = value
+
+    hub_id = team
+
+    @property
+    def storage(self) -> TokenStorage:
+        return self._settings.storage
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self._settings.base_url!r}, team={self._settings.team!r})"
+
+    def _current_token(self) -> Token | None:
+        if self._settings.api_key:
+            return Token.api_key(self._settings.api_key)
+        return self._settings.storage.read()
+
+    def _secrets(self) -> list[str]:
+        found = [self._settings.api_key] if self._settings.api_key else []
+        token = self._settings.storage.read()
+        if token is not None:
+            found += [s for s in (token.access_token, token.refresh_token) if s]
+        return found
+
+    def _redact(self, text: str | None) -> str | None:
+        if not text:
+            return text
+        for secret in self._secrets():
+            if len(secret) >= 4:
+                text = text.replace(secret, "[REDACTED]")
+        return text
+
+    def _fingerprint(self, token: Token | None) -> str:
+        """A cache-key identity for a token that does not contain the token."""
+        if token is None:
+            return "-"
+        fp = self._fingerprints.get(token.access_token)
+        if fp is None:
+            if len(self._fingerprints) > 64:
+                self._fingerprints.clear()
+            fp = hashlib.sha256(token.access_token.encode()).hexdigest()[:16]
+            self._fingerprints[token.access_token] = fp
+        return fp
+
+    def _headers(self, token: Token | None, team: str | None, request: RequestSpec) -> dict[str, str]:
+        headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
+        if token is not None and request.url is None:
+            headers["Authorization"] = f"Bearer {token.access_token}"
+        hub = team if team is not None else self._settings.team
+        if hub:
+            headers["X-Hub-Id"] = hub
+        return headers
+
+    def _missing_auth(self, request: RequestSpec) -> Err | None:
+        """Fail fast, before any I/O, when there is nothing to authenticate with."""
+        if self._require_auth and request.url is None and self._current_token() is None:
+            return self._error(request, 0, NO_API_KEY, "No API key provided", _MISSING_KEY_HINT)
+        return None
+
+    def _url(self, request: RequestSpec) -> str:
+        return request.url or self._settings.base_url.rstrip("/") + request.path
+
+    def _cache_key(self, request: RequestSpec, token: Token | None, team: str | None) -> tuple[Any, ...]:
+        hub = team if team is not None else self._settings.team
+        return (
+            collection_of(request.operation.path),
+            request.path,
+            tuple(request.params),
+            hub,
+            self._fingerprint(token),
+            self._settings.base_url,
+        )
+
+    def _use_cache(self, request: RequestSpec, cache: bool | None) -> bool:
+        if request.method != "GET" or request.url is not None:
+            return False
+        return self._settings.cache.use if cache is None else cache
+
+    # -- retry policy (override points) ----------------------------------------------
+
+    def _should_retry(self, method: str, *, status: int | None, sent: bool) -> bool:
+        """Idempotent requests retry on connect/read faults and 408/429/5xx; POST and PATCH
+        only when the connection failed before the request was sent (a task must not run twice)."""
+        if not sent:
+            return True
+        if method not in IDEMPOTENT_METHODS:
+            return False
+        return status is None or status in RETRY_STATUSES
+
+    def _retry_delay(self, attempt: int, retry_after: float | None) -> float:
+        """Seconds before retry number `attempt` (1-based): Retry-After if given (capped), else backoff."""
+        if retry_after is not None and retry_after >= 0:
+            return min(retry_after, self._settings.retry_after_cap)
+        return self._jitter(min(DEFAULT_BACKOFF_CAP, DEFAULT_BACKOFF_BASE * 2 ** (attempt - 1)))
+
+    def _jitter(self, delay: float) -> float:
+        """Spread retries of many clients apart: 75% to 100% of the delay."""
+        return delay * (1 - 0.25 * random.random())
+
+    # -- responses into results ----------------------------------------------------
+
+    def _error(self, request: RequestSpec, status: int, code: str, title: str, detail: str | None = None) -> Err:
+        return Err(
+            APIError(
+                status=status,
+                code=code,
+                title=title,
+                detail=self._redact(detail),
+                method=request.method,
+                path=request.path,
+            )
+        )
+
+    def _from_exception(self, request: RequestSpec, exc: BaseException) -> Err:
+        if isinstance(exc, httpx.TimeoutException | _Deadline):
+            return self._error(request, 0, TIMEOUT, "The request timed out", f"{type(exc).__name__}: {exc}")
+        if isinstance(exc, _BodyTooLarge):
+            return self._error(request, 0, BODY_TOO_LARGE, "The response body is too large", str(exc))
+        return self._error(
+            request, 0, NETWORK_ERROR, "The request failed on the network", f"{type(exc).__name__}: {exc}"
+        )
+
+    def _from_response(
+        self, request: RequestSpec, status: int, headers: httpx.Headers, body: bytes, parse: Parser[T]
+    ) -> APIResult[T]:
+        op = request.operation
+        if 200 <= status < 300:
+            if op.success and status not in op.success:
+                return self._error(
+                    request, status, UNEXPECTED_STATUS, f"Unexpected status {status}", f"expected {op.success}"
+                )
+            if not body.strip():
+                if status == 204 or not op.success or status == 202:
+                    return Ok(None)  # type: ignore[arg-type]
+                return self._error(request, status, PARSE_ERROR, "Empty response body", "expected a JSON document")
+            try:
+                data = json.loads(body)
+            except ValueError as exc:
+                return self._error(request, status, PARSE_ERROR, "The response is not valid JSON", str(exc)[:200])
+            try:
+                return Ok(parse(status, data))
+            except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+                return self._error(
+                    request,
+                    status,
+                    PARSE_ERROR,
+                    "The response does not match the API schema",
+                    f"{type(exc).__name__}: {exc}"[:300],
+                )
+        return Err(self._api_error(request, status, headers, body))
+
+    def _api_error(self, request: RequestSpec, status: int, headers: httpx.Headers, body: bytes) -> APIError:
+        retry_after = parse_retry_after(headers.get("retry-after"))
+        payload: Any = None
+        try:
+            payload = json.loads(body) if body else None
+        except ValueError:
+            payload = None
+        err = payload.get("error") if isinstance(payload, Mapping) else None
+        if isinstance(err, Mapping):
+            source = err.get("source")
+            return APIError(
+                status=int(err.get("status") or status),
+                code=str(err.get("code") or f"{status}.error"),
+                title=str(err.get("title") or httpx.codes.get_reason_phrase(status) or "Error"),
+                detail=self._redact(str(err["detail"])) if err.get("detail") is not None else None,
+                source=str(source) if source is not None else None,
+                method=request.method,
+                path=request.path,
+                retry_after=retry_after,
+                extra=dict(err),
+            )
+        if isinstance(err, str):
+            # OAuth 2.0 error body (RFC 6749 5.2): normalized to the same shape.
+            return APIError(
+                status=status,
+                code=f"{status}.{err}",
+                title=err.replace("_", " "),
+                detail=self._redact(str(payload.get("error_description") or "")) or None,
+                method=request.method,
+                path=request.path,
+                retry_after=retry_after,
+            )
+        text = body[:200].decode("utf-8", "replace").strip() if body else None
+        return APIError(
+            status=status,
+            code=f"{status}.http_error",
+            title=httpx.codes.get_reason_phrase(status) or f"HTTP {status}",
+            detail=self._redact(text),
+            method=request.method,
+            path=request.path,
+            retry_after=retry_after,
+        )
+
+    def _prepare(
+        self, request: RequestSpec, token: Token | None, team: str | None, timeout: float | httpx.Timeout | None
+    ) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "method": request.method,
+            "url": self._url(request),
+            "params": request.params or None,
+            "headers": self._headers(token, team, request),
+        }
+        if request.json is not None:
+            kwargs["json"] = request.json
+        if request.data is not None:
+            kwargs["data"] = request.data
+        if timeout is not None:
+            kwargs["timeout"] = (
+                timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout, connect=min(timeout, 5.0))
+            )
+        else:
+            kwargs["timeout"] = self._settings.timeout
+        return kwargs
+
+    def _deadline(self, timeout: float | httpx.Timeout | None) -> float:
+        total = timeout if isinstance(timeout, int | float) else self._settings.total_timeout
+        return time.monotonic() + total
+
+    def _needs_refresh(self, token: Token | None) -> bool:
+        return (
+            self._settings.auto_refresh
+            and token is not None
+            and token.refresh_token is not None
+            and token.expires_within(self._settings.refresh_margin)
+        )
+
+    def _can_refresh_after_401(self, token: Token | None, result: APIResult[Any]) -> bool:
+        return (
+            not result.ok
+            and result.error.status == 401
+            and token is not None
+            and token.refresh_token is not None
+            and not self._settings.api_key
+        )
+
+    def _log_retry(self, request: RequestSpec, attempt: int, delay: float, why: str) -> None:
+        # Method and operation path only: never the URL's query, headers or bodies.
+        log.debug("retrying %s %s in %.2fs (retry %d): %s", request.method, request.operation.path, delay, attempt, why)
+
+    def _token_request(self, form: dict[str, str]) -> RequestSpec:
+        return RequestSpec(_TOKEN_OPERATION, "/oauth/token", [], data=form, url=self._settings.resolved_token_url)
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Retry-After in seconds, or as an HTTP date."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _resolve_settings(settings: Settings | None, **options: Any) -> Settings:
+    if settings is not None:
+        return settings
+    hub_id = options.pop("hub_id", None)
+    if options.get("team") is None and hub_id is not None:
+        options["team"] = hub_id
+    cache = options.pop("cache", None)
+    if isinstance(cache, bool):
+        options["cache"] = CacheSettings(use=cache)
+    elif isinstance(cache, CacheSettings):
+        options["cache"] = cache
+    return Settings.from_env(**options)
+
+
+class Client(BaseClient, SyncNamespaces):
+    """The synchronous client. Thread-safe: share one across threads.
+
+    client = cycle_sdk.Client(api_key="...", team="HUB_ID")
+    res = client.environments.get_environments(filter={"state": "live"})
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        team: str | None = None,
+        hub_id: str | None = None,
+        base_url: str | None = None,
+        token_url: str | None = None,
+        storage: TokenStorage | None = None,
+        cache: bool | CacheSettings | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        max_body_size: int | None = None,
+        auto_refresh: bool | None = None,
+        http_client: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
+        settings: Settings | None = None,
+    ) -> None:
+        super().__init__(
+            _resolve_settings(
+                settings,
+                api_key=api_key,
+                team=team,
+                hub_id=hub_id,
+                base_url=base_url,
+                token_url=token_url,
+                storage=storage,
+                cache=cache,
+                timeout=timeout,
+                max_retries=max_retries,
+                max_body_size=max_body_size,
+                auto_refresh=auto_refresh,
+            )
+        )
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.Client(
+            transport=transport,
+            limits=httpx.Limits(max_connections=DEFAULT_MAX_CONNECTIONS, max_keepalive_connections=20),
+            follow_redirects=False,
+        )
+        self._refresh_lock = threading.Lock()
+
+    @classmethod
+    def _wrap_httpx(cls, http_client: httpx.Client) -> Client:
+        client = cls(http_client=http_client, base_url=str(http_client.base_url) or None, max_retries=0)
+        client._require_auth = False
+        return client
+
+    @cached_property
+    def auth(self) -> Auth:
+        from ._session import Auth
+
+        return Auth(self)
+
+    def close(self) -> None:
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the requester -------------------------------------------------------------
+
+    def _send(
+        self,
+        request: RequestSpec,
+        parse: Parser[T],
+        *,
+        team: str | None = None,
+        cache: bool | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+    ) -> APIResult[T]:
+        missing = self._missing_auth(request)
+        if missing is not None:
+            return missing
+        token = self._current_token()
+        if self._needs_refresh(token):
+            token = self._refresh_if_stale(token)
+        if self._use_cache(request, cache):
+            key = self._cache_key(request, token, team)
+            ttl = self._settings.cache.refresh
+            return self._cache.fetch(
+                key, ttl, lambda: self._send_authed(request, parse, token, team, timeout, max_retries)
+            )
+        result = self._send_authed(request, parse, token, team, timeout, max_retries)
+        if request.method != "GET":
+            self._cache.evict(collection_of(request.operation.path))
+        return result
+
+    def _send_authed(
+        self,
+        request: RequestSpec,
+        parse: Parser[T],
+        token: Token | None,
+        team: str | None,
+        timeout: float | httpx.Timeout | None,
+        max_retries: int | None,
+    ) -> APIResult[T]:
+        result = self._send_with_retries(request, parse, token, team, timeout, max_retries)
+        if self._can_refresh_after_401(token, result):
+            # One refresh (shared by concurrent callers), then one retry.
+            fresh = self._refresh_if_stale(token, force=True)
+            if fresh is not None and token is not None and fresh.access_token != token.access_token:
+                result = self._send_with_retries(request, parse, fresh, team, timeout, max_retries)
+        return result
+
+    def _send_with_retries(
+        self,
+        request: RequestSpec,
+        parse: Parser[T],
+        token: Token | None,
+        team: str | None,
+        timeout: float | httpx.Timeout | None,
+        max_retries: int | None,
+    ) -> APIResult[T]:
+        retries = self._settings.max_retries if max_retries is None else max_retries
+        attempt = 0
+        while True:
+            result, sent = self._attempt(request, parse, token, team, timeout)
+            if result.ok or attempt >= retries:
+                return result
+            status = result.error.status or None
+            if not self._should_retry(request.method, status=status, sent=sent):
+                return result
+            attempt += 1
+            delay = self._retry_delay(attempt, result.error.retry_after)
+            self._log_retry(request, attempt, delay, result.error.code)
+            time.sleep(delay)
+
+    def _attempt(
+        self,
+        request: RequestSpec,
+        parse: Parser[T],
+        token: Token | None,
+        team: str | None,
+        timeout: float | httpx.Timeout | None,
+    ) -> tuple[APIResult[T], bool]:
+        """One try. Returns the result and whether the request may have reached the server."""
+        sent = False
+        try:
+            http_request = self._http.build_request(**self._prepare(request, token, team, timeout))
+            deadline = self._deadline(timeout)
+            response = self._http.send(http_request, stream=True)
+            sent = True
+            try:
+                body = self._read_body(response, deadline)
+            finally:
+                response.close()
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            return self._from_exception(request, exc), False
+        except Exception as exc:
+            return self._from_exception(request, exc), True
+        return self._from_response(request, response.status_code, response.headers, body, parse), sent
+
+    def _read_body(self, response: httpx.Response, deadline: float) -> bytes:
+        limit = self._settings.max_body_size
+        declared = response.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise _BodyTooLarge(f"Content-Length {declared} exceeds max_body_size {limit}")
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > limit:
+                raise _BodyTooLarge(f"body exceeds max_body_size {limit}")
+            if time.monotonic() > deadline:
+                raise _Deadline("total time for the response exceeded")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _refresh_if_stale(self, seen: Token | None, *, force: bool = False) -> Token | None:
+        """Refresh the stored token once, however many threads find it stale at the same time."""
+        with self._refresh_lock:
+            current = self._settings.storage.read()
+            if current is None or current.refresh_token is None:
+                return current
+            if seen is not None and current.access_token != seen.access_token:
+                return current  # another thread refreshed it already
+            if not force and not current.expires_within(self._settings.refresh_margin):
+                return current
+            result = self.auth._refresh(current.refresh_token)
+            return result.value if result.ok else current
+
+
+class AsyncClient(BaseClient, AsyncNamespaces):
+    """The asyncio client. Share one per event loop.
+
+    async with cycle_sdk.AsyncClient(api_key="...", team="HUB_ID") as client:
+        res = await client.environments.get_environment("ID")
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        team: str | None = None,
+        hub_id: str | None = None,
+        base_url: str | None = None,
+        token_url: str | None = None,
+        storage: TokenStorage | None = None,
+        cache: bool | CacheSettings | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        max_body_size: int | None = None,
+        auto_refresh: bool | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        settings: Settings | None = None,
+    ) -> None:
+        super().__init__(
+            _resolve_settings(
+                settings,
+                api_key=api_key,
+                team=team,
+                hub_id=hub_id,
+                base_url=base_url,
+                token_url=token_url,
+                storage=storage,
+                cache=cache,
+                timeout=timeout,
+                max_retries=max_retries,
+                max_body_size=max_body_size,
+                auto_refresh=auto_refresh,
+            )
+        )
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.AsyncClient(
+            transport=transport,
+            limits=httpx.Limits(max_connections=DEFAULT_MAX_CONNECTIONS, max_keepalive_connections=20),
+            follow_redirects=False,
+        )
+        self._refresh_lock_obj: asyncio.Lock | None = None
+
+    @classmethod
+    def _wrap_httpx(cls, http_client: httpx.AsyncClient) -> AsyncClient:
+        client = cls(http_client=http_client, base_url=str(http_client.base_url) or None, max_retries=0)
+        client._require_auth = False
+        return client
+
+    @property
+    def _refresh_lock(self) -> asyncio.Lock:
+        # Created lazily: an asyncio.Lock binds to the loop that first uses it.
+        if self._refresh_lock_obj is None:
+            self._refresh_lock_obj = asyncio.Lock()
+        return self._refresh_lock_obj
+
+    @cached_property
+    def auth(self) -> AsyncAuth:
+        from ._session import AsyncAuth
+
+        return AsyncAuth(self)
+
+    async def aclose(self) -> None:
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def _send(
+        self,
+        request: RequestSpec,
+        parse: Parser[T],
+        *,
+        team: str | None = None,
+        cache: bool | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+    ) -> APIResult[T]:
+        missing = self._missing_auth(request)
+        if missing is not None:
+            return missing
+        token = self._current_token()
+        if self._needs_refresh(token):
+            token = await self._refresh_if_stale(token)
+        if self._use_cache(request, cache):
+            key = self._cache_key(request, token, team)
+            ttl = self._settings.cache.refresh
+            return await self._cache.fetch_async(
+                key, ttl, lambda: self._send_authed(request, parse, token, team, timeout, max_retries)
+            )
+        result = await self._send_authed(request, parse, token, team, timeout, max_retries)
+        if request.method != "GET":
+            self._cache.evict(collection_of(request.operation.path))
+        return result
+
+    async def _send_authed(
+        self,
+        request: RequestSpec,
+        parse: Parser[T],
+        token: Token | None,
+        team: str | None,
+        timeout: float | httpx.Timeout | None,
+        max_retries: int | None,
+    ) -> APIResult[T]:
+        result = await self._send_with_retries(request, parse, token, team, timeout, max_retries)
+        if self._can_refresh_after_401(token, result):
+            fresh = await self._refresh_if_stale(token, force=True)
+            if fresh is not None and token is not None and fresh.access_token != token.access_token:
+                result = await self._send_with_retries(request, parse, fresh, team, timeout, max_retries)
+        return result
+
+    async def _send_with_retries(
+        self,
+        request: RequestSpec,
+        parse: Parser[T],
+        token: Token | None,
+        team: str | None,
+        timeout: float | httpx.Timeout | None,
+        max_retries: int | None,
+    ) -> APIResult[T]:
+        retries = self._settings.max_retries if max_retries is None else max_retries
+        attempt = 0
+        while True:
+            result, sent = await self._attempt(request, parse, token, team, timeout)
+            if result.ok or attempt >= retries:
+                return result
+            status = result.error.status or None
+            if not self._should_retry(request.method, status=status, sent=sent):
+                return result
+            attempt += 1
+            delay = self._retry_delay(attempt, result.error.retry_after)
+            self._log_retry(request, attempt, delay, result.error.code)
+            await asyncio.sleep(delay)
+
+    async def _attempt(
+        self,
+        request: RequestSpec,
+        parse: Parser[T],
+        token: Token | None,
+        team: str | None,
+        timeout: float | httpx.Timeout | None,
+    ) -> tuple[APIResult[T], bool]:
+        sent = False
+        try:
+            http_request = self._http.build_request(**self._prepare(request, token, team, timeout))
+            deadline = self._deadline(timeout)
+            response = await self._http.send(http_request, stream=True)
+            sent = True
+            try:
+                body = await self._read_body(response, deadline)
+            finally:
+                await response.aclose()
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            return self._from_exception(request, exc), False
+        except Exception as exc:
+            return self._from_exception(request, exc), True
+        return self._from_response(request, response.status_code, response.headers, body, parse), sent
+
+    async def _read_body(self, response: httpx.Response, deadline: float) -> bytes:
+        limit = self._settings.max_body_size
+        declared = response.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise _BodyTooLarge(f"Content-Length {declared} exceeds max_body_size {limit}")
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > limit:
+                raise _BodyTooLarge(f"body exceeds max_body_size {limit}")
+            if time.monotonic() > deadline:
+                raise _Deadline("total time for the response exceeded")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    async def _refresh_if_stale(self, seen: Token | None, *, force: bool = False) -> Token | None:
+        async with self._refresh_lock:
+            current = self._settings.storage.read()
+            if current is None or current.refresh_token is None:
+                return current
+            if seen is not None and current.access_token != seen.access_token:
+                return current
+            if not force and not current.expires_within(self._settings.refresh_margin):
+                return current
+            result = await self.auth._refresh(current.refresh_token)
+            return result.value if result.ok else current
+
+
+__all__ = ["AsyncClient", "BaseClient", "Client"]

@@ -1,0 +1,90 @@
+"""Settings and defaults. `cycle_sdk.settings` is one of these; each Client holds its own."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import httpx
+from attrs import define, field
+
+from ._auth import DEFAULT_REFRESH_MARGIN, MemoryStorage, TokenStorage
+from ._cache import CacheSettings
+
+DEFAULT_BASE_URL = "https://api.cycle.io"
+DEFAULT_TOKEN_PATH = "/oauth/token"
+# Connect fast or fail; allow a slow API 30 s between bytes.
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+# Wall-clock ceiling for one attempt, body included (a trickling body cannot hold a call forever).
+DEFAULT_TOTAL_TIMEOUT = 60.0
+DEFAULT_MAX_RETRIES = 2
+# Larger bodies become Err(0.body_too_large) instead of filling memory.
+DEFAULT_MAX_BODY_SIZE = 32 * 1024 * 1024
+DEFAULT_RETRY_AFTER_CAP = 60.0
+DEFAULT_BACKOFF_BASE = 0.5
+DEFAULT_BACKOFF_CAP = 8.0
+DEFAULT_MAX_CONNECTIONS = 100
+DEFAULT_PAGE_SIZE = 100
+
+ENV_API_KEY = "CYCLE_API_KEY"
+ENV_HUB_ID = "CYCLE_HUB_ID"
+ENV_BASE_URL = "CYCLE_BASE_URL"
+
+
+def _to_timeout(value: float | httpx.Timeout) -> httpx.Timeout:
+    return value if isinstance(value, httpx.Timeout) else httpx.Timeout(value, connect=min(value, 5.0))
+
+
+@define(repr=False)
+class Settings:
+    """Everything a client needs; mutable, read on every call.
+
+    `team` sets the `X-Hub-Id` header (`hub_id` is an alias). `api_key` is never shown
+    by repr(). `token_url` is where password_auth/refresh_auth post (default
+    base_url + /oauth/token).
+    """
+
+    api_key: str | None = None
+    team: str | None = None
+    base_url: str = DEFAULT_BASE_URL
+    token_url: str | None = None
+    storage: TokenStorage = field(factory=MemoryStorage)
+    cache: CacheSettings = field(factory=CacheSettings)
+    timeout: httpx.Timeout = field(default=DEFAULT_TIMEOUT, converter=_to_timeout)
+    total_timeout: float = DEFAULT_TOTAL_TIMEOUT
+    max_retries: int = DEFAULT_MAX_RETRIES
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE
+    retry_after_cap: float = DEFAULT_RETRY_AFTER_CAP
+    auto_refresh: bool = False
+    refresh_margin: float = DEFAULT_REFRESH_MARGIN
+
+    @property
+    def hub_id(self) -> str | None:
+        return self.team
+
+    @hub_id.setter
+    def hub_id(self, value: str | None) -> None:
+        self.team = value
+
+    @property
+    def resolved_token_url(self) -> str:
+        return self.token_url or self.base_url.rstrip("/") + DEFAULT_TOKEN_PATH
+
+    @classmethod
+    def from_env(cls, environ: Any = None, **overrides: Any) -> Settings:
+        """Settings from CYCLE_API_KEY, CYCLE_HUB_ID and CYCLE_BASE_URL, then the overrides."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {
+            "api_key": env.get(ENV_API_KEY) or None,
+            "team": env.get(ENV_HUB_ID) or None,
+            "base_url": env.get(ENV_BASE_URL) or DEFAULT_BASE_URL,
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def __repr__(self) -> str:
+        return (
+            f"Settings(team={self.team!r}, base_url={self.base_url!r}, "
+            f"api_key={'***' if self.api_key else None}, cache={self.cache!r}, "
+            f"storage={self.storage!r}, max_retries={self.max_retries!r}, auto_refresh={self.auto_refresh!r})"
+        )

@@ -1,0 +1,132 @@
+"""Base classes of the generated resource namespaces: thin, over the client's one requester."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from ._config import DEFAULT_PAGE_SIZE
+from ._exceptions import APIResultError
+from ._request import Parser, RequestSpec
+from ._types import Unset
+
+if TYPE_CHECKING:
+    import httpx
+
+    from ._client import AsyncClient, Client
+    from ._result import APIResult
+
+T = TypeVar("T")
+Item = TypeVar("Item")
+
+
+def _first_page(page: object) -> tuple[int, int]:
+    """(number, size) to start from, out of the caller's `page` argument."""
+    if page is None or isinstance(page, Unset):
+        return 1, DEFAULT_PAGE_SIZE
+    to_dict = getattr(page, "to_dict", None)
+    values = to_dict() if callable(to_dict) else page
+    if not isinstance(values, Mapping):
+        raise TypeError(
+            f"query parameter 'page' takes a dict like {{'number': 1, 'size': 50}}, not {type(page).__name__}"
+        )
+    number, size = values.get("number", 1), values.get("size", DEFAULT_PAGE_SIZE)
+    if not isinstance(number, int) or not isinstance(size, int) or number < 1 or size < 1:
+        raise ValueError("query parameter 'page' needs positive integers for 'number' and 'size'")
+    return number, size
+
+
+def _items(value: Any) -> list[Any]:
+    data = getattr(value, "data", None)
+    return list(data) if isinstance(data, list) else []
+
+
+class SyncNamespace:
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} namespace of {self._client!r}>"
+
+    def _send(
+        self,
+        request: RequestSpec,
+        parse: Parser[T],
+        *,
+        team: str | None,
+        cache: bool | None,
+        timeout: float | httpx.Timeout | None,
+        max_retries: int | None,
+    ) -> APIResult[T]:
+        return self._client._send(request, parse, team=team, cache=cache, timeout=timeout, max_retries=max_retries)
+
+    def _iterate(
+        self,
+        build: Callable[[dict[str, int]], RequestSpec],
+        parse: Parser[Any],
+        page: object,
+        **options: Any,
+    ) -> Iterator[Any]:
+        number, size = _first_page(page)
+
+        def pages() -> Iterator[Any]:
+            nonlocal number
+            while True:
+                result = self._client._send(build({"number": number, "size": size}), parse, **options)
+                if not result.ok:
+                    raise APIResultError(result.error)
+                items = _items(result.value)
+                del result  # hold one page at a time
+                yield from items
+                if len(items) < size:
+                    return
+                number += 1
+
+        return pages()
+
+
+class AsyncNamespace:
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} namespace of {self._client!r}>"
+
+    async def _send(
+        self,
+        request: RequestSpec,
+        parse: Parser[T],
+        *,
+        team: str | None,
+        cache: bool | None,
+        timeout: float | httpx.Timeout | None,
+        max_retries: int | None,
+    ) -> APIResult[T]:
+        return await self._client._send(
+            request, parse, team=team, cache=cache, timeout=timeout, max_retries=max_retries
+        )
+
+    def _iterate(
+        self,
+        build: Callable[[dict[str, int]], RequestSpec],
+        parse: Parser[Any],
+        page: object,
+        **options: Any,
+    ) -> AsyncIterator[Any]:
+        number, size = _first_page(page)
+
+        async def pages() -> AsyncIterator[Any]:
+            nonlocal number
+            while True:
+                result = await self._client._send(build({"number": number, "size": size}), parse, **options)
+                if not result.ok:
+                    raise APIResultError(result.error)
+                items = _items(result.value)
+                del result
+                for item in items:
+                    yield item
+                if len(items) < size:
+                    return
+                number += 1
+
+        return pages()
