@@ -8,6 +8,7 @@ STAMP  := $(VENV)/.installed
 GEN    := cycle_sdk/_generated/__init__.py
 GEN_INPUTS := $(wildcard spec/*.yaml spec/*/*.yaml generator/*.py generator/*.yaml generator/templates/*.jinja) ../shared/cycle-api-spec/platform.yml
 SPEC   ?=
+LINTED := cycle_sdk generator tests $(wildcard examples benchmarks)
 
 .PHONY: help install generate demo test check typecheck lint format bench api-diff wheel docs clean
 
@@ -38,17 +39,18 @@ demo: $(GEN)
 	$(BIN)/python -m examples.run_demo
 
 test: $(GEN)
-	$(BIN)/python -m ruff check cycle_sdk generator tests examples
-	$(BIN)/python -m ruff format --check cycle_sdk generator tests examples
+	$(BIN)/python -m ruff check $(LINTED)
+	$(BIN)/python -m ruff format --check $(LINTED)
 	$(BIN)/python -m mypy
+	$(BIN)/pyright
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 lint: $(STAMP)
-	$(BIN)/python -m ruff check cycle_sdk generator tests examples
+	$(BIN)/python -m ruff check $(LINTED)
 
 format: $(STAMP)
-	$(BIN)/python -m ruff format cycle_sdk generator tests examples
-	$(BIN)/python -m ruff check --fix cycle_sdk generator tests examples
+	$(BIN)/python -m ruff format $(LINTED)
+	$(BIN)/python -m ruff check --fix $(LINTED)
 
 api-diff: $(STAMP)
 	$(BIN)/python -m generator.api_diff $(OLD) $(NEW)

@@ -134,7 +134,7 @@ class FileStorage:
     """A JSON file, created 0600 and replaced atomically (no reader sees half a token)."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = Path(path)
+        self.path = Path(path).expanduser()
         self._lock = threading.Lock()
 
     def read(self) -> Token | None:

@@ -79,7 +79,7 @@ class ResponseCache:
     def _store(self, key: Hashable, collection: str, generation: int, result: APIResult[Any], ttl: float) -> None:
         # Caller holds the lock. Only successes are kept, and only if nothing under the
         # same collection was mutated while this fetch was in flight.
-        if not result.ok or ttl <= 0 or self._generations.get(collection, 0) != generation:
+        if result.ok is False or ttl <= 0 or self._generations.get(collection, 0) != generation:
             return
         self._entries[key] = (time.monotonic() + ttl, result)
         self._entries.move_to_end(key)

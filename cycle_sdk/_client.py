@@ -323,7 +323,7 @@ class BaseClient:
 
     def _can_refresh_after_401(self, token: Token | None, result: APIResult[Any]) -> bool:
         return (
-            not result.ok
+            result.ok is False
             and result.error.status == 401
             and token is not None
             and token.refresh_token is not None
@@ -497,7 +497,7 @@ class Client(BaseClient, SyncNamespaces):
         attempt = 0
         while True:
             result, sent = self._attempt(request, parse, token, team, timeout)
-            if result.ok or attempt >= retries:
+            if result.ok is True or attempt >= retries:
                 return result
             status = result.error.status or None
             if not self._should_retry(request.method, status=status, sent=sent):
@@ -559,7 +559,7 @@ class Client(BaseClient, SyncNamespaces):
             if not force and not current.expires_within(self._settings.refresh_margin):
                 return current
             result = self.auth._refresh(current.refresh_token)
-            return result.value if result.ok else current
+            return result.value if isinstance(result, Ok) else current
 
 
 class AsyncClient(BaseClient, AsyncNamespaces):
@@ -696,7 +696,7 @@ class AsyncClient(BaseClient, AsyncNamespaces):
         attempt = 0
         while True:
             result, sent = await self._attempt(request, parse, token, team, timeout)
-            if result.ok or attempt >= retries:
+            if result.ok is True or attempt >= retries:
                 return result
             status = result.error.status or None
             if not self._should_retry(request.method, status=status, sent=sent):
@@ -756,7 +756,7 @@ class AsyncClient(BaseClient, AsyncNamespaces):
             if not force and not current.expires_within(self._settings.refresh_margin):
                 return current
             result = await self.auth._refresh(current.refresh_token)
-            return result.value if result.ok else current
+            return result.value if isinstance(result, Ok) else current
 
 
 __all__ = ["AsyncClient", "BaseClient", "Client"]

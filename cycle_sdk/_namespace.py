@@ -73,7 +73,7 @@ class SyncNamespace:
             nonlocal number
             while True:
                 result = self._client._send(build({"number": number, "size": size}), parse, **options)
-                if not result.ok:
+                if result.ok is False:
                     raise APIResultError(result.error)
                 items = _items(result.value)
                 del result  # hold one page at a time
@@ -119,7 +119,7 @@ class AsyncNamespace:
             nonlocal number
             while True:
                 result = await self._client._send(build({"number": number, "size": size}), parse, **options)
-                if not result.ok:
+                if result.ok is False:
                     raise APIResultError(result.error)
                 items = _items(result.value)
                 del result

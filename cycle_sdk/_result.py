@@ -3,12 +3,15 @@
 Two small generic classes joined by a type alias, so type checkers narrow them:
 
     res = client.environments.get_environment("ID")
-    if res.ok:                 # mypy and pyright narrow to Ok[...]
+    if res.ok is True:         # mypy and pyright narrow to Ok[...]
         print(res.value.data.name)
     else:                      # narrowed to Err
         print(res.error.code)
 
-`res.value` is not defined on Err, so reading it without the check is a type error.
+mypy also narrows on plain `if res.ok:` / `if not res.ok:`; pyright narrows on
+`res.ok is True` / `res.ok is False`, on `isinstance(res, Ok)` and on `if res:` (a
+result is truthy exactly when it is Ok). `res.value` is not defined on Err, so reading
+it without one of these checks is a type error in both.
 """
 
 from __future__ import annotations
@@ -69,6 +72,9 @@ class Ok(Generic[T]):
     value: T
     ok: Literal[True] = field(default=True, init=False, repr=False)
 
+    def __bool__(self) -> Literal[True]:
+        return True
+
     def unwrap(self) -> T:
         return self.value
 
@@ -86,6 +92,9 @@ class Err:
 
     error: APIError
     ok: Literal[False] = field(default=False, init=False, repr=False)
+
+    def __bool__(self) -> Literal[False]:
+        return False
 
     def unwrap(self) -> NoReturn:
         """For callers who prefer exceptions: raise APIResultError carrying the APIError."""

@@ -49,7 +49,7 @@ class Auth:
         hub = team if team is not None else self._client.settings.team
         request, parse = _key_check_request(hub)
         result = self._client._send_with_retries(request, parse, token, hub, None, None)
-        if not result.ok:
+        if result.ok is False:
             return result
         self._client.settings.storage.write(token)
         return Ok(token)
@@ -82,7 +82,7 @@ class Auth:
         result = self._client._send_with_retries(
             self._client._token_request(form), _parse_token, None, None, None, None
         )
-        if result.ok:
+        if isinstance(result, Ok):
             self._client.settings.storage.write(result.value)
         return result
 
@@ -98,7 +98,7 @@ class AsyncAuth:
         hub = team if team is not None else self._client.settings.team
         request, parse = _key_check_request(hub)
         result = await self._client._send_with_retries(request, parse, token, hub, None, None)
-        if not result.ok:
+        if result.ok is False:
             return result
         self._client.settings.storage.write(token)
         return Ok(token)
@@ -130,7 +130,7 @@ class AsyncAuth:
         result = await self._client._send_with_retries(
             self._client._token_request(form), _parse_token, None, None, None, None
         )
-        if result.ok:
+        if isinstance(result, Ok):
             self._client.settings.storage.write(result.value)
         return result
 

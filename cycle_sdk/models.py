@@ -12,7 +12,7 @@ from ._generated import models as _models
 if TYPE_CHECKING:
     from ._generated.models import *  # noqa: F403
 
-__all__ = _models.__all__
+__all__ = _models.__all__  # pyright: ignore[reportUnsupportedDunderAll]
 
 
 def __getattr__(name: str) -> Any:

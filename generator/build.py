@@ -358,12 +358,14 @@ def signature(endpoint: Any, *, closed: bool = False) -> str:
     return ", ".join(parts)
 
 
-def call_args(endpoint: Any, *, skip: tuple[str, ...] = ()) -> str:
+def call_args(endpoint: Any, *, skip: tuple[str, ...] = (), extra: str = "") -> str:
     names = [arg_name(p) for p in endpoint.path_parameters]
     out = names[:]
     if endpoint.bodies:
         out.append("body=body")
     out += [f"{arg_name(p)}={arg_name(p)}" for p in endpoint.query_parameters if arg_name(p) not in skip]
+    if extra:
+        out.append(extra)
     return ", ".join(out)
 
 
@@ -380,25 +382,34 @@ def return_type(endpoint: Any) -> str:
     return " | ".join(types) or "None"
 
 
-def page_item_type(endpoint: Any) -> str | None:
-    """For a paginated list operation: the type of one item of the document's `data` list."""
+def _page_item(endpoint: Any) -> Any | None:
     from openapi_python_client.parser.properties import ListProperty, ModelProperty
 
     for r in success_responses(endpoint):
         if isinstance(r.prop, ModelProperty):
             for p in (r.prop.required_properties or []) + (r.prop.optional_properties or []):
                 if _text(p.name) == "data" and isinstance(p, ListProperty):
-                    return _code(p.inner_property.get_type_string(no_optional=True))
+                    return p.inner_property
     return None
+
+
+def page_item_type(endpoint: Any) -> str | None:
+    """For a paginated list operation: the type of one item of the document's `data` list."""
+    item = _page_item(endpoint)
+    return None if item is None else _code(item.get_type_string(no_optional=True))
 
 
 def type_imports(endpoint: Any, prefix: str) -> list[str]:
     """Imports the signatures need, for an `if TYPE_CHECKING:` block (nothing loads at run time)."""
-    lines = set()
-    for imp in endpoint.relative_imports:
-        if imp.startswith("from ...models") or imp.startswith("import datetime") or imp.startswith("from uuid"):
-            lines.add(imp.replace("from ...", f"from {prefix}", 1))
-    return sorted(lines)
+    props = list(endpoint.list_all_parameters()) + [r.prop for r in success_responses(endpoint)]
+    item = _page_item(endpoint)
+    if item is not None:
+        props.append(item)
+    found: set[str] = set()
+    for prop in props:
+        found |= set(prop.get_imports(prefix=prefix)) | set(prop.get_lazy_imports(prefix=prefix) or ())
+    keep = (f"from {prefix}models", "import datetime", "from uuid", "from io")
+    return sorted(line for line in found if line.startswith(keep))
 
 
 def collection_module(tag_dir: Any, endpoint: Any, project: Any) -> str:

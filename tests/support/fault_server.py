@@ -1,0 +1,225 @@
+"""A scriptable HTTP/1.1 server on loopback for wire-format and fault tests.
+
+It speaks raw HTTP over asyncio sockets (in a background thread), so a test can make it
+do what a well-behaved framework never would: reset mid-body, stall, truncate, lie
+about Content-Length. Every request is recorded as received, raw target included.
+
+    with FaultServer() as server:
+        server.script("GET", "/v1/jobs/x", Reply(200, {"data": {...}}))
+        ...
+        server.requests[-1].target   # '/v1/jobs/x?filter%5Bstate%5D=live'
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import socket
+import struct
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+
+@dataclass
+class Reply:
+    """What to answer. `action` picks a misbehaviour; the default is a normal response."""
+
+    status: int = 200
+    body: Any = None  # dict/list -> JSON; bytes/str -> as is
+    headers: dict[str, str] = field(default_factory=dict)
+    action: str = "respond"  # respond | reset | reset_mid_body | stall | close | stream
+    delay: float = 0.0  # seconds before answering
+    stream_bytes: int = 0  # for action="stream": how many bytes of filler JSON
+    times: int | None = None  # reply this many times, then fall through to the next script
+
+    def encoded_body(self) -> bytes:
+        if self.body is None:
+            return b""
+        if isinstance(self.body, bytes):
+            return self.body
+        if isinstance(self.body, str):
+            return self.body.encode()
+        return json.dumps(self.body).encode()
+
+
+@dataclass
+class Recorded:
+    method: str
+    target: str  # raw request target, still percent-encoded
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.target).path
+
+    @property
+    def raw_query(self) -> str:
+        return urlsplit(self.target).query
+
+    @property
+    def query(self) -> list[tuple[str, str]]:
+        return parse_qsl(self.raw_query, keep_blank_values=True)
+
+    @property
+    def segments(self) -> list[str]:
+        return [unquote(s) for s in self.path.split("/")[1:]]
+
+
+Handler = Callable[[Recorded], Reply]
+
+
+class FaultServer:
+    def __init__(self) -> None:
+        self.requests: list[Recorded] = []
+        self.connections = 0
+        self._scripts: dict[tuple[str, str], deque[Reply]] = {}
+        self.fallback: Handler = lambda req: Reply(200, {"data": None})
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._server: asyncio.base_events.Server | None = None
+        self._thread: threading.Thread | None = None
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def script(self, method: str, path: str, *replies: Reply) -> None:
+        """Queue replies for METHOD PATH (path without query); the last one repeats."""
+        self._scripts.setdefault((method.upper(), path), deque()).extend(replies)
+
+    def _pick(self, req: Recorded) -> Reply:
+        queue = self._scripts.get((req.method, req.path))
+        if not queue:
+            return self.fallback(req)
+        reply = queue[0]
+        if reply.times is not None:
+            reply.times -= 1
+            if reply.times <= 0 and len(queue) > 1:
+                queue.popleft()
+        elif len(queue) > 1:
+            queue.popleft()
+        return reply
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    def __enter__(self) -> FaultServer:
+        ready = threading.Event()
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            self._loop = loop
+
+            async def start() -> None:
+                self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+                self.port = self._server.sockets[0].getsockname()[1]
+                ready.set()
+
+            loop.run_until_complete(start())
+            loop.run_forever()
+            loop.close()
+
+        self._thread = threading.Thread(target=run, name="fault-server", daemon=True)
+        self._thread.start()
+        ready.wait(5)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        loop = self._loop
+        if loop is None:
+            return
+
+        async def stop() -> None:
+            if self._server is not None:
+                self._server.close()
+            for task in asyncio.all_tasks():
+                if task is not asyncio.current_task():
+                    task.cancel()
+
+        asyncio.run_coroutine_threadsafe(stop(), loop).result(5)
+        loop.call_soon_threadsafe(loop.stop)
+        if self._thread is not None:
+            self._thread.join(5)
+
+    # -- protocol ----------------------------------------------------------------------
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                lines = head.decode("latin-1").split("\r\n")
+                method, target, _ = lines[0].split(" ", 2)
+                headers = {}
+                for line in lines[1:]:
+                    if ":" in line:
+                        k, v = line.split(":", 1)
+                        headers[k.strip().lower()] = v.strip()
+                length = int(headers.get("content-length", "0") or 0)
+                body = await reader.readexactly(length) if length else b""
+                req = Recorded(method, target, headers, body)
+                self.requests.append(req)
+                reply = self._pick(req)
+                if reply.delay:
+                    await asyncio.sleep(reply.delay)
+                if not await self._answer(reply, writer):
+                    return
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
+            pass
+        finally:
+            with contextlib.suppress(Exception):
+                writer.close()
+
+    @staticmethod
+    def _rst(writer: asyncio.StreamWriter) -> None:
+        sock = writer.get_extra_info("socket")
+        if sock is not None:
+            # SO_LINGER 0: close() sends RST, which the client sees as a connection reset.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        writer.transport.abort()
+
+    async def _answer(self, reply: Reply, writer: asyncio.StreamWriter) -> bool:
+        """Write the reply; False when the connection is finished."""
+        body = reply.encoded_body()
+        if reply.action == "reset":
+            self._rst(writer)
+            return False
+        if reply.action == "close":
+            writer.close()
+            return False
+        headers = {"content-type": "application/json", **{k.lower(): v for k, v in reply.headers.items()}}
+        if reply.action == "stream":
+            headers["content-length"] = str(reply.stream_bytes)
+        else:
+            headers.setdefault("content-length", str(len(body)))
+        reason = "OK" if reply.status < 400 else "Error"
+        head = f"HTTP/1.1 {reply.status} {reason}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
+        writer.write(head.encode("latin-1"))
+        if reply.action == "stream":
+            chunk = b" " * 65536
+            left = reply.stream_bytes
+            while left > 0:
+                part = chunk[: min(left, len(chunk))]
+                writer.write(part)
+                left -= len(part)
+                await writer.drain()
+            return True
+        if reply.action == "reset_mid_body":
+            writer.write(body[: len(body) // 2])
+            await writer.drain()
+            await asyncio.sleep(0.05)
+            self._rst(writer)
+            return False
+        if reply.action == "stall":
+            writer.write(body[: len(body) // 2])
+            await writer.drain()
+            await asyncio.sleep(3600)
+            return False
+        writer.write(body)
+        await writer.drain()
+        return True

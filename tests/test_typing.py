@@ -1,0 +1,54 @@
+"""Issue 3: APIResult narrows in mypy --strict and pyright, and unchecked `.value` is a type error.
+
+Runs both checkers on the sample files in tests/typing/.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[1]
+SAMPLES = ROOT / "tests" / "typing"
+
+
+def _mypy(path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+
+
+def _pyright(path: Path) -> subprocess.CompletedProcess[str]:
+    pyright = Path(sys.executable).with_name("pyright")
+    return subprocess.run([str(pyright), str(path)], capture_output=True, text=True, cwd=ROOT)
+
+
+def _error_lines(output: str, name: str) -> set[int]:
+    return {int(m.group(1)) for m in re.finditer(rf"{re.escape(name)}:(\d+)(?::\d+)?:? -? ?error", output)}
+
+
+def test_mypy_narrows_on_plain_ok() -> None:
+    result = _mypy(SAMPLES / "narrowing_mypy.py")
+    assert result.returncode == 0, result.stdout
+
+
+@pytest.mark.parametrize("checker", [_mypy, _pyright], ids=["mypy", "pyright"])
+def test_documented_idioms_narrow(checker: object) -> None:
+    result = checker(SAMPLES / "narrowing_both.py")  # type: ignore[operator]
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("checker", [_mypy, _pyright], ids=["mypy", "pyright"])
+def test_unchecked_value_is_a_type_error(checker: object) -> None:
+    path = SAMPLES / "unchecked_value.py"
+    result = checker(path)  # type: ignore[operator]
+    assert result.returncode != 0
+    expected = {i for i, line in enumerate(path.read_text().splitlines(), 1) if "# ERROR" in line}
+    assert _error_lines(result.stdout, path.name) == expected, result.stdout

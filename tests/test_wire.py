@@ -1,0 +1,116 @@
+"""Issue 2.3: the wire format of every kind of parameter, over real HTTP on loopback."""
+
+from __future__ import annotations
+
+import pytest
+
+import cycle_sdk
+from cycle_sdk._generated.api.environments import get_environment, get_environments
+from cycle_sdk._generated.api.jobs import get_job
+from cycle_sdk.models import GetEnvironmentsFilter
+from tests.support.fault_server import FaultServer, Reply
+
+LIST = Reply(200, {"data": []})
+
+
+def test_deep_object_filter_and_page(server: FaultServer, client: cycle_sdk.Client) -> None:
+    server.script("GET", "/v1/environments", LIST)
+    res = client.environments.get_environments(filter={"state": "live"}, page={"number": 2, "size": 20})
+    assert res.ok
+    assert server.requests[-1].query == [("filter[state]", "live"), ("page[number]", "2"), ("page[size]", "20")]
+
+
+def test_filter_takes_generated_model(server: FaultServer, client: cycle_sdk.Client) -> None:
+    server.script("GET", "/v1/environments", LIST)
+    res = client.environments.get_environments(filter=GetEnvironmentsFilter(search="web", state="live"))
+    assert res.ok
+    assert dict(server.requests[-1].query) == {"filter[search]": "web", "filter[state]": "live"}
+
+
+def test_include_meta_sort_are_one_comma_separated_value(server: FaultServer, client: cycle_sdk.Client) -> None:
+    server.script("GET", "/v1/environments", LIST)
+    client.environments.get_environments(
+        include=["creators", "clusters"], meta=["containers_count"], sort=["-id", "name"]
+    )
+    raw = server.requests[-1].raw_query
+    assert "include=creators%2Cclusters" in raw or "include=creators,clusters" in raw
+    assert server.requests[-1].query == [
+        ("meta", "containers_count"),
+        ("include", "creators,clusters"),
+        ("sort", "-id,name"),
+    ]
+
+
+def test_hostile_query_values_are_encoded(server: FaultServer, client: cycle_sdk.Client) -> None:
+    server.script("GET", "/v1/environments", LIST)
+    hostile = "a&b=c[d]#e ü\x01"
+    client.environments.get_environments(filter={"search": hostile})
+    req = server.requests[-1]
+    assert req.query == [("filter[search]", hostile)]
+    assert "#" not in req.target and " " not in req.target
+
+
+@pytest.mark.parametrize("job_id", ["a/b", "../v1", "a?b=c", "a#b", "%2e%2e", "ünï", "a b", "x%2Fy", "...", ". ."])
+def test_path_parameter_stays_one_segment(server: FaultServer, client: cycle_sdk.Client, job_id: str) -> None:
+    server.fallback = lambda req: Reply(404, {"error": {"status": 404, "code": "404.job", "title": "nope"}})
+    client.jobs.get_job(job_id)
+    req = server.requests[-1]
+    assert req.segments == ["v1", "jobs", job_id]
+    assert req.raw_query == ""
+
+
+@pytest.mark.parametrize("bad", ["", ".", "..", " .. "])
+def test_unsafe_path_parameter_refused_before_sending(server: FaultServer, client: cycle_sdk.Client, bad: str) -> None:
+    with pytest.raises(ValueError, match="jobId"):
+        client.jobs.get_job(bad)
+    assert server.requests == []
+
+
+def test_wrong_types_refused_before_sending(server: FaultServer, client: cycle_sdk.Client) -> None:
+    with pytest.raises(TypeError, match="jobId"):
+        client.jobs.get_job(None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="filter"):
+        client.environments.get_environments(filter="state=live")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="include"):
+        client.environments.get_environments(include=[object()])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match="body"):
+        client.environments.create_environment(body=42)  # type: ignore[arg-type]
+    assert server.requests == []
+
+
+def test_body_accepts_dict_and_team_override(server: FaultServer, client: cycle_sdk.Client) -> None:
+    server.script("POST", "/v1/environments", Reply(200, {"data": None}))
+    client.environments.create_environment(body={"name": "web", "cluster": "prod"}, team="other-hub")
+    req = server.requests[-1]
+    assert req.headers["x-hub-id"] == "other-hub"
+    assert req.headers["authorization"].startswith("Bearer ")
+    assert b'"name": "web"' in req.body or b'"name":"web"' in req.body
+
+
+def test_generated_functions_sync_with_bare_httpx_client(server: FaultServer) -> None:
+    import httpx
+
+    server.script("GET", "/v1/environments", LIST)
+    with httpx.Client(base_url=server.url, headers={"Authorization": "Bearer x"}) as http:
+        res = get_environments.sync(client=http, filter={"state": "live"})
+    assert res.ok
+    assert server.requests[-1].query == [("filter[state]", "live")]
+
+
+async def test_generated_functions_async(server: FaultServer, aclient: cycle_sdk.AsyncClient) -> None:
+    server.script("GET", "/v1/environments", LIST)
+    res = await get_environments.asyncio(client=aclient, page={"number": 3, "size": 5})
+    assert res.ok
+    assert server.requests[-1].query == [("page[number]", "3"), ("page[size]", "5")]
+    with pytest.raises(ValueError, match="jobId"):
+        await get_job.asyncio("..", client=aclient)
+    res2 = await get_environment.asyncio("a/b", client=aclient)
+    assert not res2.ok  # fallback body is not an environment document
+    assert server.requests[-1].segments == ["v1", "environments", "a/b"]
+
+
+async def test_async_namespaces_encode_the_same(server: FaultServer, aclient: cycle_sdk.AsyncClient) -> None:
+    server.script("GET", "/v1/environments", LIST)
+    res = await aclient.environments.get_environments(filter={"state": "live"}, sort=["-id"])
+    assert res.ok
+    assert server.requests[-1].query == [("filter[state]", "live"), ("sort", "-id")]
