@@ -1,0 +1,130 @@
+"""Issue 3: namespaces, settings (team/hub, env vars, base_url), the seed-style module API."""
+
+from __future__ import annotations
+
+import pytest
+
+import cycle_sdk
+from cycle_sdk._generated.operations import OPERATIONS
+from tests.conftest import API_KEY
+from tests.support.fault_server import FaultServer, Reply
+
+ENV_DOC = {"data": []}
+
+
+def test_namespaces_come_from_tags_and_operation_ids() -> None:
+    client = cycle_sdk.Client(api_key="k")
+    for name in ("environments", "services_load_balancer", "api_keys", "ips", "two_factor_auth", "jobs"):
+        assert hasattr(client, name), name
+    assert callable(client.environments.get_environment)
+    assert callable(client.environments.iter_get_environments)
+    # Every operation is reachable as client.<namespace>.<name>, sync and async.
+    aclient = cycle_sdk.AsyncClient(api_key="k")
+    for entry in OPERATIONS:
+        assert callable(getattr(getattr(client, entry.namespace), entry.name)), entry
+        assert callable(getattr(getattr(aclient, entry.namespace), entry.name)), entry
+
+
+def test_team_sets_hub_header_and_per_call_override(server: FaultServer) -> None:
+    server.script("GET", "/v1/environments", Reply(200, ENV_DOC))
+    with cycle_sdk.Client(api_key=API_KEY, hub_id="hub-alias", base_url=server.url) as client:
+        assert client.team == "hub-alias"
+        client.environments.get_environments()
+        assert server.requests[-1].headers["x-hub-id"] == "hub-alias"
+        client.environments.get_environments(team="per-call")
+        assert server.requests[-1].headers["x-hub-id"] == "per-call"
+        client.team = "changed"
+        client.environments.get_environments()
+        assert server.requests[-1].headers["x-hub-id"] == "changed"
+        assert server.requests[-1].headers["authorization"] == f"Bearer {API_KEY}"
+
+
+def test_environment_variables_are_honoured(server: FaultServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    server.script("GET", "/v1/environments", Reply(200, ENV_DOC))
+    monkeypatch.setenv("CYCLE_API_KEY", "env-key-123")
+    monkeypatch.setenv("CYCLE_HUB_ID", "env-hub")
+    monkeypatch.setenv("CYCLE_BASE_URL", server.url)
+    with cycle_sdk.Client() as client:
+        assert client.environments.get_environments().ok
+    req = server.requests[-1]
+    assert req.headers["authorization"] == "Bearer env-key-123"
+    assert req.headers["x-hub-id"] == "env-hub"
+
+
+def test_default_base_url() -> None:
+    assert cycle_sdk.Client(api_key="k").settings.base_url == "https://api.cycle.io"
+
+
+def test_missing_key_fails_fast_with_hint(server: FaultServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CYCLE_API_KEY", raising=False)
+    with cycle_sdk.Client(base_url=server.url) as client:
+        res = client.environments.get_environments()
+    assert res.ok is False
+    assert res.error.code == "0.no_api_key"
+    assert "hint:" in (res.error.detail or "")
+    assert server.requests == []
+
+
+async def test_missing_key_fails_fast_async(server: FaultServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CYCLE_API_KEY", raising=False)
+    async with cycle_sdk.AsyncClient(base_url=server.url) as client:
+        res = await client.environments.get_environments()
+    assert res.ok is False and res.error.code == "0.no_api_key"
+
+
+def test_module_level_settings_drive_the_default_client(server: FaultServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    server.script("GET", "/v1/environments", Reply(200, ENV_DOC))
+    monkeypatch.setattr(cycle_sdk, "settings", cycle_sdk.Settings(api_key=API_KEY, base_url=server.url))
+    cycle_sdk.settings.team = "HUB"
+    assert cycle_sdk.environments.get_environments().ok
+    assert server.requests[-1].headers["x-hub-id"] == "HUB"
+    cycle_sdk.settings.team = "HUB2"  # read on every call
+    cycle_sdk.environments.get_environments()
+    assert server.requests[-1].headers["x-hub-id"] == "HUB2"
+
+
+def test_several_hubs_with_own_settings(server: FaultServer) -> None:
+    server.script("GET", "/v1/environments", Reply(200, ENV_DOC))
+    a = cycle_sdk.Client(api_key="ka", team="hub-a", base_url=server.url)
+    b = cycle_sdk.Client(api_key="kb", team="hub-b", base_url=server.url)
+    a.environments.get_environments()
+    b.environments.get_environments()
+    assert [r.headers["x-hub-id"] for r in server.requests] == ["hub-a", "hub-b"]
+    assert [r.headers["authorization"] for r in server.requests] == ["Bearer ka", "Bearer kb"]
+
+
+def test_api_error_envelope_and_oauth_error_normalized(server: FaultServer, client: cycle_sdk.Client) -> None:
+    envelope = {
+        "error": {"status": 404, "code": "404.environment", "title": "Not found", "detail": "no such env", "source": "x"},
+        "data": None,
+    }
+    server.script("GET", "/v1/environments/e1", Reply(404, envelope))
+    res = client.environments.get_environment("e1")
+    assert res.ok is False
+    err = res.error
+    assert (err.status, err.code, err.title, err.detail, err.source) == (404, "404.environment", "Not found", "no such env", "x")
+    assert (err.method, err.path) == ("GET", "/v1/environments/e1")
+    with pytest.raises(cycle_sdk.APIResultError) as info:
+        res.unwrap()
+    assert info.value.error is err and info.value.code == "404.environment"
+    server.script("GET", "/v1/environments/e2", Reply(401, {"error": "invalid_token", "error_description": "expired"}))
+    oauth = client.environments.get_environment("e2")
+    assert oauth.ok is False
+    assert (oauth.error.status, oauth.error.code, oauth.error.detail) == (401, "401.invalid_token", "expired")
+
+
+def test_retry_after_on_error(server: FaultServer, client: cycle_sdk.Client) -> None:
+    server.script("GET", "/v1/environments", Reply(429, {"error": {"status": 429, "code": "429.rate", "title": "slow"}}, {"Retry-After": "7"}))
+    res = client.environments.get_environments()
+    assert res.ok is False and res.error.retry_after == 7.0
+
+
+def test_ok_value_is_typed_document(server: FaultServer, client: cycle_sdk.Client) -> None:
+    from cycle_sdk.models import GetEnvironmentsResponse200
+
+    server.script("GET", "/v1/environments", Reply(200, ENV_DOC))
+    res = client.environments.get_environments()
+    assert res.ok is True
+    assert isinstance(res.value, GetEnvironmentsResponse200)
+    assert res.value.data == []
+    assert res.unwrap() is res.value
