@@ -1,0 +1,414 @@
+"""The job tracker: wait for a Cycle job to finish, with progress.
+
+Cycle answers every state-changing task with a job. `client.jobs.wait(job)` polls it
+until it is no longer new, queued, scheduled or running, calling `on_progress` whenever
+something changed, and returns `APIResult[GetJobResponse200]`: an Ok whether the job
+completed, errored or expired (inspect `res.value.data.state.current`), an Err only when
+the job could not be read, the wait timed out (`0.job_wait_timeout`) or was stopped
+(`0.job_wait_stopped`).
+
+Many concurrent async waits on one AsyncClient share one poll loop: each tick makes one
+list request (`GET /v1/jobs`, newest first) that serves every waiting job it contains,
+so N jobs cost about 1/delay requests per second instead of N/delay.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TextIO, TypeAlias
+
+from attrs import frozen
+
+from ._generated.namespaces.jobs import AsyncJobs as _GeneratedAsyncJobs
+from ._generated.namespaces.jobs import Jobs as _GeneratedJobs
+from ._result import APIError, APIResult, Err, Ok
+
+if TYPE_CHECKING:
+    from ._generated.models.get_job_response_200 import GetJobResponse200
+    from ._generated.models.job import Job
+
+ACTIVE_STATES = frozenset({"new", "queued", "scheduled", "running"})
+TERMINAL_STATES = frozenset({"completed", "error", "expired"})
+DEFAULT_DELAY = 2.0
+# Jobs appear a moment after the task that made them: retry a 404.job this many times.
+DEFAULT_NOT_FOUND_RETRIES = 5
+# Consecutive transient read failures (network, timeout, 429, 5xx) tolerated before giving up.
+DEFAULT_TRANSIENT_RETRIES = 5
+# How many of the newest jobs one shared list request covers.
+SHARED_PAGE_SIZE = 100
+
+JOB_WAIT_TIMEOUT = "0.job_wait_timeout"
+JOB_WAIT_STOPPED = "0.job_wait_stopped"
+INVALID_JOB = "0.invalid_job"
+
+JobResult: TypeAlias = "APIResult[GetJobResponse200]"
+ProgressCallback: TypeAlias = "Callable[[JobProgress], Any]"
+JobRef: TypeAlias = Any  # a job id, a Job, a task endpoint's APIResult or document
+
+
+@frozen
+class JobProgress:
+    """One progress report: what `on_progress` receives."""
+
+    state: str
+    percent: float
+    completed_steps: int
+    failed_steps: int
+    total_steps: int
+    job: Job
+
+    @property
+    def done(self) -> bool:
+        return self.state in TERMINAL_STATES
+
+
+def _is_set(value: Any) -> bool:
+    # Cycle marks "not yet" timestamps with the zero time (year 1).
+    return isinstance(value, datetime) and value.year > 1
+
+
+def progress_of(job: Job) -> JobProgress:
+    """Percent from tasks and steps: each task weighs the same; a task's share is its done steps."""
+    state = str(job.state.current)
+    tasks = list(job.tasks or [])
+    completed = failed = total = 0
+    shares: list[float] = []
+    for task in tasks:
+        task_state = getattr(getattr(task, "state", None), "current", None)
+        steps = list(getattr(task, "steps", None) or [])
+        done_steps = sum(1 for step in steps if _is_set(getattr(step, "completed", None)))
+        total += len(steps)
+        if task_state == "error":
+            failed += max(1, len(steps) - done_steps) if steps else 1
+            completed += done_steps
+            shares.append(1.0)
+        elif task_state == "completed":
+            completed += len(steps)
+            shares.append(1.0)
+        else:
+            completed += done_steps
+            shares.append(done_steps / len(steps) if steps else 0.0)
+    if state == "completed":
+        percent = 100.0
+    elif shares:
+        percent = round(100.0 * sum(shares) / len(shares), 1)
+    else:
+        percent = 0.0
+    return JobProgress(state, percent, completed, failed, total, job)
+
+
+def job_id_of(job: JobRef) -> str | Err:
+    """The job id out of anything a user may hold after starting a task."""
+    if isinstance(job, str):
+        return job if job else Err(APIError(status=0, code=INVALID_JOB, title="Empty job id"))
+    if isinstance(job, Err):
+        return job  # the task itself failed: nothing to wait for
+    if isinstance(job, Ok):
+        return job_id_of(job.value)
+    if isinstance(job, dict):
+        data = job.get("data", job)
+        inner = data.get("job", data) if isinstance(data, dict) else None
+        if isinstance(inner, dict) and isinstance(inner.get("id"), str):
+            return str(inner["id"])
+    data = getattr(job, "data", None)
+    if data is not None and not isinstance(data, list):
+        return job_id_of(data)
+    inner_id = getattr(getattr(job, "job", None), "id", None)  # a JobDescriptor
+    if isinstance(inner_id, str):
+        return inner_id
+    own_id = getattr(job, "id", None)  # a Job
+    if isinstance(own_id, str) and hasattr(job, "state"):
+        return own_id
+    return Err(
+        APIError(
+            status=0,
+            code=INVALID_JOB,
+            title="Not a job",
+            detail=f"cannot find a job id in a {type(job).__name__} (pass a job id, a Job, or a task result)",
+        )
+    )
+
+
+def _transient(error: APIError) -> bool:
+    return error.status in (0, 408, 429, 500, 502, 503, 504) and error.code not in (
+        JOB_WAIT_TIMEOUT,
+        JOB_WAIT_STOPPED,
+    )
+
+
+def _wait_error(code: str, title: str, job_id: str) -> Err:
+    return Err(APIError(status=0, code=code, title=title, method="GET", path=f"/v1/jobs/{job_id}"))
+
+
+class _Tracker:
+    """The decision logic of one wait, shared by sync and async."""
+
+    def __init__(
+        self,
+        job_id: str,
+        on_progress: ProgressCallback | None,
+        delay: float,
+        timeout: float | None,
+        not_found_retries: int,
+    ) -> None:
+        self.job_id = job_id
+        self.on_progress = on_progress
+        self.delay = delay
+        self.deadline = None if timeout is None else time.monotonic() + timeout
+        self.not_found_left = not_found_retries
+        self.transient_left = DEFAULT_TRANSIENT_RETRIES
+        self.last: tuple[Any, ...] | None = None
+
+    def remaining(self) -> float | None:
+        return None if self.deadline is None else max(0.0, self.deadline - time.monotonic())
+
+    def expired(self) -> bool:
+        return self.deadline is not None and time.monotonic() >= self.deadline
+
+    def sleep_for(self, backoff: float = 1.0) -> float:
+        pause = self.delay * backoff
+        if self.deadline is not None:
+            pause = max(0.0, min(pause, self.deadline - time.monotonic()))
+        return pause
+
+    def on_error(self, error: APIError) -> float | None:
+        """Seconds to wait before reading again, or None to give up with this error."""
+        if error.code == "404.job" and self.not_found_left > 0:
+            self.not_found_left -= 1
+            return self.sleep_for()
+        if _transient(error) and self.transient_left > 0:
+            self.transient_left -= 1
+            tries = DEFAULT_TRANSIENT_RETRIES - self.transient_left
+            return self.sleep_for(min(8.0, 2.0 ** (tries - 1)))
+        return None
+
+    def changed(self, progress: JobProgress) -> bool:
+        key = (progress.state, progress.percent, progress.completed_steps, progress.failed_steps, progress.total_steps)
+        if key == self.last:
+            return False
+        self.last = key
+        return True
+
+
+def _progress_bar(stream: TextIO | None = None) -> ProgressCallback:
+    """A terminal progress display: rich when installed (`cycle-sdk[progress]`), else plain lines."""
+    try:
+        from rich.progress import Progress
+    except ImportError:  # plain fallback: one line per change
+        out = stream or sys.stderr
+
+        def plain(p: JobProgress) -> None:
+            out.write(f"job {p.job.id}: {p.state} {p.percent:.0f}% ({p.completed_steps}/{p.total_steps} steps)\n")
+            out.flush()
+
+        return plain
+
+    bar = Progress(transient=False)
+    task_ids: dict[str, Any] = {}
+
+    def show(p: JobProgress) -> None:
+        if not task_ids:
+            bar.start()
+        task = task_ids.get(p.job.id)
+        if task is None:
+            task = task_ids[p.job.id] = bar.add_task(f"job {p.job.id}", total=100)
+        bar.update(task, completed=p.percent, description=f"job {p.job.id} [{p.state}]")
+        if p.done:
+            bar.stop()
+
+    return show
+
+
+def _callbacks(on_progress: ProgressCallback | None, progress_bar: bool) -> ProgressCallback | None:
+    if not progress_bar:
+        return on_progress
+    bar = _progress_bar()
+    if on_progress is None:
+        return bar
+
+    def both(p: JobProgress) -> Any:
+        bar(p)
+        return on_progress(p)
+
+    return both
+
+
+class Jobs(_GeneratedJobs):
+    """`client.jobs`: the generated job operations plus `wait()`."""
+
+    def wait(
+        self,
+        job: JobRef,
+        *,
+        on_progress: ProgressCallback | None = None,
+        delay: float = DEFAULT_DELAY,
+        timeout: float | None = None,
+        should_stop: Callable[[], bool] | None = None,
+        fetch_job: Callable[[str], JobResult] | None = None,
+        progress_bar: bool = False,
+        not_found_retries: int = DEFAULT_NOT_FOUND_RETRIES,
+    ) -> JobResult:
+        """Wait until the job is completed, errored or expired; see the module docstring."""
+        job_id = job_id_of(job)
+        if isinstance(job_id, Err):
+            return job_id
+        fetch = fetch_job or (lambda jid: self.get_job(jid, cache=False))
+        callback = _callbacks(on_progress, progress_bar)
+        tracker = _Tracker(job_id, callback, delay, timeout, not_found_retries)
+        while True:
+            if should_stop is not None and should_stop():
+                return _wait_error(JOB_WAIT_STOPPED, "Stopped waiting for the job", job_id)
+            result = fetch(job_id)
+            if result.ok is False:
+                pause = tracker.on_error(result.error)
+                if pause is None:
+                    return result
+            else:
+                tracker.transient_left = DEFAULT_TRANSIENT_RETRIES
+                progress = progress_of(result.value.data)
+                if tracker.changed(progress) and callback is not None:
+                    callback(progress)
+                if progress.state not in ACTIVE_STATES:
+                    return result
+                pause = tracker.sleep_for()
+            if tracker.expired():
+                return _wait_error(JOB_WAIT_TIMEOUT, "Timed out waiting for the job", job_id)
+            time.sleep(pause)
+
+
+class _SharedPoller:
+    """One poll loop per AsyncClient serving every concurrent wait (see the module docstring).
+
+    Waiters ask `read(job_id)`; the loop answers everyone waiting at each tick, then sleeps
+    `delay`. So the loop, not each waiter, paces the requests.
+    """
+
+    def __init__(self, jobs: AsyncJobs) -> None:
+        self._jobs = jobs
+        self._waiters: dict[str, list[asyncio.Future[JobResult]]] = {}
+        self._task: asyncio.Task[None] | None = None
+        self.delay = DEFAULT_DELAY
+        self.requests = 0  # list and single reads made: the polling load
+
+    async def read(self, job_id: str, delay: float) -> JobResult:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[JobResult] = loop.create_future()
+        self._waiters.setdefault(job_id, []).append(future)
+        self.delay = min(self.delay, delay) if self._task is not None and not self._task.done() else delay
+        if self._task is None or self._task.done():
+            self._task = loop.create_task(self._run())
+        try:
+            return await future
+        finally:
+            waiting = self._waiters.get(job_id)
+            if waiting is not None and future in waiting:
+                waiting.remove(future)
+                if not waiting:
+                    del self._waiters[job_id]
+
+    async def _run(self) -> None:
+        first = True
+        while self._waiters:
+            if not first:
+                await asyncio.sleep(self.delay)
+            first = False
+            await asyncio.sleep(0)  # let every waiter of this moment register
+            waiting, self._waiters = self._waiters, {}
+            if waiting:
+                await self._tick(waiting)
+
+    async def _tick(self, waiting: dict[str, list[asyncio.Future[JobResult]]]) -> None:
+        found: dict[str, JobResult] = {}
+        if len(waiting) > 1:
+            self.requests += 1
+            listed = await self._jobs.get_jobs(sort=["-id"], page={"number": 1, "size": SHARED_PAGE_SIZE}, cache=False)
+            if listed.ok is True:
+                from ._generated.models.get_job_response_200 import GetJobResponse200
+
+                for item in listed.value.data:
+                    if item.id in waiting:
+                        found[item.id] = Ok(GetJobResponse200(data=item))
+        missing = [jid for jid in waiting if jid not in found]
+        self.requests += len(missing)
+        singles = await asyncio.gather(*(self._jobs.get_job(jid, cache=False) for jid in missing))
+        found.update(zip(missing, singles, strict=True))
+        for jid, futures in waiting.items():
+            for fut in futures:
+                if not fut.done():
+                    fut.set_result(found[jid])
+
+
+class AsyncJobs(_GeneratedAsyncJobs):
+    """`async_client.jobs`: the generated job operations plus `await wait()`."""
+
+    @property
+    def _poller(self) -> _SharedPoller:
+        poller: _SharedPoller | None = getattr(self, "_shared_poller", None)
+        if poller is None:
+            poller = self._shared_poller = _SharedPoller(self)
+        return poller
+
+    async def wait(
+        self,
+        job: JobRef,
+        *,
+        on_progress: Callable[[JobProgress], Any] | None = None,
+        delay: float = DEFAULT_DELAY,
+        timeout: float | None = None,
+        should_stop: Callable[[], bool] | None = None,
+        fetch_job: Callable[[str], Awaitable[JobResult]] | None = None,
+        progress_bar: bool = False,
+        not_found_retries: int = DEFAULT_NOT_FOUND_RETRIES,
+    ) -> JobResult:
+        """Wait until the job is completed, errored or expired. Cancelling the task cancels the wait."""
+        job_id = job_id_of(job)
+        if isinstance(job_id, Err):
+            return job_id
+        callback = _callbacks(on_progress, progress_bar)
+        tracker = _Tracker(job_id, callback, delay, timeout, not_found_retries)
+        while True:
+            if should_stop is not None and should_stop():
+                return _wait_error(JOB_WAIT_STOPPED, "Stopped waiting for the job", job_id)
+            shared = fetch_job is None
+            reading = fetch_job(job_id) if fetch_job is not None else self._poller.read(job_id, delay)
+            try:
+                result = await asyncio.wait_for(reading, tracker.remaining())
+            except TimeoutError:
+                return _wait_error(JOB_WAIT_TIMEOUT, "Timed out waiting for the job", job_id)
+            if result.ok is False:
+                pause = tracker.on_error(result.error)
+                if pause is None:
+                    return result
+            else:
+                tracker.transient_left = DEFAULT_TRANSIENT_RETRIES
+                progress = progress_of(result.value.data)
+                if tracker.changed(progress) and callback is not None:
+                    outcome = callback(progress)
+                    if inspect.isawaitable(outcome):
+                        await outcome
+                if progress.state not in ACTIVE_STATES:
+                    return result
+                # The shared loop paces reads itself; a custom fetch_job is paced here.
+                pause = 0.0 if shared else tracker.sleep_for()
+            if tracker.expired():
+                return _wait_error(JOB_WAIT_TIMEOUT, "Timed out waiting for the job", job_id)
+            if pause:
+                await asyncio.sleep(pause)
+
+
+__all__ = [
+    "ACTIVE_STATES",
+    "JOB_WAIT_STOPPED",
+    "JOB_WAIT_TIMEOUT",
+    "TERMINAL_STATES",
+    "AsyncJobs",
+    "JobProgress",
+    "Jobs",
+    "job_id_of",
+    "progress_of",
+]
