@@ -195,20 +195,27 @@ class _Tracker:
         return True
 
 
-def _progress_bar(stream: TextIO | None = None) -> ProgressCallback:
-    """A terminal progress display: rich when installed (`cycle-sdk[progress]`), else plain lines."""
+def _plain_progress(out: TextIO) -> ProgressCallback:
+    def plain(p: JobProgress) -> None:
+        out.write(f"job {p.job.id}: {p.state} {p.percent:.0f}% ({p.completed_steps}/{p.total_steps} steps)\n")
+        out.flush()
+
+    return plain
+
+
+def _progress_bar() -> ProgressCallback:
+    """A progress display on stderr: a rich bar on a terminal when rich is installed
+    (`cycle-sdk[progress]`), else one plain line per change (readable in CI logs)."""
+    out = sys.stderr
     try:
+        from rich.console import Console
         from rich.progress import Progress
-    except ImportError:  # plain fallback: one line per change
-        out = stream or sys.stderr
+    except ImportError:
+        return _plain_progress(out)
+    if not out.isatty():
+        return _plain_progress(out)
 
-        def plain(p: JobProgress) -> None:
-            out.write(f"job {p.job.id}: {p.state} {p.percent:.0f}% ({p.completed_steps}/{p.total_steps} steps)\n")
-            out.flush()
-
-        return plain
-
-    bar = Progress(transient=False)
+    bar = Progress(console=Console(file=out), transient=False)
     task_ids: dict[str, Any] = {}
 
     def show(p: JobProgress) -> None:

@@ -1,6 +1,6 @@
 """Helpers in the seed style, on the default client (`cycle_sdk.settings`).
 
-    res = cycle_sdk.utils.job_to_complete(id=job_id, on_progress=print)
+res = cycle_sdk.utils.job_to_complete(id=job_id, on_progress=print)
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from ._jobs import DEFAULT_DELAY, JobProgress, JobRef, JobResult, progress_of
 
 def job_to_complete(
     *,
-    id: JobRef,  # noqa: A002 - the seed API's name
+    id: JobRef,  # the seed API names it `id`
     on_progress: Callable[[JobProgress], Any] | None = None,
     fetch_job: Callable[[str], JobResult] | None = None,
     delay: float = DEFAULT_DELAY,
@@ -36,7 +36,7 @@ def job_to_complete(
 
 async def async_job_to_complete(
     *,
-    id: JobRef,  # noqa: A002 - the seed API's name
+    id: JobRef,  # the seed API names it `id`
     on_progress: Callable[[JobProgress], Any] | None = None,
     fetch_job: Callable[[str], Awaitable[JobResult]] | None = None,
     delay: float = DEFAULT_DELAY,

@@ -34,7 +34,8 @@ RESERVED_KWARGS = {"client", "body", "team", "cache", "timeout", "max_retries"}
 
 
 def snake(name: str) -> str:
-    """`getEnvironment` -> `get_environment`; `Services/Load Balancer` -> `services_load_balancer`."""
+    """`getEnvironment` -> `get_environment`; `Services/Load Balancer` -> `services_load_balancer`; `IPs` -> `ips`."""
+    name = re.sub(r"([A-Z]{2,})s\b", lambda m: m.group(1).capitalize() + "s", name)  # plural acronyms
     name = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
     name = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
     name = re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_").lower()
@@ -333,10 +334,14 @@ def arg_name(prop: Any) -> str:
 
 
 def _arg_type(prop: Any, *, accept_mapping: bool) -> str:
-    from openapi_python_client.parser.properties import ModelProperty
+    """The argument's type; model (or union of models) arguments also take a plain dict."""
+    from openapi_python_client.parser.properties import ModelProperty, UnionProperty
 
     base = _code(prop.get_type_string(no_optional=True))
-    if accept_mapping and isinstance(prop, ModelProperty):
+    takes_model = isinstance(prop, ModelProperty) or (
+        isinstance(prop, UnionProperty) and any(isinstance(p, ModelProperty) for p in prop.inner_properties)
+    )
+    if accept_mapping and takes_model:
         base = f"{base} | Mapping[str, Any]"
     return base if prop.required else f"{base} | Unset"
 

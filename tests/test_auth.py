@@ -22,7 +22,10 @@ ENVS = {"data": []}
 
 
 def _token_reply(n: int = 1) -> Reply:
-    return Reply(200, {"access_token": f"access-{n}", "refresh_token": f"refresh-{n}", "expires_in": 7200, "token_type": "bearer"})
+    return Reply(
+        200,
+        {"access_token": f"access-{n}", "refresh_token": f"refresh-{n}", "expires_in": 7200, "token_type": "bearer"},
+    )
 
 
 def _form(server: FaultServer) -> dict[str, str]:
@@ -49,7 +52,9 @@ def test_api_key_auth_checks_the_key_and_stores_it(server: FaultServer) -> None:
 
 def test_api_key_auth_rejected_key_is_not_stored(server: FaultServer) -> None:
     server.script(
-        "GET", "/v1/hubs/current", Reply(401, {"error": {"status": 401, "code": "401.auth-invalid", "title": "Invalid"}})
+        "GET",
+        "/v1/hubs/current",
+        Reply(401, {"error": {"status": 401, "code": "401.auth-invalid", "title": "Invalid"}}),
     )
     storage = MemoryStorage()
     client = cycle_sdk.Client(team="HUB", base_url=server.url, storage=storage)
@@ -105,7 +110,9 @@ def test_auto_refresh_once_for_many_threads(server: FaultServer) -> None:
     server.script("GET", "/v1/environments", Reply(200, ENVS))
     client = cycle_sdk.Client(base_url=server.url, storage=MemoryStorage(_expired()), auto_refresh=True)
     results = []
-    threads = [threading.Thread(target=lambda: results.append(client.environments.get_environments())) for _ in range(20)]
+    threads = [
+        threading.Thread(target=lambda: results.append(client.environments.get_environments())) for _ in range(20)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -118,7 +125,9 @@ def test_auto_refresh_once_for_many_threads(server: FaultServer) -> None:
 async def test_auto_refresh_exactly_once_for_50_concurrent_requests(server: FaultServer) -> None:
     server.script("POST", "/oauth/token", Reply(200, _token_reply(1).body, delay=0.2))
     server.script("GET", "/v1/environments", Reply(200, ENVS))
-    async with cycle_sdk.AsyncClient(base_url=server.url, storage=MemoryStorage(_expired()), auto_refresh=True) as client:
+    async with cycle_sdk.AsyncClient(
+        base_url=server.url, storage=MemoryStorage(_expired()), auto_refresh=True
+    ) as client:
         results = await asyncio.gather(*(client.environments.get_environments() for _ in range(50)))
     assert all(r.ok for r in results)
     assert _token_posts(server) == 1

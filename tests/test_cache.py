@@ -88,7 +88,9 @@ def test_concurrent_identical_gets_share_one_request_threads(server: FaultServer
     server.script("GET", "/v1/environments", Reply(200, DOC, delay=0.2))
     client = cycle_sdk.Client(api_key=API_KEY, base_url=server.url, cache=True)
     results = []
-    threads = [threading.Thread(target=lambda: results.append(client.environments.get_environments())) for _ in range(16)]
+    threads = [
+        threading.Thread(target=lambda: results.append(client.environments.get_environments())) for _ in range(16)
+    ]
     for t in threads:
         t.start()
     for t in threads:

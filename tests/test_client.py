@@ -95,14 +95,26 @@ def test_several_hubs_with_own_settings(server: FaultServer) -> None:
 
 def test_api_error_envelope_and_oauth_error_normalized(server: FaultServer, client: cycle_sdk.Client) -> None:
     envelope = {
-        "error": {"status": 404, "code": "404.environment", "title": "Not found", "detail": "no such env", "source": "x"},
+        "error": {
+            "status": 404,
+            "code": "404.environment",
+            "title": "Not found",
+            "detail": "no such env",
+            "source": "x",
+        },
         "data": None,
     }
     server.script("GET", "/v1/environments/e1", Reply(404, envelope))
     res = client.environments.get_environment("e1")
     assert res.ok is False
     err = res.error
-    assert (err.status, err.code, err.title, err.detail, err.source) == (404, "404.environment", "Not found", "no such env", "x")
+    assert (err.status, err.code, err.title, err.detail, err.source) == (
+        404,
+        "404.environment",
+        "Not found",
+        "no such env",
+        "x",
+    )
     assert (err.method, err.path) == ("GET", "/v1/environments/e1")
     with pytest.raises(cycle_sdk.APIResultError) as info:
         res.unwrap()
@@ -114,7 +126,11 @@ def test_api_error_envelope_and_oauth_error_normalized(server: FaultServer, clie
 
 
 def test_retry_after_on_error(server: FaultServer, client: cycle_sdk.Client) -> None:
-    server.script("GET", "/v1/environments", Reply(429, {"error": {"status": 429, "code": "429.rate", "title": "slow"}}, {"Retry-After": "7"}))
+    server.script(
+        "GET",
+        "/v1/environments",
+        Reply(429, {"error": {"status": 429, "code": "429.rate", "title": "slow"}}, {"Retry-After": "7"}),
+    )
     res = client.environments.get_environments()
     assert res.ok is False and res.error.retry_after == 7.0
 

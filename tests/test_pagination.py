@@ -54,7 +54,9 @@ def test_iteration_is_lazy(paged_server: FaultServer) -> None:
 
 
 def test_failed_page_raises(server: FaultServer) -> None:
-    server.script("GET", "/v1/environments", Reply(403, {"error": {"status": 403, "code": "403.permissions", "title": "no"}}))
+    server.script(
+        "GET", "/v1/environments", Reply(403, {"error": {"status": 403, "code": "403.permissions", "title": "no"}})
+    )
     client = cycle_sdk.Client(api_key=API_KEY, base_url=server.url, max_retries=0)
     with pytest.raises(cycle_sdk.APIResultError) as info:
         list(client.environments.iter_get_environments())
