@@ -34,12 +34,14 @@ from ._config import (
 )
 from ._exceptions import APIResultError, ConfigurationError, CycleError
 from ._generated.namespaces import NAMESPACES
+from ._jobs import JobProgress
+from ._notifications import Reconnected
 from ._result import APIError, APIResult, Err, Ok
 from ._types import UNSET, Unset
 from ._version import API_SPEC_VERSION, __version__
 
 if TYPE_CHECKING:
-    from . import auth, models
+    from . import auth, models, utils
 
 # The module-level settings of the default client (seed style); read from CYCLE_* at import.
 settings: Settings = Settings.from_env()
@@ -77,8 +79,10 @@ __all__ = [
     "CycleError",
     "Err",
     "FileStorage",
+    "JobProgress",
     "MemoryStorage",
     "Ok",
+    "Reconnected",
     "Settings",
     "Token",
     "TokenStorage",
@@ -87,4 +91,5 @@ __all__ = [
     "auth",
     "models",
     "settings",
+    "utils",
 ]

@@ -1,0 +1,169 @@
+"""`client.hub_notifications.listen()`: the hub notification pipeline as an iterator.
+
+It fetches a short-lived token (`GET /v1/hubs/current/notifications`), opens the WebSocket
+(`?token=`), and yields each message as a typed `HubNotification`. When the socket drops it
+reconnects with backoff (a fresh token each time) and yields a `Reconnected` marker first, so
+the caller knows it may have missed changes and can re-read what it cares about.
+
+    async for note in client.hub_notifications.listen():
+        if isinstance(note, Reconnected):
+            ...  # resync
+        else:
+            print(note.topic, note.object_.id)
+
+Needs the `websockets` package (`pip install cycle-sdk[notifications]`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING, Any
+
+from attrs import frozen
+
+from ._exceptions import APIResultError, ConfigurationError
+from ._generated.namespaces.hub_notifications import AsyncHubNotifications as _GeneratedAsync
+from ._generated.namespaces.hub_notifications import HubNotifications as _GeneratedSync
+from ._result import APIError
+
+if TYPE_CHECKING:
+    from ._generated.models.hub_notification import HubNotification
+
+log = logging.getLogger("cycle_sdk")
+
+DEFAULT_BACKOFF_BASE = 0.5
+DEFAULT_BACKOFF_CAP = 30.0
+_TRANSIENT = frozenset({0, 408, 429, 500, 502, 503, 504})
+
+
+@frozen
+class Reconnected:
+    """Yielded after the socket dropped and a new one is open: changes may have been missed."""
+
+    attempt: int
+    reason: str
+
+
+def _websockets() -> Any:
+    try:
+        import websockets
+    except ImportError as exc:  # pragma: no cover - exercised only without the extra
+        raise ConfigurationError(
+            "hub notifications need the websockets package (hint: pip install 'cycle-sdk[notifications]')"
+        ) from exc
+    return websockets
+
+
+def _socket_url(base_url: str, token: str) -> str:
+    from urllib.parse import quote
+
+    scheme, rest = base_url.rstrip("/").split("://", 1)
+    ws = "wss" if scheme == "https" else "ws"
+    return f"{ws}://{rest}/v1/hubs/current/notifications?token={quote(token, safe='')}"
+
+
+def _parse(frame: str | bytes) -> HubNotification | None:
+    from ._generated.models.hub_notification import HubNotification
+
+    try:
+        data = json.loads(frame)
+        return HubNotification.from_dict(data)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        log.debug("skipping a malformed hub notification: %s", type(exc).__name__)
+        return None
+
+
+def _delay(attempt: int) -> float:
+    return min(DEFAULT_BACKOFF_CAP, DEFAULT_BACKOFF_BASE * 2.0 ** (attempt - 1)) * (1 - 0.25 * random.random())
+
+
+def _give_up(error: APIError, attempt: int, max_reconnects: int | None) -> bool:
+    if error.status not in _TRANSIENT:
+        return True  # e.g. 401/403: reconnecting will not help
+    return max_reconnects is not None and attempt > max_reconnects
+
+
+class HubNotifications(_GeneratedSync):
+    """`client.hub_notifications`: the token operation plus `listen()`."""
+
+    def listen(self, *, max_reconnects: int | None = None) -> Iterator[HubNotification | Reconnected]:
+        """Yield notifications forever (reconnecting), until the caller stops iterating.
+
+        Raises APIResultError when a token cannot be had (e.g. 401), or after
+        `max_reconnects` failed reconnects in a row.
+        """
+        websockets = _websockets()
+        from websockets.sync.client import connect
+
+        attempt = 0
+        reason = ""
+        while True:
+            token = self.get_hub_notification_socket_auth(cache=False)
+            if token.ok is False:
+                attempt += 1
+                if _give_up(token.error, attempt, max_reconnects):
+                    raise APIResultError(token.error)
+                time.sleep(_delay(attempt))
+                continue
+            try:
+                with connect(_socket_url(self._client.settings.base_url, token.value.data.token)) as socket:
+                    if attempt:
+                        yield Reconnected(attempt, reason)
+                    attempt = 0
+                    for frame in socket:
+                        note = _parse(frame)
+                        if note is not None:
+                            yield note
+                reason = "the server closed the socket"
+            except (OSError, websockets.exceptions.WebSocketException) as exc:
+                reason = f"{type(exc).__name__}: {exc}"
+            attempt += 1
+            if max_reconnects is not None and attempt > max_reconnects:
+                raise APIResultError(APIError(status=0, code="0.network_error", title="Socket lost", detail=reason))
+            log.debug("hub notification socket lost (%s); reconnect %d", reason, attempt)
+            time.sleep(_delay(attempt))
+
+
+class AsyncHubNotifications(_GeneratedAsync):
+    """`async_client.hub_notifications`: the token operation plus `listen()`."""
+
+    async def listen(self, *, max_reconnects: int | None = None) -> AsyncIterator[HubNotification | Reconnected]:
+        """`async for` notifications forever (reconnecting); see the sync `listen()`."""
+        websockets = _websockets()
+        from websockets.asyncio.client import connect
+
+        attempt = 0
+        reason = ""
+        while True:
+            token = await self.get_hub_notification_socket_auth(cache=False)
+            if token.ok is False:
+                attempt += 1
+                if _give_up(token.error, attempt, max_reconnects):
+                    raise APIResultError(token.error)
+                await asyncio.sleep(_delay(attempt))
+                continue
+            try:
+                async with connect(_socket_url(self._client.settings.base_url, token.value.data.token)) as socket:
+                    if attempt:
+                        yield Reconnected(attempt, reason)
+                    attempt = 0
+                    async for frame in socket:
+                        note = _parse(frame)
+                        if note is not None:
+                            yield note
+                reason = "the server closed the socket"
+            except (OSError, websockets.exceptions.WebSocketException) as exc:
+                reason = f"{type(exc).__name__}: {exc}"
+            attempt += 1
+            if max_reconnects is not None and attempt > max_reconnects:
+                raise APIResultError(APIError(status=0, code="0.network_error", title="Socket lost", detail=reason))
+            log.debug("hub notification socket lost (%s); reconnect %d", reason, attempt)
+            await asyncio.sleep(_delay(attempt))
+
+
+__all__ = ["AsyncHubNotifications", "HubNotifications", "Reconnected"]
