@@ -58,5 +58,15 @@ api-diff: $(STAMP)
 bench: $(GEN)
 	$(BIN)/python -m benchmarks.run
 
+# An sdist and a wheel holding the generated and the hand-written code; twine-checked.
+wheel: $(GEN)
+	rm -rf dist
+	$(BIN)/python -m build --no-isolation --outdir dist .
+	$(BIN)/python -m twine check --strict dist/*
+
+# API reference from the docstrings, into docs/api.
+docs: $(GEN)
+	$(BIN)/python -m pdoc -o docs/api cycle_sdk cycle_sdk.auth cycle_sdk.utils cycle_sdk.emulator
+
 clean:
 	rm -rf cycle_sdk/_generated build dist .pytest_cache .mypy_cache

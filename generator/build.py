@@ -251,7 +251,7 @@ def generate(build: SpecBuild, out_dir: Path, package: str = "cycle_sdk._generat
         project.env.globals.update(
             op_info=op_info,
             package_import=package,
-            spec_state=build.config.get("state", ""),
+            spec_state=spec_state(build),
             spec_sha256=build.sha256,
             namespaces=dict(sorted(namespaces.items())),
             namespace_extensions=extensions,
@@ -279,6 +279,7 @@ def generate(build: SpecBuild, out_dir: Path, package: str = "cycle_sdk._generat
         (pkg / "operations.py").write_text(project.env.get_template("operations.py.jinja").render())
         write_json(spec, pkg / "spec.json")
         (pkg / "py.typed").write_text("")
+        (pkg / "VERSION").write_text(package_version(spec_state(build)) + "\n")
         fmt = subprocess.run(
             [sys.executable, "-m", "ruff", "format", "--no-cache", "."], cwd=pkg, capture_output=True, text=True
         )
@@ -424,10 +425,28 @@ def collection_module(tag_dir: Any, endpoint: Any, project: Any) -> str:
     return f"api.{tag_dir}.{strings.PythonIdentifier(endpoint.name, project.config.field_prefix)}"
 
 
+def package_version(state: str) -> str:
+    """SDK semver (cycle_sdk/_version.py) + the spec state as a PEP 440 local label."""
+    source = (ROOT / "cycle_sdk" / "_version.py").read_text()
+    found = re.search(r'^SDK_VERSION = "([^"]+)"', source, re.M)
+    if found is None:
+        raise SystemExit("cycle_sdk/_version.py has no SDK_VERSION")
+    return f"{found.group(1)}+api.{state.replace('-', '')}"
+
+
+def spec_state(build: SpecBuild) -> str:
+    """The API state the SDK is generated from: the pin's `state`, a date in the file name, or the hash."""
+    if build.pinned and build.config.get("state"):
+        return str(build.config["state"])
+    found = re.search(r"\d{4}-\d{2}-\d{2}", build.upstream.name)
+    return found.group(0) if found else f"sha256-{build.sha256[:12]}"
+
+
 def report(build: SpecBuild, cov: Coverage, seconds: float) -> list[str]:
     floors = build.config.get("coverage", {})
     lines = [
-        f"spec: {build.upstream} sha256={build.sha256[:16]}… ({'pinned' if build.pinned else 'SPEC override'})",
+        f"spec: {build.upstream} sha256={build.sha256[:16]}… ({'pinned' if build.pinned else 'SPEC override'})"
+        f", API state {spec_state(build)}",
         f"corrections and additions applied: {len(build.report.applied)}",
     ]
     lines += [f"  NOT APPLIED (target missing in this spec): {m}" for m in build.report.missing]
