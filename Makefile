@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 GEN    := cycle_sdk/_generated/__init__.py
-GEN_INPUTS := $(wildcard spec/*.yaml spec/*/*.yaml generator/*.py generator/*.yaml generator/templates/*.jinja) ../shared/cycle-api-spec/platform.yml
+GEN_INPUTS := $(wildcard spec/*.yaml spec/*/*.yaml generator/*.py generator/*.yaml generator/templates/*.jinja generator/templates/*/*.jinja) $(wildcard ../shared/cycle-api-spec/*.yml)
 SPEC   ?=
 LINTED := cycle_sdk generator tests $(wildcard examples benchmarks)
 
@@ -31,7 +31,8 @@ $(GEN): $(STAMP) $(GEN_INPUTS)
 	$(BIN)/python -m generator.build
 	@touch $(GEN)
 
-# Always regenerates (SPEC= picks another upstream file; the pin is checked otherwise).
+# Always regenerates every API (platform, internal, scheduler); SPEC= regenerates the
+# platform API from another upstream file (the pin is checked otherwise).
 generate: $(STAMP)
 	$(BIN)/python -m generator.build $(if $(SPEC),--spec $(SPEC))
 

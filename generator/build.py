@@ -246,7 +246,7 @@ def generate(build: SpecBuild, out_dir: Path, package: str = "cycle_sdk._generat
         project.env.filters["text"] = _text
         extensions = {
             name: {"module": spec_["module"], "sync": spec_["sync"], "async_": spec_["async"]}
-            for name, spec_ in (load_yaml(EXTENSIONS) or {}).items()
+            for name, spec_ in ((load_yaml(EXTENSIONS) or {}).get(build.name) or {}).items()
         }
         project.env.globals.update(
             op_info=op_info,
@@ -475,21 +475,44 @@ def report(build: SpecBuild, cov: Coverage, seconds: float) -> list[str]:
     return lines + [f"COVERAGE BELOW FLOOR: {f}" for f in failures]
 
 
+# The APIs the SDK is generated for, in order; each spec config names its output package.
+SPEC_CONFIGS = ("platform", "internal", "scheduler")
+
+
+def output_dir(build: SpecBuild) -> Path:
+    package = str(build.config.get("package", "cycle_sdk._generated"))
+    return ROOT.joinpath(*package.split("."))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--spec-config", type=Path, default=ROOT / "spec" / "platform.yaml")
+    parser.add_argument(
+        "--spec-config", type=Path, action="append", help="spec/<api>.yaml (repeatable; default: every API)"
+    )
     parser.add_argument("--spec", type=Path, default=None, help="generate from this upstream file instead of the pin")
-    parser.add_argument("--out", type=Path, default=ROOT / "cycle_sdk" / "_generated")
+    parser.add_argument("--out", type=Path, default=None, help="output folder (default: the config's package)")
     parser.add_argument("--report-json", type=Path, default=None)
     args = parser.parse_args(argv)
-    started = time.monotonic()
-    build = build_effective_spec(args.spec_config, args.spec)
-    cov = generate(build, args.out)
-    lines = report(build, cov, time.monotonic() - started)
-    print("\n".join(lines))
+    configs = args.spec_config or [ROOT / "spec" / f"{name}.yaml" for name in SPEC_CONFIGS]
+    if args.spec is not None and not args.spec_config:
+        configs = [ROOT / "spec" / "platform.yaml"]  # SPEC= overrides the platform API's upstream
+    failed = False
+    reports = {}
+    for config in configs:
+        started = time.monotonic()
+        build = build_effective_spec(config, args.spec)
+        out = args.out or output_dir(build)
+        inside = out.resolve().is_relative_to(ROOT)
+        package = ".".join(out.resolve().relative_to(ROOT).parts) if inside else str(build.config.get("package"))
+        cov = generate(build, out, package=package)
+        lines = report(build, cov, time.monotonic() - started)
+        print(f"== {build.name} API -> {out.resolve().relative_to(ROOT) if inside else out}")
+        print("\n".join(lines))
+        failed |= any(line.startswith("COVERAGE BELOW FLOOR") for line in lines)
+        reports[build.name] = cov.__dict__
     if args.report_json:
-        args.report_json.write_text(json.dumps(cov.__dict__, indent=2))
-    return 1 if any(line.startswith("COVERAGE BELOW FLOOR") for line in lines) else 0
+        args.report_json.write_text(json.dumps(reports, indent=2))
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
