@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import itertools
 from collections.abc import Iterator
 from contextlib import redirect_stderr
 from typing import Any
@@ -49,7 +50,11 @@ def test_wait_reports_progress_and_returns_completed_job(client: cycle_sdk.Clien
     assert seen[-1].state == "completed" and seen[-1].percent == 100.0
     assert seen[-1].completed_steps == seen[-1].total_steps > 0
     percents = [p.percent for p in seen]
-    assert percents == sorted(percents) and len(set(percents)) == len(percents)  # called only on change
+    assert percents == sorted(percents)
+    # Called on every change, and only on a change.
+    keys = [(p.state, p.percent, p.completed_steps) for p in seen]
+    assert all(a != b for a, b in itertools.pairwise(keys))
+    assert len({p.percent for p in seen}) >= 3  # steps complete one by one: 0 -> ... -> 100
     assert {p.state for p in seen} >= {"running", "completed"}
     assert all(p.job.id == res.value.data.id for p in seen)
 

@@ -1,0 +1,74 @@
+"""A local, stateful emulator of Cycle's Platform API, driven by the SDK's own effective spec.
+
+Every operation of the spec answers with a body that validates against its success schema;
+hubs, environments, containers, instances, images, stacks, DNS, networks, servers, clusters,
+pipelines, API keys and jobs really are created, read, updated, listed and deleted (every other
+resource of the spec is served the same way, generically). Needs the `emulator` extra
+(starlette, uvicorn, websockets).
+
+Run it
+------
+From a shell (prints exactly one line on stdout, `Cycle API emulator listening on URL`; the hub ID
+and API key go to stderr; stops on SIGINT/SIGTERM):
+
+    python -m cycle_sdk.emulator --port 8080 [--host 127.0.0.1] [--db state.sqlite]
+        [--api-key emulator-key] [--hub 000000000000000000000001] [--job-speed 0.2]
+        [--token-ttl 7200] [--user EMAIL:PASSWORD ...]
+
+In tests, on a free loopback port in a background thread:
+
+    from cycle_sdk.emulator import run_emulator
+
+    with run_emulator(job_speed=0.05) as emu:
+        httpx.get(f"{emu.url}/v1/environments", headers=emu.headers)
+
+or with the pytest fixture `cycle_emulator` of `cycle_sdk.emulator.pytest_plugin` (configure it
+with `@pytest.mark.cycle_emulator(job_speed=..., token_ttl=...)`).
+
+The API, as on the real platform
+--------------------------------
+- Auth: `Authorization: Bearer <API key or OAuth access token>` on every route but `/oauth/token`
+  (401 `401.auth-invalid`, or `401.auth-expired` for an expired token). Operations whose spec
+  security includes `hubAuth`, and everything under `/v1/hubs/current`, need `X-Hub-Id`: missing,
+  403 `403.wrong-hub`; unknown, 404 `404.hub`. Unknown route: 404 `404.uri`; malformed JSON body:
+  400 `400.invalid-syntax`; bad `page[...]`: 422 `422.invalid-argument`. Errors use Cycle's
+  envelope `{"error": {"status", "code", "title", "detail", "source"}, "data": null}`.
+- `POST /oauth/token` (form encoded): `grant_type=password` (username, password) or
+  `refresh_token` (rotating refresh tokens); OAuth errors as `{"error", "error_description"}`.
+- Collections take `filter[key]=a,b`, `sort=-id,name`, `page[number]=1&page[size]=100` and
+  `include=creators,...` (see `_query`). Unknown IDs answer `404.<resource>` (e.g. `404.environment`).
+- Tasks, deletes and other long operations answer a JobDescriptor; the job goes new -> queued ->
+  running -> completed (`job_speed` seconds per phase, and one phase per step while running, so a
+  client polling every `job_speed` sees the steps complete one by one). A
+  container `start`/`stop` task moves the container (and its instances) on completion.
+- `GET /v1/hubs/current/notifications` answers a short-lived token; a WebSocket on the same path
+  with `?token=` streams `{"topic", "object", "context"}` notifications of the hub's changes.
+
+Control API (on the `Emulator` handle; also over HTTP under `/_emulator/`, see `_admin`)
+---------------------------------------------------------------------------------------
+`url`, `ws_url`, `api_key`, `hub_id`, `headers`, `config`, `state`; `stats()`,
+`request_count(method, route)`, `oauth_grants(grant_type)`, `reset_stats()`;
+`add_fault(kind, method=, path=, status=, retry_after=, latency=, count=)`, `faults()`,
+`clear_faults()`; `fail_next_job()`, `expire_next_job()`, `delay_next_job(seconds=, requests=)`,
+`fail_job(id)`, `expire_job(id)`; `expire_access_tokens()`, `add_user()`, `create_hub()`,
+`drop_notification_sockets()`, `reset()`; `get_resource()`, `list_resources()`,
+`put_resource()`, `set_resource_state()`; `start()`, `stop()`, `serve()`.
+
+Storage is in memory unless `db_path` (`--db`) names a SQLite file: then state survives restarts.
+"""
+
+from __future__ import annotations
+
+try:
+    import starlette  # noqa: F401
+    import uvicorn  # noqa: F401
+except ImportError as error:  # pragma: no cover - depends on the installed extras
+    raise ImportError(
+        f"the emulator needs the `emulator` extra: pip install 'cycle-sdk[emulator]' ({error})"
+    ) from error
+
+from ._config import DEFAULT_API_KEY, DEFAULT_HUB_ID, EmulatorConfig
+from ._faults import Fault, FaultKind
+from ._server import Emulator, run_emulator
+
+__all__ = ["DEFAULT_API_KEY", "DEFAULT_HUB_ID", "Emulator", "EmulatorConfig", "Fault", "FaultKind", "run_emulator"]

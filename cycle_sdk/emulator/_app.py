@@ -1,0 +1,281 @@
+"""The ASGI application: raw-path routing, faults, auth, hub scope, then the operation's handler.
+
+Routing uses the raw, still percent-encoded path (ASGI `raw_path`): it is split on `/` first and
+each segment decoded afterwards, so an ID such as `a%2Fb` stays one segment, and dot segments are
+plain values (`..` is the ID "..", never "the parent"). No ID can reach another route.
+
+Order per request: count it, fire a matching fault, authenticate (401), check the hub (403/404),
+parse the query (422) and body (400), then answer from the spec-driven handlers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import socket
+import struct
+from collections.abc import Callable, Mapping
+from typing import Any, Final
+from urllib.parse import parse_qsl, unquote
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from ._admin import AdminRoutes
+from ._auth import OAuthFailure, TokenStatus
+from ._controls import Controls
+from ._faults import Fault
+from ._handlers import Handlers
+from ._model import ApiError, Call
+from ._query import QueryError, parse_query
+from ._spec import Operation, Role
+from ._state import EmulatorState
+
+# The server protocol (see _server) puts the connection's transport here, for the `reset` fault.
+TRANSPORT_KEY: Final = "cycle_emulator.transport"
+ADMIN_PREFIX: Final = "_emulator"
+_BODY_METHODS: Final = frozenset({"POST", "PATCH", "PUT"})
+# The Cycle error code a fault answers for a status (the status itself is what clients act on).
+_FAULT_CODES: Final[Mapping[int, str]] = {
+    400: "400.invalid-syntax",
+    401: "401.auth-invalid",
+    403: "403.permissions",
+    404: "404.uri",
+    409: "409.duplicate-found",
+    415: "415.invalid-content-type",
+    422: "422.invalid-input",
+    429: "429.rate-limiting",
+    503: "503.not-ready",
+    504: "504.not-available",
+}
+WEBSOCKET_CLOSE_DROPPED: Final = 1012  # "service restart": clients should reconnect
+
+
+def split_raw_path(raw_path: bytes) -> list[str]:
+    """`/v1/environments/a%2Fb` -> ["v1", "environments", "a/b"] (split before decoding)."""
+    text = raw_path.decode("latin-1")
+    parts = text.lstrip("/").split("/")
+    if len(parts) > 1 and parts[-1] == "":  # one trailing slash is tolerated
+        parts.pop()
+    return [unquote(part, errors="replace") for part in parts]
+
+
+def _raw_path(scope: Scope) -> bytes:
+    raw = scope.get("raw_path")
+    return raw if isinstance(raw, bytes) else str(scope["path"]).encode()
+
+
+class EmulatorApp:
+    def __init__(self, state: EmulatorState) -> None:
+        self.state = state
+        self.handlers = Handlers(state)
+        self.admin = AdminRoutes(Controls(state))
+        self._ticker: asyncio.Task[None] | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self._http(scope, receive, send)
+        elif scope["type"] == "websocket":
+            await self._websocket(scope, receive, send)
+        elif scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+
+    # -- lifespan: the job ticker -----------------------------------------------------------
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                self.state.notifications.bind(asyncio.get_running_loop())
+                self._ticker = asyncio.create_task(self._tick_forever())
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if self._ticker is not None:
+                    self._ticker.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await self._ticker
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _tick_forever(self) -> None:
+        # Jobs are computed exactly on every read; the ticker only makes transitions (and their
+        # notifications and effects) happen on time when nobody is reading.
+        speed = self.state.config.job_speed
+        interval = min(0.05, max(0.005, speed / 4)) if speed > 0 else 0.05
+        while True:
+            self.state.tick()
+            await asyncio.sleep(interval)
+
+    # -- HTTP -------------------------------------------------------------------------------
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        method = request.method
+        raw_path = _raw_path(scope)
+        segments = split_raw_path(raw_path)
+        if segments[:1] == [ADMIN_PREFIX]:
+            status, body = self.admin.handle(method, segments[1:], await request.body())
+            await JSONResponse(body, status_code=status)(scope, receive, send)
+            return
+        match = self.state.spec.match(method, segments)
+        path_text = raw_path.decode("latin-1")
+        template = match[0].template if match else None
+        self.state.count_request(f"{method} {template or path_text}")
+        fault = self.state.faults.take(method, template, path_text)
+        if fault is not None:
+            if fault.latency > 0:
+                await asyncio.sleep(fault.latency)
+            if fault.kind == "reset":
+                await _reset_connection(scope, receive, send)
+                return
+            if fault.kind != "latency":
+                await _fault_response(fault)(scope, receive, send)
+                return
+        try:
+            if match is None:
+                raise ApiError(404, "404.uri", "Route not found", f"no route for {method} {path_text}")
+            op, params = match
+            if op.role is Role.OAUTH:
+                response = await self._oauth(request)
+            else:
+                reply = self.handlers.handle(await self._call(request, op, params))
+                response = JSONResponse(reply.body, status_code=reply.status, headers=reply.headers)
+        except ApiError as error:
+            response = JSONResponse(error.envelope(), status_code=error.status, headers=error.headers)
+        await response(scope, receive, send)
+
+    async def _call(self, request: Request, op: Operation, params: dict[str, str]) -> Call:
+        principal = None
+        if op.needs_auth:
+            scheme, _, token = request.headers.get("authorization", "").partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                raise ApiError(401, "401.auth-invalid", "Authentication required", "send Authorization: Bearer <key>")
+            status, principal = self.state.auth.authenticate(token.strip())
+            if status is TokenStatus.EXPIRED:
+                raise ApiError(401, "401.auth-expired", "Access token expired", "refresh the token and try again")
+            if principal is None:
+                raise ApiError(401, "401.auth-invalid", "Invalid API key or token")
+        hub_id = None
+        if op.needs_hub:
+            hub_id = request.headers.get("x-hub-id", "").strip()
+            if not hub_id:
+                raise ApiError(
+                    403, "403.wrong-hub", "Hub required", "send the X-Hub-Id header", source="/headers/X-Hub-Id"
+                )
+            if self.state.hub(hub_id) is None:
+                raise ApiError(
+                    404, "404.hub", "Hub not found", f"no hub with ID {hub_id!r}", source="/headers/X-Hub-Id"
+                )
+            if principal is not None and not principal.may_use(hub_id):
+                raise ApiError(403, "403.wrong-hub", "Wrong hub", "this API key belongs to another hub")
+        try:
+            query = parse_query(request.url.query)
+        except QueryError as error:
+            raise ApiError(
+                422, "422.invalid-argument", "Invalid query parameter", str(error), source=error.parameter
+            ) from None
+        body: Any = None
+        if request.method in _BODY_METHODS:
+            raw = await request.body()
+            if raw.strip():
+                try:
+                    body = json.loads(raw)
+                except ValueError as error:
+                    raise ApiError(400, "400.invalid-syntax", "Malformed JSON body", str(error)) from None
+        return Call(op=op, params=params, query=query, body=body, hub_id=hub_id, principal=principal)
+
+    async def _oauth(self, request: Request) -> Response:
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type != "application/x-www-form-urlencoded":
+            failure = OAuthFailure(400, "invalid_request", "the token endpoint takes application/x-www-form-urlencoded")
+            return JSONResponse(failure.to_json(), status_code=failure.status)
+        form = dict(parse_qsl((await request.body()).decode("utf-8", errors="replace"), keep_blank_values=True))
+        try:
+            token = self.state.auth.grant(form)
+        except OAuthFailure as failure:
+            return JSONResponse(failure.to_json(), status_code=failure.status, headers={"Cache-Control": "no-store"})
+        return JSONResponse(token, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+    # -- WebSocket: the hub notification pipeline -------------------------------------------
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        websocket = WebSocket(scope, receive, send)
+        match = self.state.spec.match("GET", split_raw_path(_raw_path(scope)))
+        if match is None or match[0].role is not Role.NOTIFICATIONS:
+            await websocket.close(code=1008)  # before accept: the handshake is refused (HTTP 403)
+            return
+        self.state.count_request(f"WEBSOCKET {match[0].template}")
+        hub_id = self.state.notifications.hub_for_token(websocket.query_params.get("token", ""))
+        if hub_id is None or self.state.hub(hub_id) is None:
+            await websocket.close(code=1008)
+            return
+        # Subscribed before the handshake completes: a change made right after connecting is not lost.
+        subscription = self.state.notifications.subscribe(hub_id)
+        try:
+            await websocket.accept()
+            await _pump(websocket, subscription.queue, self.state.notifications.is_drop)
+        finally:
+            self.state.notifications.unsubscribe(subscription)
+
+
+async def _pump(websocket: WebSocket, queue: asyncio.Queue[Any], is_drop: Callable[[object], bool]) -> None:
+    """Send queued notifications until the client leaves or the socket is dropped."""
+
+    async def client_gone() -> None:
+        with contextlib.suppress(WebSocketDisconnect):
+            while True:
+                await websocket.receive_text()
+
+    async def send_all() -> None:
+        while True:
+            item = await queue.get()
+            if is_drop(item):
+                await websocket.close(code=WEBSOCKET_CLOSE_DROPPED)
+                return
+            await websocket.send_text(json.dumps(item))
+
+    tasks = {asyncio.create_task(client_gone()), asyncio.create_task(send_all())}
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
+                await task
+
+
+def _fault_response(fault: Fault) -> Response:
+    status = fault.status or (429 if fault.kind == "retry_after" else 503)
+    headers: dict[str, str] = {}
+    retry_after = fault.retry_after if fault.retry_after is not None else (1 if fault.kind == "retry_after" else None)
+    if retry_after is not None:
+        headers["Retry-After"] = f"{retry_after:g}"
+    code = _FAULT_CODES.get(status, "500.unknown")
+    error = ApiError(status, code, "Injected fault", f"emulator fault #{fault.id} ({fault.kind})", headers=headers)
+    return JSONResponse(error.envelope(), status_code=status, headers=error.headers)
+
+
+async def _reset_connection(scope: Scope, receive: Receive, send: Send) -> None:
+    """Drop the connection without a response: the client sees a connection reset."""
+    transport = scope.get("extensions", {}).get(TRANSPORT_KEY)
+    if transport is not None:
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            # Linger 0: closing sends RST instead of FIN, a real reset rather than an orderly close.
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        transport.abort()
+        # Return only once the server saw the disconnect, or it would answer 500 on the dead socket.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(5):
+                while (await receive())["type"] != "http.disconnect":
+                    pass
+        return
+    # Under a server that does not hand over its transport: break the response half way instead.
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1024")]})
+    await send({"type": "http.response.body", "body": b"{", "more_body": True})
+    raise ConnectionAbortedError("emulator fault: connection reset")

@@ -1,0 +1,578 @@
+"""The emulated platform: hubs, accounts, resources, jobs and their side effects.
+
+Resources are schema documents: a new one is the schema's minimal instance with the request body
+merged over it (only what keeps it valid) and the platform's stamps (ID, hub, creator, events,
+state). Every change is announced on the hub's notification pipeline.
+
+One re-entrant lock guards all state: requests run on the server's event loop thread, while tests
+call the control methods from their own thread.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import secrets
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Final
+
+from ._auth import AuthManager, Principal, account_id_for
+from ._config import EmulatorConfig
+from ._faults import FaultRegistry
+from ._jobs import STEP_CAPTIONS, TERMINAL, JobPlan, Outcome, TaskSpec, iso, new_job, render
+from ._model import not_found
+from ._notifications import NotificationHub
+from ._schema import JSON
+from ._spec import (
+    ACCOUNT_KIND,
+    API_KEY_KIND,
+    CONTAINER_KIND,
+    HUB_KIND,
+    INSTANCE_KIND,
+    JOB_KIND,
+    MEMBER_KIND,
+    ApiSpec,
+    Kind,
+    load_spec_document,
+)
+from ._store import Record, Store
+
+# Fields the platform owns: a request body never sets them.
+PROTECTED: Final = frozenset({"id", "hub_id", "creator", "events", "state"})
+# Preferred state of a new resource, and of one whose creation job completed.
+INITIAL_STATES: Final = ("live", "new", "active")
+FINAL_STATES: Final = ("live", "complete", "completed", "running", "active")
+# Task actions that move their resource: (state while the job runs, state once it completed).
+_ACTION_STATES: Final[Mapping[str, tuple[str, str]]] = {
+    "start": ("starting", "running"),
+    "stop": ("stopping", "stopped"),
+    "restart": ("starting", "running"),
+}
+
+
+class IdFactory:
+    """ObjectID-like IDs (24 hex digits: time, process, counter), so sorting by ID is creation order."""
+
+    def __init__(self) -> None:
+        self._process = secrets.token_hex(5)
+        self._counter = itertools.count()
+        self._lock = threading.Lock()
+
+    def __call__(self) -> str:
+        with self._lock:
+            return f"{int(time.time()):08x}{self._process}{next(self._counter) & 0xFFFFFF:06x}"
+
+
+def snake_field(param: str) -> str:
+    """`containerId` -> `container`, `scopedVariableId` -> `scoped_variable`."""
+    base = param[:-2] if param.endswith("Id") else param
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", base).lower()
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+class EmulatorState:
+    def __init__(
+        self,
+        config: EmulatorConfig,
+        spec: ApiSpec | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.config = config
+        self.spec = spec if spec is not None else ApiSpec(load_spec_document())
+        self.tools = self.spec.tools
+        self.clock = clock
+        self.lock = threading.RLock()
+        self.new_id = IdFactory()
+        self.store = Store(config.db_path)
+        self.auth = AuthManager(
+            api_key=config.api_key,
+            users=config.users,
+            token_ttl=config.token_ttl,
+            refresh_token_ttl=config.refresh_token_ttl,
+            clock=clock,
+        )
+        self.notifications = NotificationHub(token_ttl=config.notification_token_ttl, clock=clock)
+        self.faults = FaultRegistry()
+        self.requests: Counter[str] = Counter()
+        self._active_jobs: set[tuple[str, str]] = set()
+        self._next_job: dict[str, Any] = {}
+        self._bootstrap()
+
+    # -- setup ------------------------------------------------------------------------------
+
+    def _bootstrap(self) -> None:
+        with self.lock:
+            for email in self.auth.users:
+                self.ensure_account(email)
+            if self.store.get("", HUB_KIND, self.config.hub_id) is None:
+                self.create_hub(self.config.hub_name, hub_id=self.config.hub_id)
+            # A persisted database brings back API keys made through the API, and unfinished jobs.
+            for hub_id in self.hub_ids():
+                for record in self.store.records(hub_id, API_KEY_KIND):
+                    self._register_api_key(record)
+                for record in self.store.records(hub_id, JOB_KIND):
+                    if JobPlan.from_json(record.extra["plan"]).announced not in TERMINAL:
+                        self._active_jobs.add((hub_id, record.id))
+
+    def reset(self) -> None:
+        """Forget everything (resources, tokens, faults, counters) and start as new."""
+        with self.lock:
+            self.store.clear()
+            self.auth.reset()
+            self.faults.clear()
+            self.notifications.reset()
+            self.requests.clear()
+            self._active_jobs.clear()
+            self._next_job.clear()
+            self._bootstrap()
+
+    def kind(self, key: str) -> Kind:
+        try:
+            return self.spec.kinds[key]
+        except KeyError:
+            raise KeyError(f"unknown resource kind {key!r}; known: {', '.join(sorted(self.spec.kinds))}") from None
+
+    def scope(self, kind: Kind, hub_id: str | None) -> str:
+        return "" if kind.global_scope or hub_id is None else hub_id
+
+    # -- accounts and hubs ------------------------------------------------------------------
+
+    def ensure_account(self, email: str) -> Record:
+        kind = self.kind(ACCOUNT_KIND)
+        account_id = account_id_for(email)
+        record = self.store.get("", ACCOUNT_KIND, account_id)
+        if record is None:
+            first, _, rest = email.partition("@")[0].partition(".")
+            body = {
+                "name": {"first": first.capitalize(), "last": rest.capitalize()},
+                "email": {"address": email, "verified": True, "added": iso(self.clock())},
+            }
+            record = self.create_resource(kind, None, body, principal=None, id_=account_id, notify=False)
+        return record
+
+    def account(self, principal: Principal) -> Record:
+        return self.ensure_account(principal.email)
+
+    def hub_ids(self) -> list[str]:
+        return [record.id for record in self.store.records("", HUB_KIND)]
+
+    def hub(self, hub_id: str) -> Record | None:
+        return self.store.get("", HUB_KIND, hub_id)
+
+    def create_hub(
+        self, name: str, *, hub_id: str | None = None, principal: Principal | None = None, body: JSON = None
+    ) -> Record:
+        principal = principal or self.auth.default_principal
+        with self.lock:
+            fields = {**(body if isinstance(body, dict) else {}), "name": name}
+            record = self.create_resource(self.kind(HUB_KIND), None, fields, principal=principal, id_=hub_id)
+            # The creator is the hub's first member, as on the real platform.
+            if MEMBER_KIND in self.spec.kinds:
+                member = {"account_id": principal.account_id, "role_id": self.new_id()}
+                self.create_resource(self.kind(MEMBER_KIND), record.id, member, principal=principal, notify=False)
+            return record
+
+    def delete_hub(self, hub_id: str) -> None:
+        """Delete a hub and everything in it."""
+        with self.lock:
+            record = self.store.delete("", HUB_KIND, hub_id)
+            if record is not None:
+                self.notify(hub_id, self.kind(HUB_KIND), record, "state_changed", state="deleted")
+            self.store.delete_scope(hub_id)
+            self._active_jobs = {key for key in self._active_jobs if key[0] != hub_id}
+
+    # -- resources --------------------------------------------------------------------------
+
+    def find(self, kind: Kind, hub_id: str | None, id_: str, parents: Mapping[str, str] | None = None) -> Record:
+        """The item, checked against the path's parents; 404 if unknown.
+
+        Kinds the API cannot create (billing invoices, memberships, backups...) have no way to
+        exist in an emulator: their items are made on first read, so every route stays usable.
+        """
+        parents = parents or {}
+        with self.lock:
+            record = self.store.get(self.scope(kind, hub_id), kind.key, id_)
+            if record is not None and all(record.parents.get(k, v) == v for k, v in parents.items()):
+                return record
+            if kind.creatable or record is not None:
+                raise not_found(kind.not_found, kind.key.rsplit("/", 1)[-1].rstrip("s"), id_)
+            return self.create_resource(kind, hub_id, {}, principal=None, parents=parents, id_=id_, notify=False)
+
+    def view(self, record: Record) -> dict[str, JSON]:
+        """The API document of a record as of now (jobs are rendered from their plan)."""
+        if record.kind == JOB_KIND:
+            return render(record.doc, JobPlan.from_json(record.extra["plan"]), self.clock())
+        return record.doc
+
+    def create_resource(
+        self,
+        kind: Kind,
+        hub_id: str | None,
+        body: Mapping[str, JSON],
+        *,
+        principal: Principal | None,
+        parents: Mapping[str, str] | None = None,
+        id_: str | None = None,
+        state: str | None = None,
+        notify: bool = True,
+    ) -> Record:
+        parents = dict(parents or {})
+        id_ = id_ or self.new_id()
+        now = iso(self.clock())
+        schema = kind.schema
+        with self.lock:
+            doc = self.tools.merge(self.tools.instance(schema), self._input(kind, hub_id, body), schema)
+            stamps: dict[str, JSON] = {
+                "id": id_,
+                "events": {"created": now, "updated": now},
+                "state": {"current": state or self.pick_state(kind, INITIAL_STATES), "changed": now},
+            }
+            if hub_id is not None and not kind.global_scope:
+                stamps["hub_id"] = hub_id
+            if principal is not None:
+                stamps["creator"] = principal.creator
+            # A resource under another names it: an instance's `container_id`, a run's `pipeline_id`.
+            stamps.update(self._input(kind, hub_id, {f"{snake_field(k)}_id": v for k, v in parents.items()}))
+            if "identifier" in self.tools.properties(schema) and not body.get("identifier"):
+                name = doc.get("name")
+                stamps["identifier"] = slug(name) if isinstance(name, str) and slug(name) else id_
+            doc = self.tools.merge(doc, stamps, schema)
+            if "id" not in doc and self.tools.conforms(schema, {**doc, "id": id_}):
+                doc["id"] = id_  # the schema forgot to declare it; every item keeps its ID
+            record = self.store.save(Record(self.scope(kind, hub_id), kind.key, id_, doc, parents))
+            if kind.key == API_KEY_KIND:
+                self._register_api_key(record)
+            if notify and hub_id is not None:
+                self.notify(hub_id, kind, record, "created")
+            return record
+
+    def update_resource(self, kind: Kind, record: Record, body: Mapping[str, JSON], hub_id: str | None) -> Record:
+        with self.lock:
+            doc = self.tools.merge(record.doc, self._input(kind, hub_id, body), kind.schema)
+            record.doc = self.tools.merge(doc, {"events": {"updated": iso(self.clock())}}, kind.schema)
+            self.store.save(record)
+            self.notify(hub_id or record.id, kind, record, "updated")
+            return record
+
+    def remove_resource(self, kind: Kind, record: Record) -> None:
+        """Delete an item and everything under it (an environment's scoped variables...)."""
+        with self.lock:
+            self.store.delete(record.scope, record.kind, record.id)
+            if kind.key == API_KEY_KIND:
+                self.auth.revoke_api_key(str(record.doc.get("secret", "")))
+            if kind.id_param is not None:
+                for child_kind in self.spec.kinds.values():
+                    for child in self.store.records(record.scope, child_kind.key):
+                        if child.parents.get(kind.id_param) == record.id:
+                            self.remove_resource(child_kind, child)
+            hub_id = record.scope or record.id
+            self.notify(hub_id, kind, record, "state_changed", state="deleted")
+
+    def set_state(self, kind: Kind, record: Record, value: str) -> bool:
+        """Move an item to a state its schema allows; False (unchanged) otherwise."""
+        if value not in self.tools.enum_at(kind.schema, "state", "current"):
+            return False
+        with self.lock:
+            state = record.doc.setdefault("state", {})
+            if state.get("current") == value:
+                return True
+            state["current"] = value
+            state["changed"] = iso(self.clock())
+            self.store.save(record)
+            self.notify(record.scope or record.id, kind, record, "state_changed", state=value)
+            return True
+
+    def pick_state(self, kind: Kind, preferred: Iterable[str]) -> str:
+        allowed = self.tools.enum_at(kind.schema, "state", "current")
+        return next((s for s in preferred if s in allowed), allowed[0] if allowed else "live")
+
+    def _input(self, kind: Kind, hub_id: str | None, body: Mapping[str, JSON]) -> dict[str, JSON]:
+        """A request body as resource fields: protected fields dropped, `x_id` references expanded.
+
+        Bodies name related resources by ID (`environment_id`) where the resource embeds a summary
+        (`environment: {id, cluster}`): the summary is filled from the referenced item when known.
+        """
+        props = self.tools.properties(kind.schema)
+        fields = {k: v for k, v in body.items() if k not in PROTECTED}
+        for key, value in body.items():
+            base = key[:-3]
+            if not (key.endswith("_id") and isinstance(value, str) and key not in props and base in props):
+                continue
+            if "id" not in self.tools.properties(props[base]):
+                continue
+            referenced = self._referenced(base, value, hub_id)
+            fields[base] = {**(referenced.doc if referenced is not None else {}), "id": value}
+        return fields
+
+    def _referenced(self, name: str, id_: str, hub_id: str | None) -> Record | None:
+        plural = {name + "s", name.replace("_", "-") + "s"}
+        for kind in self.spec.kinds.values():
+            if kind.key.rsplit("/", 1)[-1] in plural:
+                record = self.store.get(self.scope(kind, hub_id), kind.key, id_)
+                if record is not None:
+                    return record
+        return None
+
+    def _register_api_key(self, record: Record) -> None:
+        """API keys made through the API authenticate with their secret, in their hub only."""
+        if not record.doc.get("secret"):
+            record.doc["secret"] = secrets.token_urlsafe(32)
+            self.store.save(record)
+        principal = self.auth.principal_for(
+            self.auth.default_principal.email, hub_id=record.scope, api_key_id=record.id
+        )
+        self.auth.set_api_key(str(record.doc["secret"]), principal)
+
+    # -- notifications ----------------------------------------------------------------------
+
+    def notify(self, hub_id: str, kind: Kind, record: Record, event: str, *, state: str | None = None) -> None:
+        doc = self.view(record) if state is None else record.doc
+        current = state or current_state(doc)
+        message: dict[str, JSON] = {
+            "topic": f"{kind.topic}.{event}",
+            "object": {"id": record.id, **({"state": current} if current else {})},
+            "context": self._context(hub_id, kind, record),
+        }
+        self.notifications.publish(hub_id, message)
+
+    def _context(self, hub_id: str, kind: Kind, record: Record) -> dict[str, JSON]:
+        doc = record.doc
+
+        def ids(field_name: str, param: str, own: str) -> list[str] | None:
+            found = {record.id} if kind.key == own else set()
+            value = doc.get(field_name)
+            if isinstance(value, dict) and isinstance(value.get("id"), str):
+                found.add(value["id"])
+            for name in (f"{field_name}_id", param):
+                source = doc.get(name) if name.endswith("_id") else record.parents.get(name)
+                if isinstance(source, str):
+                    found.add(source)
+            return sorted(found) or None
+
+        cluster = doc.get("cluster")
+        return {
+            "hub_id": hub_id,
+            "account_id": None,
+            "environments": ids("environment", "environmentId", "environments"),
+            "dns_zones": ids("zone", "zoneId", "dns/zones"),
+            "clusters": [cluster] if isinstance(cluster, str) and cluster else None,
+            "containers": ids("container", "containerId", CONTAINER_KIND),
+        }
+
+    # -- jobs -------------------------------------------------------------------------------
+
+    def start_job(
+        self,
+        hub_id: str,
+        principal: Principal | None,
+        *,
+        action: str,
+        subject: str,
+        queue: str,
+        task_input: Mapping[str, JSON],
+        effects: list[dict[str, JSON]],
+    ) -> Record:
+        """Create a job (with one task) that runs on its own from now, per the job controls."""
+        now = self.clock()
+        with self.lock:
+            plan = JobPlan(created=now, speed=self.config.job_speed, effects=effects, steps=len(STEP_CAPTIONS))
+            overrides, self._next_job = self._next_job, {}
+            plan.outcome = overrides.get("outcome", plan.outcome)
+            plan.message = overrides.get("message", "")
+            plan.visible_at = now + float(overrides.get("delay_seconds") or 0.0)
+            plan.hidden_requests = int(overrides.get("delay_requests") or 0)
+            task = TaskSpec(caption=f"{action.capitalize()} {subject}", header=action, input=dict(task_input))
+            creator = (principal or self.auth.default_principal).creator
+            doc = new_job(
+                job_id=self.new_id(),
+                hub_id=hub_id,
+                creator=creator,
+                caption=task.caption,
+                queue=queue,
+                tasks=[task],
+                task_ids=[self.new_id()],
+                plan=plan,
+                job_hash=secrets.token_hex(16),
+            )
+            record = Record(hub_id, JOB_KIND, str(doc["id"]), doc, extra={"plan": plan.to_json(), "action": action})
+            self.store.save(record)
+            self._active_jobs.add((hub_id, record.id))
+            self.notify(hub_id, self.kind(JOB_KIND), record, "new", state="new")
+            # A zero job speed finishes at once: apply it now rather than on the next tick.
+            self._advance(record, now)
+            return record
+
+    def job(self, hub_id: str, job_id: str, *, count_request: bool = False) -> Record:
+        """A job as of now; 404 while it is still hidden (see `delay_next_job`)."""
+        with self.lock:
+            record = self.store.get(hub_id, JOB_KIND, job_id)
+            if record is None:
+                raise not_found("404.job", "job", job_id)
+            plan = JobPlan.from_json(record.extra["plan"])
+            now = self.clock()
+            if not plan.visible(now):
+                if count_request and plan.hidden_requests > 0:
+                    plan.hidden_requests -= 1
+                    record.extra["plan"] = plan.to_json()
+                    self.store.save(record)
+                raise not_found("404.job", "job", job_id)
+            self._advance(record, now)
+            return record
+
+    def job_visible(self, record: Record) -> bool:
+        return JobPlan.from_json(record.extra["plan"]).visible(self.clock())
+
+    def tick(self) -> None:
+        """Advance every unfinished job to now (called periodically by the server)."""
+        with self.lock:
+            now = self.clock()
+            for hub_id, job_id in list(self._active_jobs):
+                record = self.store.get(hub_id, JOB_KIND, job_id)
+                if record is None:
+                    self._active_jobs.discard((hub_id, job_id))
+                else:
+                    self._advance(record, now)
+
+    def _advance(self, record: Record, now: float) -> None:
+        plan = JobPlan.from_json(record.extra["plan"])
+        phase = plan.phase(now)
+        if phase == plan.announced:
+            return
+        order = (
+            ["new", "queued", "expired"] if plan.outcome == "expired" else ["new", "queued", "running", plan.outcome]
+        )
+        # Announce every phase passed since the last tick, in order, even if it was brief.
+        passed = order[order.index(plan.announced) + 1 : order.index(phase) + 1]
+        plan.announced = phase
+        record.extra["plan"] = plan.to_json()
+        record.doc = render(record.doc, plan, now)
+        self.store.save(record)
+        job_kind = self.kind(JOB_KIND)
+        for step in passed:
+            self.notify(record.scope, job_kind, record, step, state=step)
+        if phase in TERMINAL:
+            self._active_jobs.discard((record.scope, record.id))
+            self._apply_effects(plan.effects, success=phase == "completed")
+
+    def _apply_effects(self, effects: list[dict[str, JSON]], *, success: bool) -> None:
+        for effect in effects:
+            op = effect["op"]
+            if op == "delete_hub":
+                if success:
+                    self.delete_hub(str(effect["hub"]))
+                continue
+            kind = self.spec.kinds.get(str(effect.get("kind")))
+            if kind is None:
+                continue
+            scope = str(effect["scope"])
+            if op == "delete_where":
+                if success:
+                    parents = effect.get("parents") or {}
+                    for child in self.store.records(scope, kind.key):
+                        if all(child.parents.get(k) == v for k, v in parents.items()):
+                            self.remove_resource(kind, child)
+                continue
+            record = self.store.get(scope, kind.key, str(effect["id"]))
+            if record is None:
+                continue
+            if op == "delete" and success:
+                self.remove_resource(kind, record)
+            elif op in ("delete", "state"):
+                target = effect.get("final") if success else effect.get("revert")
+                if isinstance(target, str):
+                    self.set_state(kind, record, target)
+                    if success and kind.key == CONTAINER_KIND:
+                        self._sync_instances(record, target)
+
+    def _sync_instances(self, container: Record, state: str) -> None:
+        """A started container has running instances (one per `config.deploy.instances`, at least one)."""
+        kind = self.spec.kinds.get(INSTANCE_KIND)
+        if kind is None or not kind.id_param:
+            return
+        instances = [
+            r
+            for r in self.store.records(container.scope, INSTANCE_KIND)
+            if r.parents.get("containerId") == container.id
+        ]
+        if not instances and state == "running":
+            deploy = container.doc.get("config", {}).get("deploy", {})
+            count = deploy.get("instances") if isinstance(deploy, dict) else None
+            environment = container.doc.get("environment", {})
+            fields = {"environment_id": environment.get("id")} if isinstance(environment, dict) else {}
+            for _ in range(count if isinstance(count, int) and count > 0 else 1):
+                instance = self.create_resource(
+                    kind,
+                    container.scope,
+                    fields,
+                    principal=self.auth.default_principal,
+                    parents={"containerId": container.id},
+                )
+                instances.append(instance)
+        for instance in instances:
+            self.set_state(kind, instance, state)
+
+    def job_effects_for_action(self, kind: Kind | None, record: Record | None, action: str) -> list[dict[str, JSON]]:
+        """What a task does to its resource: `start` makes a container `starting`, then `running`."""
+        if kind is None or record is None or action not in _ACTION_STATES:
+            return []
+        during, final = _ACTION_STATES[action]
+        before = current_state(record.doc)
+        self.set_state(kind, record, during)
+        return [
+            {"op": "state", "kind": kind.key, "scope": record.scope, "id": record.id, "final": final, "revert": before}
+        ]
+
+    # -- job controls -----------------------------------------------------------------------
+
+    def plan_next_job(self, **overrides: Any) -> None:
+        with self.lock:
+            self._next_job.update({k: v for k, v in overrides.items() if v is not None})
+
+    def replan_job(self, job_id: str, *, outcome: Outcome, message: str, hub_id: str | None = None) -> bool:
+        """Change how an unfinished job ends; False if it is unknown or already finished."""
+        with self.lock:
+            for scope in [hub_id] if hub_id else self.hub_ids():
+                record = self.store.get(scope, JOB_KIND, job_id)
+                if record is None:
+                    continue
+                plan = JobPlan.from_json(record.extra["plan"])
+                phase = plan.phase(self.clock())
+                # A job that started running can still fail, but no longer expire.
+                if phase in TERMINAL or (outcome == "expired" and phase == "running"):
+                    return False
+                plan.outcome, plan.message = outcome, message
+                record.extra["plan"] = plan.to_json()
+                self.store.save(record)
+                return True
+            return False
+
+    # -- stats ------------------------------------------------------------------------------
+
+    def count_request(self, key: str) -> None:
+        with self.lock:
+            self.requests[key] += 1
+
+    def stats(self) -> dict[str, JSON]:
+        with self.lock:
+            return {
+                "requests": dict(self.requests),
+                "oauth_grants": dict(self.auth.grants),
+                "notifications": {
+                    "open_sockets": self.notifications.open_sockets,
+                    "connections": self.notifications.connections,
+                    "sent": self.notifications.sent,
+                },
+                "active_jobs": len(self._active_jobs),
+            }
+
+
+def current_state(doc: Mapping[str, JSON]) -> str | None:
+    state = doc.get("state")
+    current = state.get("current") if isinstance(state, dict) else None
+    return current if isinstance(current, str) else None

@@ -1,0 +1,186 @@
+"""Jobs: task requests answer a JobDescriptor; the job runs new -> queued -> running -> completed."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+import pytest
+
+from cycle_sdk.emulator import Emulator
+
+from .helpers import component, errors, wait_for
+
+ZERO_TIME = "0001-01-01T00:00:00Z"
+
+
+def environment(api: httpx.Client) -> str:
+    return str(api.post("/v1/environments", json={"name": "env", "cluster": "production"}).json()["data"]["id"])
+
+
+def container(api: httpx.Client, **config: Any) -> str:
+    body = {"name": "web", "environment_id": environment(api), "image_id": "i", "stateful": False, "config": config}
+    return str(api.post("/v1/containers", json=body).json()["data"]["id"])
+
+
+def start(api: httpx.Client, container_id: str) -> str:
+    response = api.post(f"/v1/containers/{container_id}/tasks", json={"action": "start"})
+    assert response.status_code == 202, response.text
+    descriptor = response.json()["data"]
+    assert descriptor["action"] == "start" and descriptor["job"]["accepted"] is True
+    assert not errors(component("JobDescriptor"), descriptor)
+    return str(descriptor["job"]["id"])
+
+
+def job(api: httpx.Client, job_id: str) -> dict[str, Any]:
+    response = api.get(f"/v1/jobs/{job_id}")
+    assert response.status_code == 200, response.text
+    return dict(response.json()["data"])
+
+
+def finished(api: httpx.Client, job_id: str) -> dict[str, Any]:
+    return wait_for(lambda: (j := job(api, job_id))["state"]["current"] in ("completed", "error", "expired") and j)
+
+
+def completed_steps(job_doc: dict[str, Any]) -> int:
+    return sum(step["completed"] != ZERO_TIME for task in job_doc["tasks"] for step in task["steps"])
+
+
+def test_a_job_progresses_to_completed_and_starts_its_container(api: httpx.Client) -> None:
+    container_id = container(api, deploy={"instances": 2})
+    job_id = start(api, container_id)
+    assert api.get(f"/v1/containers/{container_id}").json()["data"]["state"]["current"] == "starting"
+
+    phases: list[str] = []
+    progress: list[int] = []
+    while not phases or phases[-1] != "completed":
+        doc = job(api, job_id)
+        assert not errors(component("Job"), doc)
+        if not phases or phases[-1] != doc["state"]["current"]:
+            phases.append(doc["state"]["current"])
+        progress.append(completed_steps(doc))
+        time.sleep(0.005)
+    assert phases[0] == "new" and phases[-1] == "completed"
+    assert [p for p in ("new", "queued", "running", "completed") if p in phases] == phases
+    assert progress == sorted(progress) and progress[-1] == 3 and len(set(progress)) > 1
+
+    done = job(api, job_id)
+    assert all(done["events"][name] != ZERO_TIME for name in ("queued", "started", "completed"))
+    assert done["events"]["queued"] < done["events"]["started"] < done["events"]["completed"]
+    assert done["tasks"][0]["state"]["current"] == "completed" and done["state"]["error"] is None
+
+    assert api.get(f"/v1/containers/{container_id}").json()["data"]["state"]["current"] == "running"
+    instances = api.get(f"/v1/containers/{container_id}/instances").json()["data"]
+    assert len(instances) == 2 and {i["state"]["current"] for i in instances} == {"running"}
+    assert {i["container_id"] for i in instances} == {container_id}
+
+
+def test_jobs_list_filters_on_state(cycle_emulator: Emulator, api: httpx.Client) -> None:
+    first = start(api, container(api))
+    finished(api, first)
+    cycle_emulator.expire_next_job()
+    second = start(api, container(api))
+    finished(api, second)
+    completed = api.get("/v1/jobs", params={"filter[state]": "completed"}).json()["data"]
+    assert [j["id"] for j in completed] == [first]
+    assert [j["id"] for j in api.get("/v1/jobs", params={"filter[state]": "expired"}).json()["data"]] == [second]
+    assert [j["id"] for j in api.get("/v1/jobs", params={"sort": "-id"}).json()["data"]] == [second, first]
+
+
+def test_fail_next_job(cycle_emulator: Emulator, api: httpx.Client) -> None:
+    container_id = container(api)
+    cycle_emulator.fail_next_job("out of capacity")
+    doc = finished(api, start(api, container_id))
+    assert doc["state"]["current"] == "error" and doc["state"]["error"] == {"message": "out of capacity"}
+    task = doc["tasks"][0]
+    assert task["state"]["current"] == "error" and task["error"] == {"message": "out of capacity"}
+    assert completed_steps(doc) == 2  # it failed on its last step
+    assert not errors(component("Job"), doc)
+    # A failed start leaves the container as it was.
+    assert api.get(f"/v1/containers/{container_id}").json()["data"]["state"]["current"] == "new"
+    # Only the next job fails.
+    assert finished(api, start(api, container_id))["state"]["current"] == "completed"
+
+
+def test_expire_next_job(cycle_emulator: Emulator, api: httpx.Client) -> None:
+    cycle_emulator.expire_next_job()
+    doc = finished(api, start(api, container(api)))
+    assert doc["state"]["current"] == "expired"
+    assert doc["events"]["started"] == ZERO_TIME and completed_steps(doc) == 0
+
+
+@pytest.mark.cycle_emulator(job_speed=0.3)
+def test_fail_or_expire_a_given_job(cycle_emulator: Emulator, api: httpx.Client) -> None:
+    first, second = start(api, container(api)), start(api, container(api))
+    assert cycle_emulator.fail_job(first, "disk full")
+    assert cycle_emulator.expire_job(second)
+    assert not cycle_emulator.fail_job("unknown-job")
+    assert finished(api, first)["state"]["error"] == {"message": "disk full"}
+    assert finished(api, second)["state"]["current"] == "expired"
+    assert not cycle_emulator.fail_job(first)  # already finished
+
+
+def test_a_job_can_appear_late_by_requests(cycle_emulator: Emulator, api: httpx.Client) -> None:
+    cycle_emulator.delay_next_job(requests=2)
+    job_id = start(api, container(api))
+    for _ in range(2):
+        response = api.get(f"/v1/jobs/{job_id}")
+        assert response.status_code == 404 and response.json()["error"]["code"] == "404.job"
+    assert job(api, job_id)["id"] == job_id
+
+
+def test_a_job_can_appear_late_by_time(cycle_emulator: Emulator, api: httpx.Client) -> None:
+    cycle_emulator.delay_next_job(seconds=0.3)
+    job_id = start(api, container(api))
+    assert api.get(f"/v1/jobs/{job_id}").status_code == 404
+    assert job_id not in [j["id"] for j in api.get("/v1/jobs").json()["data"]]
+    time.sleep(0.35)
+    assert job(api, job_id)["id"] == job_id
+
+
+@pytest.mark.cycle_emulator(job_speed=0)
+def test_zero_job_speed_completes_at_once(api: httpx.Client) -> None:
+    container_id = container(api)
+    assert job(api, start(api, container_id))["state"]["current"] == "completed"
+    assert api.get(f"/v1/containers/{container_id}").json()["data"]["state"]["current"] == "running"
+
+
+def test_every_tasks_endpoint_makes_a_job(api: httpx.Client) -> None:
+    env = environment(api)
+    for path, body in (
+        (f"/v1/environments/{env}/tasks", {"action": "start"}),
+        (f"/v1/environments/{env}/services/lb/tasks", {"action": "reconfigure", "contents": {"config": None}}),
+        ("/v1/images/tasks", {"action": "prune"}),
+    ):
+        response = api.post(path, json=body)
+        assert response.status_code == 202, path
+        job_id = response.json()["data"]["job"]["id"]
+        doc = finished(api, job_id)
+        assert doc["state"]["current"] == "completed"
+        assert doc["tasks"][0]["header"] == body["action"]
+        assert doc["tasks"][0]["input"] == body.get("contents", body)
+
+
+def test_creation_by_job(api: httpx.Client) -> None:
+    body = {
+        "cluster": "production",
+        "servers": [{"integration_id": "i", "model_id": "m", "location_id": "l", "quantity": 2}],
+    }
+    response = api.post("/v1/infrastructure/servers", json=body)
+    assert response.status_code == 202
+    servers = api.get("/v1/infrastructure/servers").json()["data"]
+    assert [(s["cluster"], s["model_id"], s["state"]["current"]) for s in servers] == [("production", "m", "new")] * 2
+    finished(api, response.json()["data"]["job"]["id"])
+    assert {s["state"]["current"] for s in api.get("/v1/infrastructure/servers").json()["data"]} == {"live"}
+
+
+def test_pipeline_trigger_makes_a_run(api: httpx.Client) -> None:
+    pipeline = api.post("/v1/pipelines", json={"name": "deploy", "stages": []}).json()["data"]["id"]
+    response = api.post(f"/v1/pipelines/{pipeline}/trigger", json={"secret": "s", "variables": {"tag": "v2"}})
+    assert response.status_code == 202
+    runs = api.get(f"/v1/pipelines/{pipeline}/runs").json()["data"]
+    assert len(runs) == 1 and runs[0]["pipeline_id"] == pipeline and runs[0]["variables"] == {"tag": "v2"}
+    finished(api, response.json()["data"]["job"]["id"])
+    run = api.get(f"/v1/pipelines/{pipeline}/runs/{runs[0]['id']}").json()["data"]
+    assert run["state"]["current"] == "complete"

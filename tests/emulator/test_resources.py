@@ -1,0 +1,231 @@
+"""Stateful resources: create/read/update/delete, and filter, sort, page and include on collections."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from cycle_sdk.emulator import Emulator
+
+from .helpers import component, errors, wait_for
+
+
+def create_environment(api: httpx.Client, name: str, **fields: Any) -> dict[str, Any]:
+    body = {"name": name, "cluster": "production", "about": {"description": f"{name} env"}, "features": {}, **fields}
+    response = api.post("/v1/environments", json=body)
+    assert response.status_code == 201, response.text
+    return dict(response.json()["data"])
+
+
+def create_container(api: httpx.Client, name: str, environment_id: str, **fields: Any) -> dict[str, Any]:
+    body = {"name": name, "environment_id": environment_id, "image_id": "img-1", "stateful": False, "config": {}}
+    response = api.post("/v1/containers", json={**body, **fields})
+    assert response.status_code == 201, response.text
+    return dict(response.json()["data"])
+
+
+def names(response: httpx.Response) -> list[str]:
+    assert response.status_code == 200, response.text
+    return [item["name"] for item in response.json()["data"]]
+
+
+# -- environments -----------------------------------------------------------------------------
+
+
+def test_environment_lifecycle(cycle_emulator: Emulator, api: httpx.Client) -> None:
+    env = create_environment(api, "Production", identifier="prod")
+    assert not errors(component("Environment"), env)
+    assert env["name"] == "Production" and env["identifier"] == "prod" and env["cluster"] == "production"
+    assert env["about"]["description"] == "Production env"
+    assert env["hub_id"] == cycle_emulator.hub_id and env["state"]["current"] == "live"
+    assert env["events"]["created"] == env["events"]["updated"] != "0001-01-01T00:00:00Z"
+
+    fetched = api.get(f"/v1/environments/{env['id']}").json()["data"]
+    assert fetched == env
+
+    patched = api.patch(f"/v1/environments/{env['id']}", json={"name": "Prod", "about": {"favorite": True}})
+    assert patched.status_code == 200
+    updated = patched.json()["data"]
+    assert updated["name"] == "Prod"
+    assert updated["about"] == {"description": "Production env", "favorite": True}  # merged, not replaced
+    assert api.get(f"/v1/environments/{env['id']}").json()["data"]["name"] == "Prod"
+
+    deleted = api.delete(f"/v1/environments/{env['id']}")
+    assert deleted.status_code == 202 and deleted.json()["data"]["action"] == "delete"
+    assert api.get(f"/v1/environments/{env['id']}").json()["data"]["state"]["current"] == "deleting"
+    gone = wait_for(lambda: (r := api.get(f"/v1/environments/{env['id']}")).status_code == 404 and r)
+    assert gone.json()["error"]["code"] == "404.environment"
+
+
+def test_body_fields_that_do_not_fit_the_schema_are_ignored(api: httpx.Client) -> None:
+    env = create_environment(api, "Typed", about={"description": 42}, unknown_field="x")
+    assert env["about"]["description"] == ""  # 42 is not a string: the schema's default stays
+    assert "unknown_field" not in env
+    stolen = api.patch(
+        f"/v1/environments/{env['id']}", json={"id": "other", "hub_id": "h", "state": {"current": "deleted"}}
+    )
+    assert stolen.json()["data"]["id"] == env["id"] and stolen.json()["data"]["state"]["current"] == "live"
+    assert not errors(component("Environment"), stolen.json()["data"])
+
+
+def test_filters(cycle_emulator: Emulator, api: httpx.Client) -> None:
+    create_environment(api, "Alpha", identifier="alpha")
+    beta = create_environment(api, "Beta", identifier="beta", cluster="staging")
+    create_environment(api, "Gamma", identifier="gamma")
+    cycle_emulator.set_resource_state("environments", beta["id"], "new")
+
+    assert names(api.get("/v1/environments", params={"filter[state]": "live"})) == ["Alpha", "Gamma"]
+    assert names(api.get("/v1/environments", params={"filter[state]": "new,deleting"})) == ["Beta"]
+    assert names(api.get("/v1/environments", params={"filter[identifier]": "gamma"})) == ["Gamma"]
+    assert names(api.get("/v1/environments", params={"filter[cluster]": "staging"})) == ["Beta"]
+    assert names(api.get("/v1/environments", params={"filter[search]": "AM"})) == ["Gamma"]
+    assert names(api.get("/v1/environments", params={"filter[no_such_field]": "x"})) == ["Alpha", "Beta", "Gamma"]
+    account = api.get("/v1/account").json()["data"]["id"]
+    assert names(api.get("/v1/environments", params={"filter[creator]": account})) == ["Alpha", "Beta", "Gamma"]
+    assert names(api.get("/v1/environments", params={"filter[creator]": "someone-else"})) == []
+
+
+def test_sort(api: httpx.Client) -> None:
+    for name, cluster in (("b", "one"), ("a", "two"), ("c", "one")):
+        create_environment(api, name, cluster=cluster)
+    assert names(api.get("/v1/environments")) == ["b", "a", "c"]  # creation order
+    assert names(api.get("/v1/environments", params={"sort": "name"})) == ["a", "b", "c"]
+    assert names(api.get("/v1/environments", params={"sort": "-name"})) == ["c", "b", "a"]
+    assert names(api.get("/v1/environments", params={"sort": "-id"})) == ["c", "a", "b"]
+    assert names(api.get("/v1/environments", params={"sort": "cluster,-name"})) == ["c", "b", "a"]
+
+
+def test_pages(api: httpx.Client) -> None:
+    for index in range(7):
+        create_environment(api, f"env-{index}")
+    page = {"page[size]": "3"}
+    assert names(api.get("/v1/environments", params={**page, "page[number]": "1"})) == ["env-0", "env-1", "env-2"]
+    assert names(api.get("/v1/environments", params={**page, "page[number]": "3"})) == ["env-6"]
+    assert names(api.get("/v1/environments", params={**page, "page[number]": "4"})) == []
+    assert len(names(api.get("/v1/environments", params={"page[number]": "1"}))) == 7
+
+
+@pytest.mark.cycle_emulator(default_page_size=2)
+def test_default_page_size(api: httpx.Client) -> None:
+    for index in range(3):
+        create_environment(api, f"env-{index}")
+    assert names(api.get("/v1/environments")) == ["env-0", "env-1"]
+    assert names(api.get("/v1/environments", params={"page[number]": "2"})) == ["env-2"]
+
+
+def test_include_creators(api: httpx.Client) -> None:
+    create_environment(api, "With creator")
+    plain = api.get("/v1/environments").json()
+    assert "includes" not in plain
+    body = api.get("/v1/environments", params={"include": "creators,stacks"}).json()
+    account = api.get("/v1/account").json()["data"]
+    creator = body["includes"]["creators"]["accounts"][account["id"]]
+    assert creator["email"]["address"] == "user@example.com" and creator["id"] == account["id"]
+    assert body["includes"]["stacks"] == {}
+
+
+# -- containers -------------------------------------------------------------------------------
+
+
+def test_containers_reference_their_environment(api: httpx.Client) -> None:
+    prod = create_environment(api, "prod", cluster="production")
+    dev = create_environment(api, "dev", cluster="development")
+    web = create_container(api, "web", prod["id"])
+    create_container(api, "db", prod["id"], stateful=True)
+    create_container(api, "sandbox", dev["id"])
+    assert not errors(component("Container"), web)
+    assert web["environment"]["id"] == prod["id"] and web["environment"]["cluster"] == "production"
+    assert web["image"]["id"] == "img-1" and web["state"]["current"] == "new"
+
+    assert names(api.get("/v1/containers", params={"filter[environment]": prod["id"]})) == ["web", "db"]
+    assert names(api.get("/v1/containers", params={"filter[stateful]": "true"})) == ["db"]
+    assert names(api.get("/v1/containers", params={"sort": "-name", "filter[environment]": prod["id"]})) == [
+        "web",
+        "db",
+    ]
+
+    body = api.get("/v1/containers", params={"include": "environments,creators", "filter[search]": "sand"}).json()
+    assert [c["name"] for c in body["data"]] == ["sandbox"]
+    assert list(body["includes"]["environments"]) == [dev["id"]]
+    assert body["includes"]["environments"][dev["id"]]["name"] == "dev"
+
+    one = api.get(f"/v1/containers/{web['id']}", params={"include": "environments"}).json()
+    assert list(one["includes"]["environments"]) == [prod["id"]]
+
+    renamed = api.patch(f"/v1/containers/{web['id']}", json={"name": "frontend"}).json()["data"]
+    assert renamed["name"] == "frontend" and renamed["environment"]["id"] == prod["id"]
+
+
+def test_unknown_ids_answer_the_kinds_404(api: httpx.Client) -> None:
+    cases = {
+        "/v1/environments/missing": "404.environment",
+        "/v1/containers/missing": "404.container",
+        "/v1/containers/missing/instances": "404.container",
+        "/v1/jobs/missing": "404.job",
+        "/v1/images/missing": "404.image",
+        "/v1/images/sources/missing": "404.image.source",
+        "/v1/stacks/missing": "404.stack",
+        "/v1/stacks/builds/missing": "404.stack-build",
+        "/v1/dns/zones/missing": "404.dns.zone",
+        "/v1/sdn/networks/missing": "404.sdn.network",
+        "/v1/infrastructure/servers/missing": "404.infrastructure.server",
+        "/v1/infrastructure/clusters/missing": "404.infrastructure.cluster",
+        "/v1/pipelines/missing": "404.pipeline",
+        "/v1/hubs/current/api-keys/missing": "404.hub.api-key",
+    }
+    for path, code in cases.items():
+        response = api.get(path)
+        assert response.status_code == 404, path
+        assert response.json()["error"]["code"] == code, path
+
+
+# -- other kinds, generically -----------------------------------------------------------------
+
+
+def test_nested_resources_live_under_their_parent(api: httpx.Client) -> None:
+    zone = api.post("/v1/dns/zones", json={"origin": "example.com", "hosted": True}).json()["data"]
+    other = api.post("/v1/dns/zones", json={"origin": "example.org", "hosted": True}).json()["data"]
+    assert zone["origin"] == "example.com"
+    record = api.post(f"/v1/dns/zones/{zone['id']}/records", json={"type": {"a": {"ip": "10.0.0.1"}}, "name": "www"})
+    assert record.status_code == 201
+    record_id = record.json()["data"]["id"]
+    assert names(api.get(f"/v1/dns/zones/{zone['id']}/records")) == ["www"]
+    assert names(api.get(f"/v1/dns/zones/{other['id']}/records")) == []
+    moved = api.patch(f"/v1/dns/zones/{other['id']}/records/{record_id}", json={"name": "x"})
+    assert moved.status_code == 404 and moved.json()["error"]["code"] == "404.dns.record"
+    missing_zone = api.get("/v1/dns/zones/missing/records")
+    assert missing_zone.json()["error"]["code"] == "404.dns.zone"
+
+
+def test_hubs_are_isolated(cycle_emulator: Emulator, api: httpx.Client) -> None:
+    create_environment(api, "in default hub")
+    created = api.post("/v1/hubs", json={"name": "Second"})
+    assert created.status_code == 200
+    second = created.json()["data"]["id"]
+    assert sorted(h["id"] for h in api.get("/v1/hubs").json()["data"]) == sorted([cycle_emulator.hub_id, second])
+    in_second = {"X-Hub-Id": second}
+    assert names(api.get("/v1/environments", headers=in_second)) == []
+    assert api.get("/v1/hubs/current", headers=in_second).json()["data"]["name"] == "Second"
+    members = api.get("/v1/hubs/current/members", headers=in_second).json()["data"]
+    assert [m["account_id"] for m in members] == [api.get("/v1/account").json()["data"]["id"]]
+
+
+def test_items_the_api_cannot_create_exist_on_first_read(api: httpx.Client) -> None:
+    invoice = api.get("/v1/billing/invoices/5f1e00000000000000000042")
+    assert invoice.status_code == 200 and invoice.json()["data"]["id"] == "5f1e00000000000000000042"
+    assert [i["id"] for i in api.get("/v1/billing/invoices").json()["data"]] == ["5f1e00000000000000000042"]
+
+
+def test_resource_controls(cycle_emulator: Emulator, api: httpx.Client) -> None:
+    env = cycle_emulator.put_resource("environments", {"name": "seeded"})
+    assert (
+        cycle_emulator.get_resource("environments", env["id"])
+        == api.get(f"/v1/environments/{env['id']}").json()["data"]
+    )
+    assert [e["name"] for e in cycle_emulator.list_resources("environments")] == ["seeded"]
+    assert cycle_emulator.get_resource("environments", "missing") is None
+    assert not cycle_emulator.set_resource_state("environments", env["id"], "no-such-state")
+    with pytest.raises(KeyError, match="unknown resource kind"):
+        cycle_emulator.list_resources("nope")
