@@ -35,6 +35,7 @@ from ._config import (
 from ._exceptions import APIResultError, ConfigurationError, CycleError
 from ._generated.namespaces import NAMESPACES
 from ._jobs import JobProgress
+from ._keyring import KeyringStorage
 from ._notifications import Reconnected
 from ._result import APIError, APIResult, Err, Ok
 from ._types import UNSET, Unset
@@ -80,6 +81,7 @@ __all__ = [
     "Err",
     "FileStorage",
     "JobProgress",
+    "KeyringStorage",
     "MemoryStorage",
     "Ok",
     "Reconnected",
