@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 import threading
 import time
@@ -21,6 +22,8 @@ from attrs import field, frozen
 DEFAULT_OAUTH_TTL = 7200.0
 # Refresh this long before the expiry, so a token does not expire in flight.
 DEFAULT_REFRESH_MARGIN = 60.0
+# What an HTTP header value may hold (as h11 checks it): visible ASCII, spaces/tabs only inside.
+HEADER_VALUE = re.compile(r"[\x21-\x7e]+(?:[ \t]+[\x21-\x7e]+)*")
 
 
 def _mask(secret: str | None) -> str:
@@ -47,10 +50,14 @@ class Token:
     def from_oauth(cls, payload: dict[str, Any], *, now: float | None = None) -> Token:
         """From an OAuth token response (RFC 6749 section 5.1); 2 hours when expires_in is absent."""
         issued = time.time() if now is None else now
+        access_token = payload["access_token"]
+        if not isinstance(access_token, str) or not HEADER_VALUE.fullmatch(access_token):
+            # Refused here (a parse error) rather than stored, to fail every later request.
+            raise ValueError("token response has an access_token that cannot be sent in an HTTP header")
         expires_in = payload.get("expires_in")
         ttl = float(expires_in) if isinstance(expires_in, int | float) else DEFAULT_OAUTH_TTL
         return cls(
-            access_token=str(payload["access_token"]),
+            access_token=access_token,
             kind="oauth",
             refresh_token=payload.get("refresh_token"),
             expires_at=issued + ttl,

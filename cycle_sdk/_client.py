@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
-from ._auth import Token, TokenStorage
+from ._auth import HEADER_VALUE, Token, TokenStorage
 from ._cache import CacheSettings, ResponseCache, collection_of
 from ._config import (
     DEFAULT_BACKOFF_BASE,
@@ -29,6 +29,7 @@ from ._config import (
     DEFAULT_MAX_CONNECTIONS,
     Settings,
 )
+from ._exceptions import ConfigurationError
 from ._generated.namespaces import AsyncNamespaces, SyncNamespaces
 from ._request import Operation, Parser, RequestSpec
 from ._result import (
@@ -62,8 +63,13 @@ _MISSING_KEY_HINT = (
 )
 
 
+_MAX_REMEMBERED_SECRETS = 32
+
+
 class _BodyTooLarge(Exception):
-    pass
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status  # a response did arrive: its status decides retries, not "no response"
 
 
 class _Deadline(Exception):
@@ -82,6 +88,10 @@ class BaseClient:
         self._cache = ResponseCache(settings.cache.max_entries)
         self._require_auth = require_auth
         self._fingerprints: dict[str, str] = {}
+        # Secrets this client has sent (API keys checked by api_key_auth, tokens replaced by a
+        # refresh, passwords): redacted from errors even once they are no longer in settings/storage.
+        self._sent_secrets: dict[str, None] = {}
+        self._secrets_lock = threading.Lock()
 
     # -- configuration -------------------------------------------------------------
 
@@ -111,20 +121,42 @@ class BaseClient:
             return Token.api_key(self._settings.api_key)
         return self._settings.storage.read()
 
+    def _remember_secret(self, secret: str | None) -> None:
+        if not secret:
+            return
+        with self._secrets_lock:
+            self._sent_secrets[secret] = None
+            while len(self._sent_secrets) > _MAX_REMEMBERED_SECRETS:
+                del self._sent_secrets[next(iter(self._sent_secrets))]
+
     def _secrets(self) -> list[str]:
         found = [self._settings.api_key] if self._settings.api_key else []
         token = self._settings.storage.read()
         if token is not None:
             found += [s for s in (token.access_token, token.refresh_token) if s]
-        return found
+        with self._secrets_lock:
+            found += self._sent_secrets
+        # Longest first, so a secret that contains another is replaced whole.
+        return sorted(set(found), key=len, reverse=True)
 
-    def _redact(self, text: str | None) -> str | None:
+    def _redact(self, text: str | None, secrets: list[str] | None = None) -> str | None:
         if not text:
             return text
-        for secret in self._secrets():
+        for secret in self._secrets() if secrets is None else secrets:
             if len(secret) >= 4:
                 text = text.replace(secret, "[REDACTED]")
         return text
+
+    def _redact_json(self, value: Any, secrets: list[str] | None = None) -> Any:
+        """A copy of a decoded JSON value with every secret redacted from its strings."""
+        secrets = self._secrets() if secrets is None else secrets
+        if isinstance(value, str):
+            return self._redact(value, secrets)
+        if isinstance(value, Mapping):
+            return {self._redact(str(k), secrets): self._redact_json(v, secrets) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._redact_json(v, secrets) for v in value]
+        return value
 
     def _fingerprint(self, token: Token | None) -> str:
         """A cache-key identity for a token that does not contain the token."""
@@ -141,6 +173,7 @@ class BaseClient:
     def _headers(self, token: Token | None, team: str | None, request: RequestSpec) -> dict[str, str]:
         headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
         if token is not None and request.url is None:
+            self._remember_secret(token.access_token)
             headers["Authorization"] = f"Bearer {token.access_token}"
         hub = team if team is not None else self._settings.team
         if hub:
@@ -152,6 +185,35 @@ class BaseClient:
         if self._require_auth and request.url is None and self._current_token() is None:
             return self._error(request, 0, NO_API_KEY, "No API key provided", _MISSING_KEY_HINT)
         return None
+
+    def _check_call(self, team: object, cache: object, timeout: object, max_retries: object) -> None:
+        """The per-call options, checked before any I/O: a wrong type is a TypeError naming it."""
+        if team is not None and not isinstance(team, str):
+            raise TypeError(f"option 'team' must be a str, not {type(team).__name__}")
+        if cache is not None and not isinstance(cache, bool):
+            raise TypeError(f"option 'cache' must be a bool, not {type(cache).__name__}")
+        if timeout is not None and not isinstance(timeout, httpx.Timeout):
+            if isinstance(timeout, bool) or not isinstance(timeout, int | float):
+                raise TypeError(f"option 'timeout' must be seconds or an httpx.Timeout, not {type(timeout).__name__}")
+            if not timeout > 0:
+                raise ValueError(f"option 'timeout' must be positive, not {timeout!r}")
+        if max_retries is not None:
+            if isinstance(max_retries, bool) or not isinstance(max_retries, int):
+                raise TypeError(f"option 'max_retries' must be an int, not {type(max_retries).__name__}")
+            if max_retries < 0:
+                raise ValueError(f"option 'max_retries' must be 0 or more, not {max_retries!r}")
+
+    def _check_headers(self, token: Token | None, team: str | None, request: RequestSpec) -> None:
+        """Header values that HTTP cannot carry are refused before any I/O (and before httpx or
+        h11 could quote them, secret included, in an exception or a log line)."""
+        hub = team if team is not None else self._settings.team
+        if hub and not HEADER_VALUE.fullmatch(hub):
+            raise ValueError("option 'team' (the X-Hub-Id header) must be printable ASCII without line breaks")
+        if token is not None and request.url is None and not HEADER_VALUE.fullmatch(token.access_token):
+            raise ConfigurationError(
+                "the API key or stored access token contains characters an HTTP header cannot carry "
+                "(hint: a trailing newline or space read from a file or environment variable?)"
+            )
 
     def _url(self, request: RequestSpec) -> str:
         return request.url or self._settings.base_url.rstrip("/") + request.path
@@ -211,7 +273,7 @@ class BaseClient:
         if isinstance(exc, httpx.TimeoutException | _Deadline):
             return self._error(request, 0, TIMEOUT, "The request timed out", f"{type(exc).__name__}: {exc}")
         if isinstance(exc, _BodyTooLarge):
-            return self._error(request, 0, BODY_TOO_LARGE, "The response body is too large", str(exc))
+            return self._error(request, exc.status, BODY_TOO_LARGE, "The response body is too large", str(exc))
         return self._error(
             request, 0, NETWORK_ERROR, "The request failed on the network", f"{type(exc).__name__}: {exc}"
         )
@@ -221,21 +283,28 @@ class BaseClient:
     ) -> APIResult[T]:
         op = request.operation
         if 200 <= status < 300:
+            if status == 204 and not body.strip():
+                return Ok(None)  # type: ignore[arg-type]  # No Content: a success for any operation
             if op.success and status not in op.success:
                 return self._error(
                     request, status, UNEXPECTED_STATUS, f"Unexpected status {status}", f"expected {op.success}"
                 )
             if not body.strip():
-                if status == 204 or not op.success or status == 202:
+                if not op.success or status == 202:
                     return Ok(None)  # type: ignore[arg-type]
                 return self._error(request, status, PARSE_ERROR, "Empty response body", "expected a JSON document")
+            media = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+            if media and media != "application/json" and not media.endswith("+json"):
+                return self._error(
+                    request, status, PARSE_ERROR, "The response is not JSON", f"content-type {media[:100]!r}"
+                )
             try:
                 data = json.loads(body)
-            except ValueError as exc:
+            except (ValueError, RecursionError) as exc:
                 return self._error(request, status, PARSE_ERROR, "The response is not valid JSON", str(exc)[:200])
             try:
                 return Ok(parse(status, data))
-            except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            except Exception as exc:  # whatever a hostile body makes a model raise is a parse error
                 return self._error(
                     request,
                     status,
@@ -250,24 +319,30 @@ class BaseClient:
         payload: Any = None
         try:
             payload = json.loads(body) if body else None
-        except ValueError:
+        except (ValueError, RecursionError):
             payload = None
         err = payload.get("error") if isinstance(payload, Mapping) else None
         if isinstance(err, Mapping):
-            source = err.get("source")
+            # Every string that came from the body is redacted: an error may echo the request back.
+            source, code, title, body_status = (err.get(k) for k in ("source", "code", "title", "status"))
+            if not isinstance(code, str) or not code:
+                code = f"{status}.error"
+            if not isinstance(title, str) or not title:
+                title = httpx.codes.get_reason_phrase(status) or "Error"
             return APIError(
-                status=int(err.get("status") or status),
-                code=str(err.get("code") or f"{status}.error"),
-                title=str(err.get("title") or httpx.codes.get_reason_phrase(status) or "Error"),
+                status=body_status if isinstance(body_status, int) and 100 <= body_status <= 599 else status,
+                code=self._redact(code) or code,
+                title=self._redact(title) or title,
                 detail=self._redact(str(err["detail"])) if err.get("detail") is not None else None,
-                source=str(source) if source is not None else None,
+                source=self._redact(str(source)) if source is not None else None,
                 method=request.method,
                 path=request.path,
                 retry_after=retry_after,
-                extra=dict(err),
+                extra=self._redact_json(err),
             )
         if isinstance(err, str):
             # OAuth 2.0 error body (RFC 6749 5.2): normalized to the same shape.
+            err = self._redact(err) or ""
             return APIError(
                 status=status,
                 code=f"{status}.{err}",
@@ -335,6 +410,8 @@ class BaseClient:
         log.debug("retrying %s %s in %.2fs (retry %d): %s", request.method, request.operation.path, delay, attempt, why)
 
     def _token_request(self, form: dict[str, str]) -> RequestSpec:
+        self._remember_secret(form.get("refresh_token"))
+        self._remember_secret(form.get("password"))
         return RequestSpec(_TOKEN_OPERATION, "/oauth/token", [], data=form, url=self._settings.resolved_token_url)
 
 
@@ -359,6 +436,10 @@ def _resolve_settings(settings: Settings | None, **options: Any) -> Settings:
     hub_id = options.pop("hub_id", None)
     if options.get("team") is None and hub_id is not None:
         options["team"] = hub_id
+    timeout = options.get("timeout")
+    if isinstance(timeout, int | float) and not isinstance(timeout, bool) and options.get("total_timeout") is None:
+        # `timeout=5` means the same per client as per call: at most 5 s for an attempt, body included.
+        options["total_timeout"] = float(timeout)
     cache = options.pop("cache", None)
     if isinstance(cache, bool):
         options["cache"] = CacheSettings(use=cache)
@@ -450,6 +531,7 @@ class Client(BaseClient, SyncNamespaces):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
     ) -> APIResult[T]:
+        self._check_call(team, cache, timeout, max_retries)
         missing = self._missing_auth(request)
         if missing is not None:
             return missing
@@ -493,6 +575,7 @@ class Client(BaseClient, SyncNamespaces):
         timeout: float | httpx.Timeout | None,
         max_retries: int | None,
     ) -> APIResult[T]:
+        self._check_headers(token, team, request)
         retries = self._settings.max_retries if max_retries is None else max_retries
         attempt = 0
         while True:
@@ -536,13 +619,13 @@ class Client(BaseClient, SyncNamespaces):
         limit = self._settings.max_body_size
         declared = response.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > limit:
-            raise _BodyTooLarge(f"Content-Length {declared} exceeds max_body_size {limit}")
+            raise _BodyTooLarge(f"Content-Length {declared} exceeds max_body_size {limit}", response.status_code)
         chunks: list[bytes] = []
         size = 0
         for chunk in response.iter_bytes():
             size += len(chunk)
             if size > limit:
-                raise _BodyTooLarge(f"body exceeds max_body_size {limit}")
+                raise _BodyTooLarge(f"body exceeds max_body_size {limit}", response.status_code)
             if time.monotonic() > deadline:
                 raise _Deadline("total time for the response exceeded")
             chunks.append(chunk)
@@ -650,6 +733,7 @@ class AsyncClient(BaseClient, AsyncNamespaces):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
     ) -> APIResult[T]:
+        self._check_call(team, cache, timeout, max_retries)
         missing = self._missing_auth(request)
         if missing is not None:
             return missing
@@ -692,6 +776,7 @@ class AsyncClient(BaseClient, AsyncNamespaces):
         timeout: float | httpx.Timeout | None,
         max_retries: int | None,
     ) -> APIResult[T]:
+        self._check_headers(token, team, request)
         retries = self._settings.max_retries if max_retries is None else max_retries
         attempt = 0
         while True:
@@ -734,13 +819,13 @@ class AsyncClient(BaseClient, AsyncNamespaces):
         limit = self._settings.max_body_size
         declared = response.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > limit:
-            raise _BodyTooLarge(f"Content-Length {declared} exceeds max_body_size {limit}")
+            raise _BodyTooLarge(f"Content-Length {declared} exceeds max_body_size {limit}", response.status_code)
         chunks: list[bytes] = []
         size = 0
         async for chunk in response.aiter_bytes():
             size += len(chunk)
             if size > limit:
-                raise _BodyTooLarge(f"body exceeds max_body_size {limit}")
+                raise _BodyTooLarge(f"body exceeds max_body_size {limit}", response.status_code)
             if time.monotonic() > deadline:
                 raise _Deadline("total time for the response exceeded")
             chunks.append(chunk)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import enum
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 from urllib.parse import quote
@@ -34,7 +35,16 @@ def path_param(name: str, value: object) -> str:
         raise ValueError(f"path parameter {name!r} is {text!r}: dot segments would be resolved to another route")
     if "\x00" in text:
         raise ValueError(f"path parameter {name!r} contains a NUL character")
+    _check_utf8("path", name, text)
     return quote(text, safe="")
+
+
+def _check_utf8(kind: str, name: str, text: str) -> None:
+    # A lone surrogate cannot be sent: refuse it here, naming the parameter, not deep in httpx.
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(f"{kind} parameter {name!r} is not valid Unicode text ({exc.reason})") from None
 
 
 def _scalar(name: str, value: object) -> str:
@@ -43,6 +53,7 @@ def _scalar(name: str, value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
+        _check_utf8("query", name, value)
         return value
     if isinstance(value, int | float):
         return str(value)
@@ -54,7 +65,7 @@ def _scalar(name: str, value: object) -> str:
 def _comma(name: str, value: object) -> str:
     if isinstance(value, str | enum.Enum):
         return _scalar(name, value)
-    if isinstance(value, Sequence | set | frozenset):
+    if isinstance(value, Sequence | set | frozenset) and not isinstance(value, bytes | bytearray):
         return ",".join(_scalar(name, item) for item in value)
     raise TypeError(f"query parameter {name!r} takes a list of strings, not {type(value).__name__}")
 
@@ -70,6 +81,7 @@ def _deep(out: list[tuple[str, str]], prefix: str, name: str, value: object) -> 
     for key, item in value.items():
         if not isinstance(key, str):
             raise TypeError(f"query parameter {name!r} has a non-string key {key!r}")
+        _check_utf8("query", name, key)
         if item is None or isinstance(item, Unset):
             continue
         if isinstance(item, Mapping):
@@ -104,5 +116,18 @@ def body_kwargs(body: object, kind: str) -> dict[str, Any]:
     else:
         raise TypeError(f"body must be a generated model or a dict, not {type(body).__name__}")
     if kind == "data":
+        if not isinstance(payload, Mapping):
+            raise TypeError(f"body must be a dict of form fields, not {type(payload).__name__}")
+        for key, value in payload.items():
+            values = value if isinstance(value, list | tuple) else [value]
+            if not isinstance(key, str) or not all(isinstance(v, str | int | float | bool | None) for v in values):
+                raise TypeError(f"body field {key!r} takes str, int, float or bool values, not {type(value).__name__}")
         return {"data": payload}
+    try:
+        # Encoded as httpx will encode it, so what cannot be sent fails here, before any I/O.
+        json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    except TypeError as exc:
+        raise TypeError(f"body cannot be sent as JSON: {exc}") from None
+    except ValueError as exc:
+        raise ValueError(f"body cannot be sent as JSON: {exc}") from None
     return {"json": payload}

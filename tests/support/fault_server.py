@@ -4,6 +4,16 @@ It speaks raw HTTP over asyncio sockets (in a background thread), so a test can 
 do what a well-behaved framework never would: reset mid-body, stall, truncate, lie
 about Content-Length. Every request is recorded as received, raw target included.
 
+Actions (`Reply.action`):
+- respond: a normal response (Content-Length unless given in `headers`);
+- reset: RST instead of any response; reset_mid_body: half the body, then RST;
+- stall: half the body, then nothing (until the server stops);
+- close: FIN instead of any response;
+- truncate: the head (with any Content-Length given in `headers`) and the body, then FIN;
+- trickle: the body one byte every `interval` seconds;
+- stream: `stream_bytes` of filler with Content-Length; stream_chunked: the same, chunked
+  (no Content-Length, so the client only learns the size by reading).
+
     with FaultServer() as server:
         server.script("GET", "/v1/jobs/x", Reply(200, {"data": {...}}))
         ...
@@ -18,6 +28,7 @@ import json
 import socket
 import struct
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,9 +43,10 @@ class Reply:
     status: int = 200
     body: Any = None  # dict/list -> JSON; bytes/str -> as is
     headers: dict[str, str] = field(default_factory=dict)
-    action: str = "respond"  # respond | reset | reset_mid_body | stall | close | stream
+    action: str = "respond"  # see the module docstring
     delay: float = 0.0  # seconds before answering
-    stream_bytes: int = 0  # for action="stream": how many bytes of filler JSON
+    stream_bytes: int = 0  # for action="stream"/"stream_chunked": how many bytes of filler JSON
+    interval: float = 0.01  # for action="trickle": seconds between bytes
     times: int | None = None  # reply this many times, then fall through to the next script
 
     def encoded_body(self) -> bytes:
@@ -53,6 +65,7 @@ class Recorded:
     target: str  # raw request target, still percent-encoded
     headers: dict[str, str]
     body: bytes
+    at: float = field(default_factory=time.monotonic)  # when it arrived
 
     @property
     def path(self) -> str:
@@ -78,6 +91,8 @@ class FaultServer:
     def __init__(self) -> None:
         self.requests: list[Recorded] = []
         self.connections = 0
+        self.count = 0  # requests received, recorded or not
+        self.record = True  # False: keep no Recorded (a load test measures the client's memory)
         self._scripts: dict[tuple[str, str], deque[Reply]] = {}
         self.fallback: Handler = lambda req: Reply(200, {"data": None})
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -93,10 +108,17 @@ class FaultServer:
         """Queue replies for METHOD PATH (path without query); the last one repeats."""
         self._scripts.setdefault((method.upper(), path), deque()).extend(replies)
 
+    def clear(self) -> None:
+        """Forget every script and recorded request (a test may loop over cases on one server)."""
+        self._scripts.clear()
+        self.requests.clear()
+
     def _pick(self, req: Recorded) -> Reply:
         queue = self._scripts.get((req.method, req.path))
         if not queue:
             return self.fallback(req)
+        while len(queue) > 1 and queue[0].times is not None and queue[0].times <= 0:
+            queue.popleft()  # used up before a later reply was queued behind it
         reply = queue[0]
         if reply.times is not None:
             reply.times -= 1
@@ -163,7 +185,9 @@ class FaultServer:
                 length = int(headers.get("content-length", "0") or 0)
                 body = await reader.readexactly(length) if length else b""
                 req = Recorded(method, target, headers, body)
-                self.requests.append(req)
+                self.count += 1
+                if self.record:
+                    self.requests.append(req)
                 reply = self._pick(req)
                 if reply.delay:
                     await asyncio.sleep(reply.delay)
@@ -195,6 +219,8 @@ class FaultServer:
         headers = {"content-type": "application/json", **{k.lower(): v for k, v in reply.headers.items()}}
         if reply.action == "stream":
             headers["content-length"] = str(reply.stream_bytes)
+        elif reply.action == "stream_chunked":
+            headers["transfer-encoding"] = "chunked"
         else:
             headers.setdefault("content-length", str(len(body)))
         reason = "OK" if reply.status < 400 else "Error"
@@ -208,6 +234,28 @@ class FaultServer:
                 writer.write(part)
                 left -= len(part)
                 await writer.drain()
+            return True
+        if reply.action == "stream_chunked":
+            chunk = b" " * 65536
+            left = reply.stream_bytes
+            while left > 0:
+                part = chunk[: min(left, len(chunk))]
+                writer.write(b"%x\r\n%s\r\n" % (len(part), part))
+                left -= len(part)
+                await writer.drain()
+            writer.write(b"0\r\n\r\n")
+            await writer.drain()
+            return True
+        if reply.action == "truncate":
+            writer.write(body)
+            await writer.drain()
+            writer.close()
+            return False
+        if reply.action == "trickle":
+            for i in range(len(body)):
+                writer.write(body[i : i + 1])
+                await writer.drain()
+                await asyncio.sleep(reply.interval)
             return True
         if reply.action == "reset_mid_body":
             writer.write(body[: len(body) // 2])
