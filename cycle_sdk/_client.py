@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Mapping
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import httpx
 
@@ -26,6 +26,7 @@ from ._cache import CacheSettings, ResponseCache, collection_of
 from ._config import (
     DEFAULT_BACKOFF_BASE,
     DEFAULT_BACKOFF_CAP,
+    DEFAULT_BASE_URL,
     DEFAULT_MAX_CONNECTIONS,
     Settings,
 )
@@ -82,6 +83,11 @@ class BaseClient:
     _settings: Settings
     _cache: ResponseCache
     _require_auth: bool
+    # How credentials and the hub travel; the Internal and Scheduler clients use other headers.
+    _AUTH_HEADER = "Authorization"
+    _AUTH_PREFIX = "Bearer "
+    _HUB_HEADER: str | None = "X-Hub-Id"
+    _MISSING_AUTH_HINT = _MISSING_KEY_HINT
 
     def __init__(self, settings: Settings, *, require_auth: bool = True) -> None:
         self._settings = settings
@@ -174,16 +180,16 @@ class BaseClient:
         headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
         if token is not None and request.url is None:
             self._remember_secret(token.access_token)
-            headers["Authorization"] = f"Bearer {token.access_token}"
+            headers[self._AUTH_HEADER] = self._AUTH_PREFIX + token.access_token
         hub = team if team is not None else self._settings.team
-        if hub:
-            headers["X-Hub-Id"] = hub
+        if hub and self._HUB_HEADER:
+            headers[self._HUB_HEADER] = hub
         return headers
 
     def _missing_auth(self, request: RequestSpec) -> Err | None:
         """Fail fast, before any I/O, when there is nothing to authenticate with."""
         if self._require_auth and request.url is None and self._current_token() is None:
-            return self._error(request, 0, NO_API_KEY, "No API key provided", _MISSING_KEY_HINT)
+            return self._error(request, 0, NO_API_KEY, "No API key provided", self._MISSING_AUTH_HINT)
         return None
 
     def _check_call(self, team: object, cache: object, timeout: object, max_retries: object) -> None:
@@ -448,47 +454,17 @@ def _resolve_settings(settings: Settings | None, **options: Any) -> Settings:
     return Settings.from_env(**options)
 
 
-class Client(BaseClient, SyncNamespaces):
-    """The synchronous client. Thread-safe: share one across threads.
-
-    client = cycle_sdk.Client(api_key="...", team="HUB_ID")
-    res = client.environments.get_environments(filter={"state": "live"})
-    """
+class SyncAPIClient(BaseClient):
+    """The synchronous requester every sync client shares (platform, internal, scheduler)."""
 
     def __init__(
         self,
         *,
-        api_key: str | None = None,
-        team: str | None = None,
-        hub_id: str | None = None,
-        base_url: str | None = None,
-        token_url: str | None = None,
-        storage: TokenStorage | None = None,
-        cache: bool | CacheSettings | None = None,
-        timeout: float | httpx.Timeout | None = None,
-        max_retries: int | None = None,
-        max_body_size: int | None = None,
-        auto_refresh: bool | None = None,
+        settings: Settings,
         http_client: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
-        settings: Settings | None = None,
     ) -> None:
-        super().__init__(
-            _resolve_settings(
-                settings,
-                api_key=api_key,
-                team=team,
-                hub_id=hub_id,
-                base_url=base_url,
-                token_url=token_url,
-                storage=storage,
-                cache=cache,
-                timeout=timeout,
-                max_retries=max_retries,
-                max_body_size=max_body_size,
-                auto_refresh=auto_refresh,
-            )
-        )
+        super().__init__(settings)
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(
             transport=transport,
@@ -497,27 +473,20 @@ class Client(BaseClient, SyncNamespaces):
         )
         self._refresh_lock = threading.Lock()
 
-    @classmethod
-    def _wrap_httpx(cls, http_client: httpx.Client) -> Client:
-        client = cls(http_client=http_client, base_url=str(http_client.base_url) or None, max_retries=0)
-        client._require_auth = False
-        return client
-
-    @cached_property
-    def auth(self) -> Auth:
-        from ._session import Auth
-
-        return Auth(self)
-
     def close(self) -> None:
         if self._owns_http:
             self._http.close()
 
-    def __enter__(self) -> Client:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def _refresh_grant(self, refresh_token: str) -> APIResult[Token]:
+        from ._session import Auth
+
+        return Auth(self)._refresh(refresh_token)
 
     # -- the requester -------------------------------------------------------------
 
@@ -641,51 +610,21 @@ class Client(BaseClient, SyncNamespaces):
                 return current  # another thread refreshed it already
             if not force and not current.expires_within(self._settings.refresh_margin):
                 return current
-            result = self.auth._refresh(current.refresh_token)
+            result = self._refresh_grant(current.refresh_token)
             return result.value if isinstance(result, Ok) else current
 
 
-class AsyncClient(BaseClient, AsyncNamespaces):
-    """The asyncio client. Share one per event loop.
-
-    async with cycle_sdk.AsyncClient(api_key="...", team="HUB_ID") as client:
-        res = await client.environments.get_environment("ID")
-    """
+class AsyncAPIClient(BaseClient):
+    """The asyncio requester every async client shares (platform, internal, scheduler)."""
 
     def __init__(
         self,
         *,
-        api_key: str | None = None,
-        team: str | None = None,
-        hub_id: str | None = None,
-        base_url: str | None = None,
-        token_url: str | None = None,
-        storage: TokenStorage | None = None,
-        cache: bool | CacheSettings | None = None,
-        timeout: float | httpx.Timeout | None = None,
-        max_retries: int | None = None,
-        max_body_size: int | None = None,
-        auto_refresh: bool | None = None,
+        settings: Settings,
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
-        settings: Settings | None = None,
     ) -> None:
-        super().__init__(
-            _resolve_settings(
-                settings,
-                api_key=api_key,
-                team=team,
-                hub_id=hub_id,
-                base_url=base_url,
-                token_url=token_url,
-                storage=storage,
-                cache=cache,
-                timeout=timeout,
-                max_retries=max_retries,
-                max_body_size=max_body_size,
-                auto_refresh=auto_refresh,
-            )
-        )
+        super().__init__(settings)
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(
             transport=transport,
@@ -694,12 +633,6 @@ class AsyncClient(BaseClient, AsyncNamespaces):
         )
         self._refresh_lock_obj: asyncio.Lock | None = None
 
-    @classmethod
-    def _wrap_httpx(cls, http_client: httpx.AsyncClient) -> AsyncClient:
-        client = cls(http_client=http_client, base_url=str(http_client.base_url) or None, max_retries=0)
-        client._require_auth = False
-        return client
-
     @property
     def _refresh_lock(self) -> asyncio.Lock:
         # Created lazily: an asyncio.Lock binds to the loop that first uses it.
@@ -707,21 +640,20 @@ class AsyncClient(BaseClient, AsyncNamespaces):
             self._refresh_lock_obj = asyncio.Lock()
         return self._refresh_lock_obj
 
-    @cached_property
-    def auth(self) -> AsyncAuth:
-        from ._session import AsyncAuth
-
-        return AsyncAuth(self)
-
     async def aclose(self) -> None:
         if self._owns_http:
             await self._http.aclose()
 
-    async def __aenter__(self) -> AsyncClient:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+    async def _refresh_grant(self, refresh_token: str) -> APIResult[Token]:
+        from ._session import AsyncAuth
+
+        return await AsyncAuth(self)._refresh(refresh_token)
 
     async def _send(
         self,
@@ -840,8 +772,127 @@ class AsyncClient(BaseClient, AsyncNamespaces):
                 return current
             if not force and not current.expires_within(self._settings.refresh_margin):
                 return current
-            result = await self.auth._refresh(current.refresh_token)
+            result = await self._refresh_grant(current.refresh_token)
             return result.value if isinstance(result, Ok) else current
 
 
-__all__ = ["AsyncClient", "BaseClient", "Client"]
+def _bare_settings(http_client: httpx.Client | httpx.AsyncClient) -> Settings:
+    # A bare httpx client carries its own base URL and auth: take nothing from CYCLE_* variables.
+    return Settings(base_url=str(http_client.base_url) or DEFAULT_BASE_URL, max_retries=0)
+
+
+class Client(SyncAPIClient, SyncNamespaces):
+    """The synchronous Platform API client. Thread-safe: share one across threads.
+
+    client = cycle_sdk.Client(api_key="...", team="HUB_ID")
+    res = client.environments.get_environments(filter={"state": "live"})
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        team: str | None = None,
+        hub_id: str | None = None,
+        base_url: str | None = None,
+        token_url: str | None = None,
+        storage: TokenStorage | None = None,
+        cache: bool | CacheSettings | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        max_body_size: int | None = None,
+        auto_refresh: bool | None = None,
+        http_client: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
+        settings: Settings | None = None,
+    ) -> None:
+        super().__init__(
+            settings=_resolve_settings(
+                settings,
+                api_key=api_key,
+                team=team,
+                hub_id=hub_id,
+                base_url=base_url,
+                token_url=token_url,
+                storage=storage,
+                cache=cache,
+                timeout=timeout,
+                max_retries=max_retries,
+                max_body_size=max_body_size,
+                auto_refresh=auto_refresh,
+            ),
+            http_client=http_client,
+            transport=transport,
+        )
+
+    @classmethod
+    def _wrap_httpx(cls, http_client: httpx.Client) -> Client:
+        client = cls(settings=_bare_settings(http_client), http_client=http_client)
+        client._require_auth = False
+        return client
+
+    @cached_property
+    def auth(self) -> Auth:
+        from ._session import Auth
+
+        return Auth(self)
+
+
+class AsyncClient(AsyncAPIClient, AsyncNamespaces):
+    """The asyncio Platform API client. Share one per event loop.
+
+    async with cycle_sdk.AsyncClient(api_key="...", team="HUB_ID") as client:
+        res = await client.environments.get_environment("ID")
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        team: str | None = None,
+        hub_id: str | None = None,
+        base_url: str | None = None,
+        token_url: str | None = None,
+        storage: TokenStorage | None = None,
+        cache: bool | CacheSettings | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        max_body_size: int | None = None,
+        auto_refresh: bool | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        settings: Settings | None = None,
+    ) -> None:
+        super().__init__(
+            settings=_resolve_settings(
+                settings,
+                api_key=api_key,
+                team=team,
+                hub_id=hub_id,
+                base_url=base_url,
+                token_url=token_url,
+                storage=storage,
+                cache=cache,
+                timeout=timeout,
+                max_retries=max_retries,
+                max_body_size=max_body_size,
+                auto_refresh=auto_refresh,
+            ),
+            http_client=http_client,
+            transport=transport,
+        )
+
+    @classmethod
+    def _wrap_httpx(cls, http_client: httpx.AsyncClient) -> AsyncClient:
+        client = cls(settings=_bare_settings(http_client), http_client=http_client)
+        client._require_auth = False
+        return client
+
+    @cached_property
+    def auth(self) -> AsyncAuth:
+        from ._session import AsyncAuth
+
+        return AsyncAuth(self)
+
+
+__all__ = ["AsyncAPIClient", "AsyncClient", "BaseClient", "Client", "SyncAPIClient"]

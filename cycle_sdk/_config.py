@@ -88,3 +88,17 @@ class Settings:
             f"api_key={'***' if self.api_key else None}, cache={self.cache!r}, "
             f"storage={self.storage!r}, max_retries={self.max_retries!r}, auto_refresh={self.auto_refresh!r})"
         )
+
+
+def service_settings(
+    key: str | None, env_var: str, base_url: str, timeout: float | httpx.Timeout | None, max_retries: int | None
+) -> Settings:
+    """Settings of a service API client (internal, scheduler): a key (or its env var), no hub."""
+    values: dict[str, Any] = {"api_key": key or os.environ.get(env_var) or None, "base_url": base_url}
+    if timeout is not None:
+        values["timeout"] = timeout
+        if isinstance(timeout, int | float):
+            values["total_timeout"] = float(timeout)
+    if max_retries is not None:
+        values["max_retries"] = max_retries
+    return Settings(**values)

@@ -14,7 +14,7 @@ import httpx
 from attrs import define, frozen
 
 if TYPE_CHECKING:
-    from ._client import AsyncClient, Client
+    from ._client import AsyncAPIClient, AsyncClient, Client, SyncAPIClient
     from ._result import APIResult
 
 T = TypeVar("T")
@@ -55,7 +55,7 @@ _sync_wrappers: weakref.WeakKeyDictionary[httpx.Client, Client] = weakref.WeakKe
 _async_wrappers: weakref.WeakKeyDictionary[httpx.AsyncClient, AsyncClient] = weakref.WeakKeyDictionary()
 
 
-def _sync_client(client: Client | httpx.Client) -> Client:
+def _sync_client(client: SyncAPIClient | httpx.Client) -> SyncAPIClient:
     if isinstance(client, httpx.Client):
         from ._client import Client
 
@@ -66,7 +66,7 @@ def _sync_client(client: Client | httpx.Client) -> Client:
     return client
 
 
-def _async_client(client: AsyncClient | httpx.AsyncClient) -> AsyncClient:
+def _async_client(client: AsyncAPIClient | httpx.AsyncClient) -> AsyncAPIClient:
     if isinstance(client, httpx.AsyncClient):
         from ._client import AsyncClient
 
@@ -78,7 +78,7 @@ def _async_client(client: AsyncClient | httpx.AsyncClient) -> AsyncClient:
 
 
 def send_sync(
-    client: Client | httpx.Client,
+    client: SyncAPIClient | httpx.Client,
     request: RequestSpec,
     parse: Parser[T],
     *,
@@ -91,7 +91,7 @@ def send_sync(
 
 
 async def send_async(
-    client: AsyncClient | httpx.AsyncClient,
+    client: AsyncAPIClient | httpx.AsyncClient,
     request: RequestSpec,
     parse: Parser[T],
     *,

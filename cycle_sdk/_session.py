@@ -14,7 +14,7 @@ from ._auth import Token
 from ._result import APIResult, Ok
 
 if TYPE_CHECKING:
-    from ._client import AsyncClient, Client
+    from ._client import AsyncAPIClient, SyncAPIClient
     from ._request import RequestSpec
 
 
@@ -39,7 +39,7 @@ def _grant(username: str | None = None, password: str | None = None, **extra: st
 
 
 class Auth:
-    def __init__(self, client: Client) -> None:
+    def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
 
     def api_key_auth(self, *, secret: str, team: str | None = None) -> APIResult[Token]:
@@ -88,7 +88,7 @@ class Auth:
 
 
 class AsyncAuth:
-    def __init__(self, client: AsyncClient) -> None:
+    def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 
     async def api_key_auth(self, *, secret: str, team: str | None = None) -> APIResult[Token]:

@@ -1,4 +1,5 @@
-"""A local, stateful emulator of Cycle's Platform API, driven by the SDK's own effective spec.
+"""A local, stateful emulator of Cycle's Platform API (and of the Internal and Scheduler APIs),
+driven by the SDK's own effective specs.
 
 Every operation of the spec answers with a body that validates against its success schema;
 hubs, environments, containers, instances, images, stacks, DNS, networks, servers, clusters,
@@ -14,6 +15,10 @@ and API key go to stderr; stops on SIGINT/SIGTERM):
     python -m cycle_sdk.emulator --port 8080 [--host 127.0.0.1] [--db state.sqlite]
         [--api-key emulator-key] [--hub 000000000000000000000001] [--job-speed 0.2]
         [--token-ttl 7200] [--user EMAIL:PASSWORD ...]
+    python -m cycle_sdk.emulator --api internal --uds /tmp/api.sock [--token emulator-token]
+    python -m cycle_sdk.emulator --api scheduler --port 0 [--access-key emulator-access-key]
+
+(`--uds PATH` serves any API on a unix socket; the line then says `listening on unix:PATH`.)
 
 In tests, on a free loopback port in a background thread:
 
@@ -44,9 +49,33 @@ The API, as on the real platform
 - `GET /v1/hubs/current/notifications` answers a short-lived token; a WebSocket on the same path
   with `?token=` streams `{"topic", "object", "context"}` notifications of the hub's changes.
 
+The Internal and Scheduler APIs (`api="internal"` / `api="scheduler"`)
+-----------------------------------------------------------------------
+Served from their own effective specs (cycle_sdk/_generated_internal, _generated_scheduler) with
+the same routing, faults, counters, `/_emulator/` controls and error envelope; every operation
+answers a success body valid against its spec.
+
+- Internal API (what a container instance sees, on `/var/run/cycle/api/api.sock` in Cycle): auth
+  `X-CYCLE-TOKEN: <token>` (401 `401.auth-invalid` otherwise), no hub header. A world of one
+  environment, server, container and instance; an object cache; instance tasks (see `_internal`):
+
+      with run_emulator(api="internal", uds="/tmp/api.sock", token="t") as emu:
+          transport = httpx.HTTPTransport(uds=emu.uds)       # emu.url is http://localhost
+          with httpx.Client(base_url=emu.url, headers=emu.headers, transport=transport) as api:
+              api.get("/v1/environment")
+
+- Scheduler API (function containers): auth `X-CYCLE-ACCESS-KEY: <access_key>`; claim, spawn and
+  release instances, and list the active ones (see `_scheduler`).
+
+Query parameters and bodies are checked against these specs (422 `422.missing-argument`,
+`422.invalid-argument`, `422.invalid-input`). Their state is listed by `list_resources(kind)`
+(e.g. "object-cache", "monitoring/metrics", "functions/instances"); the hub, job, OAuth and
+notification controls are for the platform API only.
+
 Control API (on the `Emulator` handle; also over HTTP under `/_emulator/`, see `_admin`)
 ---------------------------------------------------------------------------------------
-`url`, `ws_url`, `api_key`, `hub_id`, `headers`, `config`, `state`; `stats()`,
+`url`, `uds`, `address`, `ws_url`, `api_key`, `token`, `access_key`, `hub_id`, `headers` (what
+authenticates on the served API), `config`, `state`; `stats()`,
 `request_count(method, route)`, `oauth_grants(grant_type)`, `reset_stats()`;
 `add_fault(kind, method=, path=, status=, retry_after=, latency=, count=)`, `faults()`,
 `clear_faults()`; `fail_next_job()`, `expire_next_job()`, `delay_next_job(seconds=, requests=)`,
@@ -67,8 +96,26 @@ except ImportError as error:  # pragma: no cover - depends on the installed extr
         f"the emulator needs the `emulator` extra: pip install 'cycle-sdk[emulator]' ({error})"
     ) from error
 
-from ._config import DEFAULT_API_KEY, DEFAULT_HUB_ID, EmulatorConfig
+from ._config import (
+    DEFAULT_ACCESS_KEY,
+    DEFAULT_API_KEY,
+    DEFAULT_HUB_ID,
+    DEFAULT_INTERNAL_TOKEN,
+    ApiName,
+    EmulatorConfig,
+)
 from ._faults import Fault, FaultKind
 from ._server import Emulator, run_emulator
 
-__all__ = ["DEFAULT_API_KEY", "DEFAULT_HUB_ID", "Emulator", "EmulatorConfig", "Fault", "FaultKind", "run_emulator"]
+__all__ = [
+    "DEFAULT_ACCESS_KEY",
+    "DEFAULT_API_KEY",
+    "DEFAULT_HUB_ID",
+    "DEFAULT_INTERNAL_TOKEN",
+    "ApiName",
+    "Emulator",
+    "EmulatorConfig",
+    "Fault",
+    "FaultKind",
+    "run_emulator",
+]

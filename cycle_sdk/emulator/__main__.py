@@ -8,7 +8,15 @@ import sys
 from collections.abc import Sequence
 from types import FrameType
 
-from ._config import DEFAULT_API_KEY, DEFAULT_HUB_ID, DEFAULT_USERS, EmulatorConfig
+from ._config import (
+    API_NAMES,
+    DEFAULT_ACCESS_KEY,
+    DEFAULT_API_KEY,
+    DEFAULT_HUB_ID,
+    DEFAULT_INTERNAL_TOKEN,
+    DEFAULT_USERS,
+    EmulatorConfig,
+)
 from ._server import Emulator, print_details
 
 
@@ -21,10 +29,22 @@ def _user(text: str) -> tuple[str, str]:
 
 def parse_args(argv: Sequence[str] | None = None) -> EmulatorConfig:
     parser = argparse.ArgumentParser(prog="python -m cycle_sdk.emulator", description="A local Cycle API emulator.")
+    parser.add_argument("--api", choices=API_NAMES, default="platform", help="the API to serve (default: platform)")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8080, help="port to bind; 0 picks a free one (default: 8080)")
+    parser.add_argument("--uds", metavar="PATH", help="serve on this unix socket instead of --host/--port")
     parser.add_argument("--db", metavar="PATH", help="SQLite file to keep state in across restarts")
     parser.add_argument("--api-key", default=DEFAULT_API_KEY, help=f"accepted API key (default: {DEFAULT_API_KEY})")
+    parser.add_argument(
+        "--token",
+        default=DEFAULT_INTERNAL_TOKEN,
+        help=f"internal API: accepted X-CYCLE-TOKEN (default: {DEFAULT_INTERNAL_TOKEN})",
+    )
+    parser.add_argument(
+        "--access-key",
+        default=DEFAULT_ACCESS_KEY,
+        help=f"scheduler API: accepted X-CYCLE-ACCESS-KEY (default: {DEFAULT_ACCESS_KEY})",
+    )
     parser.add_argument(
         "--hub", default=DEFAULT_HUB_ID, help=f"ID of the hub made at start (default: {DEFAULT_HUB_ID})"
     )
@@ -35,14 +55,19 @@ def parse_args(argv: Sequence[str] | None = None) -> EmulatorConfig:
         action="append",
         type=_user,
         metavar="EMAIL:PASSWORD",
-        help="a user for the OAuth password grant (repeatable; default: user@example.com:password)",
+        help="a user for the OAuth password grant, or a VPN login on the internal API (repeatable; "
+        "default: user@example.com:password)",
     )
     parser.add_argument("--log-level", default="warning", help="uvicorn log level (default: warning)")
     args = parser.parse_args(argv)
     return EmulatorConfig(
+        api=args.api,
         host=args.host,
         port=args.port,
+        uds=args.uds,
         api_key=args.api_key,
+        token=args.token,
+        access_key=args.access_key,
         hub_id=args.hub,
         job_speed=args.job_speed,
         db_path=args.db,
@@ -63,8 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, leave)
     signal.signal(signal.SIGINT, leave)
 
-    def announce(url: str) -> None:
-        print(f"Cycle API emulator listening on {url}", flush=True)
+    def announce(address: str) -> None:
+        print(f"Cycle API emulator listening on {address}", flush=True)
         print_details(emulator)
 
     emulator.serve(announce)

@@ -6,6 +6,10 @@ plain values (`..` is the ID "..", never "the parent"). No ID can reach another 
 
 Order per request: count it, fire a matching fault, authenticate (401), check the hub (403/404),
 parse the query (422) and body (400), then answer from the spec-driven handlers.
+
+The Internal and Scheduler APIs go the same way, with their own auth (the spec's header schemes, no
+hub) and handlers (`_internal`, `_scheduler`); routing, faults, counters, the error envelope and the
+`/_emulator/` controls are the same for every API.
 """
 
 from __future__ import annotations
@@ -25,12 +29,15 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from ._admin import AdminRoutes
-from ._auth import OAuthFailure, TokenStatus
+from ._auth import OAuthFailure, Principal, TokenStatus
 from ._controls import Controls
 from ._faults import Fault
 from ._handlers import Handlers
+from ._internal import InternalHandlers
 from ._model import ApiError, Call
 from ._query import QueryError, parse_query
+from ._scheduler import SchedulerHandlers
+from ._service import ServiceHandlers
 from ._spec import Operation, Role
 from ._state import EmulatorState
 
@@ -52,6 +59,10 @@ _FAULT_CODES: Final[Mapping[int, str]] = {
     504: "504.not-available",
 }
 WEBSOCKET_CLOSE_DROPPED: Final = 1012  # "service restart": clients should reconnect
+_SERVICES: Final[Mapping[str, Callable[[EmulatorState], ServiceHandlers]]] = {
+    "internal": InternalHandlers,
+    "scheduler": SchedulerHandlers,
+}
 
 
 def split_raw_path(raw_path: bytes) -> list[str]:
@@ -72,6 +83,9 @@ class EmulatorApp:
     def __init__(self, state: EmulatorState) -> None:
         self.state = state
         self.handlers = Handlers(state)
+        # The Internal and Scheduler APIs: their own auth and handlers (None: the platform API).
+        service = _SERVICES.get(state.config.api)
+        self.service: ServiceHandlers | None = service(state) if service is not None else None
         self.admin = AdminRoutes(Controls(state))
         self._ticker: asyncio.Task[None] | None = None
 
@@ -141,13 +155,39 @@ class EmulatorApp:
             if op.role is Role.OAUTH:
                 response = await self._oauth(request)
             else:
-                reply = self.handlers.handle(await self._call(request, op, params))
+                call = await self._call(request, op, params)
+                reply = (self.service or self.handlers).handle(call)
                 response = JSONResponse(reply.body, status_code=reply.status, headers=reply.headers)
         except ApiError as error:
             response = JSONResponse(error.envelope(), status_code=error.status, headers=error.headers)
         await response(scope, receive, send)
 
     async def _call(self, request: Request, op: Operation, params: dict[str, str]) -> Call:
+        principal, hub_id = None, None
+        if self.service is not None:
+            self.service.authenticate(op, request.headers)
+        else:
+            principal, hub_id = self._platform_auth(request, op)
+        try:
+            query = parse_query(request.url.query)
+        except QueryError as error:
+            raise ApiError(
+                422, "422.invalid-argument", "Invalid query parameter", str(error), source=error.parameter
+            ) from None
+        body: Any = None
+        if request.method in _BODY_METHODS:
+            raw = await request.body()
+            if raw.strip():
+                try:
+                    body = json.loads(raw)
+                except ValueError as error:
+                    raise ApiError(400, "400.invalid-syntax", "Malformed JSON body", str(error)) from None
+        return Call(
+            op=op, params=params, query=query, body=body, hub_id=hub_id, principal=principal, headers=request.headers
+        )
+
+    def _platform_auth(self, request: Request, op: Operation) -> tuple[Principal | None, str | None]:
+        """The platform's `Authorization: Bearer` (API key or OAuth token) and `X-Hub-Id` checks."""
         principal = None
         if op.needs_auth:
             scheme, _, token = request.headers.get("authorization", "").partition(" ")
@@ -171,21 +211,7 @@ class EmulatorApp:
                 )
             if principal is not None and not principal.may_use(hub_id):
                 raise ApiError(403, "403.wrong-hub", "Wrong hub", "this API key belongs to another hub")
-        try:
-            query = parse_query(request.url.query)
-        except QueryError as error:
-            raise ApiError(
-                422, "422.invalid-argument", "Invalid query parameter", str(error), source=error.parameter
-            ) from None
-        body: Any = None
-        if request.method in _BODY_METHODS:
-            raw = await request.body()
-            if raw.strip():
-                try:
-                    body = json.loads(raw)
-                except ValueError as error:
-                    raise ApiError(400, "400.invalid-syntax", "Malformed JSON body", str(error)) from None
-        return Call(op=op, params=params, query=query, body=body, hub_id=hub_id, principal=principal)
+        return principal, hub_id
 
     async def _oauth(self, request: Request) -> Response:
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()

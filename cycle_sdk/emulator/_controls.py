@@ -124,16 +124,22 @@ class Controls:
     def get_resource(self, kind: str, id_: str, *, hub_id: str | None = None) -> dict[str, JSON] | None:
         """A stored resource by kind (e.g. "environments", "containers/instances") and ID, or None."""
         with self.state.lock:
-            kind_ = self.state.kind(kind)
-            record = self.state.store.get(self.state.scope(kind_, hub_id or self.state.config.hub_id), kind, id_)
+            record = self.state.store.get(self._scope(kind, hub_id), kind, id_)
             return None if record is None else self.state.view(record)
 
     def list_resources(self, kind: str, *, hub_id: str | None = None) -> list[dict[str, JSON]]:
-        """Every stored resource of a kind in a hub (default: the default hub), in creation order."""
+        """Every stored resource of a kind in a hub (default: the default hub), in creation order.
+
+        On the internal and scheduler APIs, kinds are their own (see `_internal`, `_scheduler`):
+        e.g. "containers", "object-cache", "monitoring/metrics", "functions/instances"."""
         with self.state.lock:
-            kind_ = self.state.kind(kind)
-            scope = self.state.scope(kind_, hub_id or self.state.config.hub_id)
-            return [self.state.view(r) for r in self.state.store.records(scope, kind)]
+            return [self.state.view(r) for r in self.state.store.records(self._scope(kind, hub_id), kind)]
+
+    def _scope(self, kind: str, hub_id: str | None) -> str:
+        hub = hub_id or self.state.config.hub_id
+        if self.state.config.api != "platform":
+            return hub  # the internal and scheduler APIs keep everything in the hub's scope
+        return self.state.scope(self.state.kind(kind), hub)
 
     def put_resource(
         self,

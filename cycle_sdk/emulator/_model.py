@@ -55,6 +55,7 @@ class Call:
     body: JSON
     hub_id: str | None
     principal: Principal | None
+    headers: Mapping[str, str] = field(default_factory=dict)  # the request's (case-insensitive)
 
 
 @dataclass

@@ -1,5 +1,8 @@
 """The effective spec as the emulator sees it: operations, their routes and the resource kinds behind them.
 
+One `ApiSpec` per API (platform, internal, scheduler: `load_spec_document(api)`); the kinds below
+are the platform's (the internal and scheduler specs, without item paths, have none).
+
 Everything here is inferred from the spec's path shapes and response schemas, so that a new
 operation in the spec is served without emulator changes:
 
@@ -169,9 +172,21 @@ def split_template(template: str) -> tuple[Segment, ...]:
     return tuple(Segment(p[1:-1], True) if p.startswith("{") and p.endswith("}") else Segment(p, False) for p in parts)
 
 
-def load_spec_document() -> dict[str, Any]:
-    """The effective spec written by `make generate` (cycle_sdk/_generated/spec.json)."""
-    text = resources.files("cycle_sdk._generated").joinpath("spec.json").read_text(encoding="utf-8")
+# The package `make generate` writes each API's effective spec (spec.json) into.
+SPEC_PACKAGES: Final[Mapping[str, str]] = {
+    "platform": "cycle_sdk._generated",
+    "internal": "cycle_sdk._generated_internal",
+    "scheduler": "cycle_sdk._generated_scheduler",
+}
+
+
+def load_spec_document(api: str = "platform") -> dict[str, Any]:
+    """An API's effective spec written by `make generate` (e.g. cycle_sdk/_generated/spec.json)."""
+    try:
+        package = SPEC_PACKAGES[api]
+    except KeyError:
+        raise ValueError(f"unknown API {api!r}; known: {', '.join(SPEC_PACKAGES)}") from None
+    text = resources.files(package).joinpath("spec.json").read_text(encoding="utf-8")
     document: dict[str, Any] = json.loads(text)
     return document
 
@@ -333,6 +348,16 @@ class ApiSpec:
         found = [k for k in self.kinds.values() if name is not None and k.schema_name == name]
         last = near.rsplit("/", 1)[-1]
         return max(found, key=lambda k: _common_prefix(k.key.rsplit("/", 1)[-1], last), default=None)
+
+    def spec_operation(self, op: Operation) -> Mapping[str, Any]:
+        """The spec's own object of an operation (parameters, security, request body...)."""
+        found: Mapping[str, Any] = self.document["paths"][op.template][op.method.lower()]
+        return found
+
+    def security(self, op: Operation) -> list[dict[str, list[str]]]:
+        """The operation's security requirements (alternatives; each names schemes that all apply)."""
+        requirements: list[dict[str, list[str]]] = self.spec_operation(op).get("security", self._global_security)
+        return requirements
 
     # -- routing ----------------------------------------------------------------------------
 

@@ -84,7 +84,7 @@ class EmulatorState:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.config = config
-        self.spec = spec if spec is not None else ApiSpec(load_spec_document())
+        self.spec = spec if spec is not None else ApiSpec(load_spec_document(config.api))
         self.tools = self.spec.tools
         self.clock = clock
         self.lock = threading.RLock()
@@ -107,6 +107,8 @@ class EmulatorState:
     # -- setup ------------------------------------------------------------------------------
 
     def _bootstrap(self) -> None:
+        if self.config.api != "platform":
+            return  # the internal and scheduler APIs make what they serve on first use (see _service)
         with self.lock:
             for email in self.auth.users:
                 self.ensure_account(email)

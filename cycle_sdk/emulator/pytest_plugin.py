@@ -11,6 +11,8 @@
     def test_fast_jobs(cycle_emulator): ...
 
 The marker's keyword arguments are `EmulatorConfig` fields; jobs default to 0.05 s per phase here.
+`@pytest.mark.cycle_emulator(api="scheduler")` serves the Scheduler API instead (`api="internal"`:
+the Internal API, on loopback TCP unless `uds=` names a socket path).
 """
 
 from __future__ import annotations

@@ -18,22 +18,40 @@ SPEC_URI = "urn:cycle-sdk:effective-spec"
 
 
 @functools.cache
-def spec() -> dict[str, Any]:
-    return load_spec_document()
+def spec(api: str = "platform") -> dict[str, Any]:
+    """An API's effective spec: "platform", "internal" or "scheduler"."""
+    return load_spec_document(api)
 
 
 @functools.cache
-def _registry() -> Registry[Any]:
-    return Registry().with_resource(SPEC_URI, Resource.from_contents(spec(), default_specification=DRAFT202012))
+def _registry(api: str) -> Registry[Any]:
+    resource = Resource.from_contents(spec(api), default_specification=DRAFT202012)
+    return Registry().with_resource(f"{SPEC_URI}:{api}", resource)
 
 
 def pointer(*parts: str) -> str:
     return "/".join(p.replace("~", "~0").replace("/", "~1") for p in parts)
 
 
-def validator(*path: str) -> Draft202012Validator:
-    """A Draft 2020-12 validator for the schema at `path` in the spec (its `$ref`s resolve in the spec)."""
-    return Draft202012Validator({"$ref": f"{SPEC_URI}#/{pointer(*path)}"}, registry=_registry())
+def validator(*path: str, api: str = "platform") -> Draft202012Validator:
+    """A Draft 2020-12 validator for the schema at `path` in an API's spec (its `$ref`s resolve in it)."""
+    return Draft202012Validator({"$ref": f"{SPEC_URI}:{api}#/{pointer(*path)}"}, registry=_registry(api))
+
+
+def response_validator(template: str, method: str, status: int, api: str = "platform") -> Draft202012Validator:
+    """A validator for an operation's JSON response body of that status."""
+    path = ("paths", template, method.lower(), "responses", str(status), "content", "application/json", "schema")
+    return validator(*path, api=api)
+
+
+def operations(api: str = "platform") -> list[tuple[str, str, dict[str, Any]]]:
+    """(template, METHOD, spec operation) of every operation of an API's spec."""
+    return [
+        (template, method.upper(), op)
+        for template, item in spec(api)["paths"].items()
+        for method, op in item.items()
+        if method in ("get", "post", "put", "patch", "delete")
+    ]
 
 
 def component(name: str) -> Draft202012Validator:

@@ -1,0 +1,91 @@
+"""The Internal API client: code inside a Cycle container talking to its unix socket.
+
+    from cycle_sdk.internal import InternalClient
+
+    with InternalClient() as api:                 # /var/run/cycle/api/api.sock, CYCLE_API_TOKEN
+        res = api.environments.get_environment()
+        if res.ok is True:
+            print(res.value.data.id)
+
+Same APIResult, retries, timeouts and body limits as the platform client; operations are
+`api.<tag>.<operationId>` from Cycle's internal.yml. Authenticates with the `X-CYCLE-TOKEN`
+header, taken from `token=` or the CYCLE_API_TOKEN variable Cycle sets in every instance.
+"""
+
+from __future__ import annotations
+
+import httpx
+
+from ._client import AsyncAPIClient, SyncAPIClient
+from ._config import service_settings
+from ._generated_internal.namespaces import AsyncNamespaces, SyncNamespaces
+
+DEFAULT_SOCKET_PATH = "/var/run/cycle/api/api.sock"
+# Requests go over the socket; the host part of the URL is only what the HTTP Host header says.
+DEFAULT_INTERNAL_BASE_URL = "http://localhost"
+ENV_API_TOKEN = "CYCLE_API_TOKEN"
+_HINT = "hint: pass InternalClient(token=...) or run inside a Cycle instance, where CYCLE_API_TOKEN is set"
+
+
+class _InternalAuth:
+    _AUTH_HEADER = "X-CYCLE-TOKEN"
+    _AUTH_PREFIX = ""
+    _HUB_HEADER: str | None = None
+    _MISSING_AUTH_HINT = _HINT
+
+
+class InternalClient(_InternalAuth, SyncAPIClient, SyncNamespaces):
+    """Sync client of the Internal API, over the unix socket by default."""
+
+    def __init__(
+        self,
+        *,
+        token: str | None = None,
+        socket_path: str = DEFAULT_SOCKET_PATH,
+        base_url: str = DEFAULT_INTERNAL_BASE_URL,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        http_client: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        if http_client is None and transport is None:
+            transport = httpx.HTTPTransport(uds=socket_path)
+        super().__init__(
+            settings=service_settings(token, ENV_API_TOKEN, base_url, timeout, max_retries),
+            http_client=http_client,
+            transport=transport,
+        )
+        self.socket_path = socket_path
+
+    def __repr__(self) -> str:
+        return f"InternalClient(socket_path={self.socket_path!r})"
+
+
+class AsyncInternalClient(_InternalAuth, AsyncAPIClient, AsyncNamespaces):
+    """Async client of the Internal API, over the unix socket by default."""
+
+    def __init__(
+        self,
+        *,
+        token: str | None = None,
+        socket_path: str = DEFAULT_SOCKET_PATH,
+        base_url: str = DEFAULT_INTERNAL_BASE_URL,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        if http_client is None and transport is None:
+            transport = httpx.AsyncHTTPTransport(uds=socket_path)
+        super().__init__(
+            settings=service_settings(token, ENV_API_TOKEN, base_url, timeout, max_retries),
+            http_client=http_client,
+            transport=transport,
+        )
+        self.socket_path = socket_path
+
+    def __repr__(self) -> str:
+        return f"AsyncInternalClient(socket_path={self.socket_path!r})"
+
+
+__all__ = ["DEFAULT_SOCKET_PATH", "ENV_API_TOKEN", "AsyncInternalClient", "InternalClient"]

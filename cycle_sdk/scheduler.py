@@ -1,0 +1,75 @@
+"""The Scheduler API client: drive an environment's scheduler service (function containers).
+
+    from cycle_sdk.scheduler import SchedulerClient
+
+    scheduler = SchedulerClient(base_url="http://env-scheduler", access_key="...")
+    res = scheduler.functions.claim_instance("CONTAINER_ID", body={...})
+
+Same APIResult, retries, timeouts and body limits as the platform client. Authenticates
+with the `X-CYCLE-ACCESS-KEY` header (`access_key=` or CYCLE_SCHEDULER_ACCESS_KEY).
+"""
+
+from __future__ import annotations
+
+import httpx
+
+from ._client import AsyncAPIClient, SyncAPIClient
+from ._config import service_settings
+from ._generated_scheduler.namespaces import AsyncNamespaces, SyncNamespaces
+
+DEFAULT_SCHEDULER_BASE_URL = "http://env-scheduler"
+ENV_ACCESS_KEY = "CYCLE_SCHEDULER_ACCESS_KEY"
+_HINT = (
+    "hint: pass SchedulerClient(access_key=...) (the key set in the scheduler's config) "
+    "or set CYCLE_SCHEDULER_ACCESS_KEY"
+)
+
+
+class _SchedulerAuth:
+    _AUTH_HEADER = "X-CYCLE-ACCESS-KEY"
+    _AUTH_PREFIX = ""
+    _HUB_HEADER: str | None = None
+    _MISSING_AUTH_HINT = _HINT
+
+
+class SchedulerClient(_SchedulerAuth, SyncAPIClient, SyncNamespaces):
+    """Sync client of the Scheduler API."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str = DEFAULT_SCHEDULER_BASE_URL,
+        access_key: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        http_client: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        super().__init__(
+            settings=service_settings(access_key, ENV_ACCESS_KEY, base_url, timeout, max_retries),
+            http_client=http_client,
+            transport=transport,
+        )
+
+
+class AsyncSchedulerClient(_SchedulerAuth, AsyncAPIClient, AsyncNamespaces):
+    """Async client of the Scheduler API."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str = DEFAULT_SCHEDULER_BASE_URL,
+        access_key: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        super().__init__(
+            settings=service_settings(access_key, ENV_ACCESS_KEY, base_url, timeout, max_retries),
+            http_client=http_client,
+            transport=transport,
+        )
+
+
+__all__ = ["ENV_ACCESS_KEY", "AsyncSchedulerClient", "SchedulerClient"]
