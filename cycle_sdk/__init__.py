@@ -34,15 +34,22 @@ from ._config import (
 )
 from ._exceptions import APIResultError, ConfigurationError, CycleError
 from ._generated.namespaces import NAMESPACES
-from ._jobs import JobProgress
-from ._keyring import KeyringStorage
-from ._notifications import Reconnected
 from ._result import APIError, APIResult, Err, Ok
 from ._types import UNSET, Unset
 from ._version import API_SPEC_VERSION, __version__
 
 if TYPE_CHECKING:
     from . import auth, models, utils
+    from ._jobs import JobProgress
+    from ._keyring import KeyringStorage
+    from ._notifications import Reconnected
+
+# Public names whose modules load on first use (import cycle_sdk stays cheap).
+_LAZY = {
+    "JobProgress": "._jobs",
+    "KeyringStorage": "._keyring",
+    "Reconnected": "._notifications",
+}
 
 # The module-level settings of the default client (seed style); read from CYCLE_* at import.
 settings: Settings = Settings.from_env()
@@ -54,9 +61,13 @@ def __getattr__(name: str) -> Any:
         from ._default import default_client
 
         return getattr(default_client(), name)
-    if name in ("auth", "models", "utils"):
-        import importlib
+    import importlib
 
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    if name in ("auth", "models", "utils", "internal", "scheduler"):
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -157,6 +156,8 @@ class FileStorage:
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # mkstemp creates the file 0600 before any secret is written to it.
+            import tempfile
+
             fd, tmp = tempfile.mkstemp(prefix=".token-", dir=self.path.parent)
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as fh:

@@ -11,16 +11,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define, field
 
 from ._result import APIResult
+
+if TYPE_CHECKING:
+    import asyncio  # at run time only the async path needs it, and it has it loaded
 
 DEFAULT_CACHE_REFRESH = 1.0
 DEFAULT_CACHE_MAX_ENTRIES = 1024
@@ -131,6 +133,8 @@ class ResponseCache:
     async def fetch_async(
         self, key: tuple[Any, ...], ttl: float, load: Callable[[], Awaitable[APIResult[T]]]
     ) -> APIResult[T]:
+        import asyncio
+
         collection = key[0]
         while True:
             with self._lock:

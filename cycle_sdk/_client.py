@@ -7,9 +7,8 @@ bad bodies, API errors) comes back as an Err; nothing is raised past `_send`.
 
 from __future__ import annotations
 
-import asyncio
-import email.utils
-import hashlib
+# asyncio, email.utils and hashlib load where used: `import cycle_sdk` for a sync script
+# should not pay ~20 ms for asyncio.
 import json
 import logging
 import random
@@ -48,6 +47,8 @@ from ._result import (
 from ._version import __version__
 
 if TYPE_CHECKING:
+    import asyncio
+
     from ._session import AsyncAuth, Auth
 
 log = logging.getLogger("cycle_sdk")
@@ -172,6 +173,8 @@ class BaseClient:
         if fp is None:
             if len(self._fingerprints) > 64:
                 self._fingerprints.clear()
+            import hashlib
+
             fp = hashlib.sha256(token.access_token.encode()).hexdigest()[:16]
             self._fingerprints[token.access_token] = fp
         return fp
@@ -421,6 +424,12 @@ class BaseClient:
         return RequestSpec(_TOKEN_OPERATION, "/oauth/token", [], data=form, url=self._settings.resolved_token_url)
 
 
+async def _asyncio_sleep(delay: float) -> None:
+    import asyncio
+
+    await asyncio.sleep(delay)
+
+
 def parse_retry_after(value: str | None) -> float | None:
     """Retry-After in seconds, or as an HTTP date."""
     if not value:
@@ -430,6 +439,8 @@ def parse_retry_after(value: str | None) -> float | None:
     except ValueError:
         pass
     try:
+        import email.utils
+
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
@@ -637,6 +648,8 @@ class AsyncAPIClient(BaseClient):
     def _refresh_lock(self) -> asyncio.Lock:
         # Created lazily: an asyncio.Lock binds to the loop that first uses it.
         if self._refresh_lock_obj is None:
+            import asyncio
+
             self._refresh_lock_obj = asyncio.Lock()
         return self._refresh_lock_obj
 
@@ -721,7 +734,7 @@ class AsyncAPIClient(BaseClient):
             attempt += 1
             delay = self._retry_delay(attempt, result.error.retry_after)
             self._log_retry(request, attempt, delay, result.error.code)
-            await asyncio.sleep(delay)
+            await _asyncio_sleep(delay)
 
     async def _attempt(
         self,
