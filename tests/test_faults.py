@@ -8,30 +8,18 @@ from __future__ import annotations
 
 import time
 import tracemalloc
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
 
 import cycle_sdk
-from tests.support.clients import KINDS, Caller, Callers, assert_recovers, document, free_port, job_doc
+from tests.support.clients import Caller, Callers, assert_recovers, document, free_port, job_doc
 from tests.support.fault_server import FaultServer, Reply
 
 MB = 1024 * 1024
 DELETED_DOC = document("/v1/environments/{environmentId}", "delete", "202")
-
-
-@pytest.fixture(params=KINDS)
-def kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-async def make(server: FaultServer, kind: str) -> AsyncIterator[Callers]:
-    callers = Callers(kind, server.url)
-    yield callers
-    await callers.close()
 
 
 async def get_job(caller: Caller, job_id: str = "j1", **options: Any) -> Any:

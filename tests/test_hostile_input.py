@@ -12,7 +12,7 @@ import asyncio
 import importlib
 import inspect
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -317,18 +317,6 @@ def test_query_value_examples_round_trip(wire: Wire, kind: str, value: str) -> N
 
 
 # -- wrong types ---------------------------------------------------------------------------------
-
-
-@pytest.fixture(params=KINDS)
-def kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-async def make(server: FaultServer, kind: str) -> AsyncIterator[Callers]:
-    callers = Callers(kind, server.url)
-    yield callers
-    await callers.close()
 
 
 def _wrong_calls() -> list[tuple[str, tuple[Any, ...], dict[str, Any], type[Exception], str]]:

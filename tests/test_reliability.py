@@ -9,7 +9,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,7 +19,7 @@ import pytest
 
 import cycle_sdk
 from cycle_sdk._request import Operation, RequestSpec
-from tests.support.clients import KINDS, Callers, assert_recovers, document, free_port, job_doc
+from tests.support.clients import Callers, assert_recovers, document, free_port, job_doc
 from tests.support.fault_server import FaultServer, Reply
 
 ENV_DOC = document("/v1/environments/{environmentId}", "patch")
@@ -93,18 +93,6 @@ OPS = {
 }
 IDEMPOTENT = ("GET", "HEAD", "PUT", "DELETE")
 NOT_IDEMPOTENT = ("POST", "PATCH")
-
-
-@pytest.fixture(params=KINDS)
-def kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-async def make(server: FaultServer, kind: str) -> AsyncIterator[Callers]:
-    callers = Callers(kind, server.url)
-    yield callers
-    await callers.close()
 
 
 def hits(server: FaultServer, op: Op) -> int:

@@ -13,30 +13,21 @@ so a test can assert the backoff and Retry-After policy without waiting for it.
 from __future__ import annotations
 
 import inspect
-import json
 import socket
-from pathlib import Path
 from typing import Any
 
 import cycle_sdk
 from cycle_sdk import APIResult
+from tests.support import documents
 from tests.support.fault_server import Reply as _Reply
-from tests.support.schema_instances import InstanceBuilder
 
 KINDS = ("sync", "async")
 TEST_API_KEY = "sk-test-SECRET-1234567890"  # the same as tests.conftest.API_KEY
-_SPEC: dict[str, Any] = json.loads(
-    (Path(__file__).parents[2] / "cycle_sdk/_generated/spec.json").read_text(encoding="utf-8")
-)
 
 
 def document(path: str, method: str = "get", status: str = "200", **data: Any) -> dict[str, Any]:
     """A schema-valid success document of an operation, with `data` fields overridden."""
-    builder = InstanceBuilder(_SPEC, full=False)
-    response = builder.resolve(_SPEC["paths"][path][method]["responses"][status])
-    doc: dict[str, Any] = builder.build(response["content"]["application/json"]["schema"])
-    if data and isinstance(doc.get("data"), dict):
-        doc["data"].update(data)
+    doc: dict[str, Any] = documents.document(method, path, status, **data)
     return doc
 
 

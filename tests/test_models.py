@@ -1,0 +1,219 @@
+"""Issue 7: the fast generated models (generator/templates/model.py.jinja) keep their behaviour.
+
+from_dict(to_dict(x)) == x for every operation's documents, datetimes parse with Z, offsets
+and fractional seconds, unknown enum values pass through, a document that does not fit
+raises KeyError/TypeError/ValueError (which the client turns into an Err), and the model
+shape (attrs class, additional_properties) is what the tool generates.
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib
+import json
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+
+import cycle_sdk
+from cycle_sdk import UNSET
+from cycle_sdk._generated.operations import OPERATIONS
+from cycle_sdk._result import PARSE_ERROR
+from cycle_sdk.models import Environment, Job, JobState, JobStateErrorType0, StateError
+from tests.support.fault_server import FaultServer, Reply
+from tests.support.schema_instances import InstanceBuilder
+
+SPEC: dict[str, Any] = json.loads((Path(__file__).parents[1] / "cycle_sdk/_generated/spec.json").read_text())
+UTC = datetime.UTC
+
+
+def _success_documents(entry: Any, *, full: bool) -> list[tuple[int, Any]]:
+    op = SPEC["paths"][entry.path][entry.method.lower()]
+    builder = InstanceBuilder(SPEC, full=full)
+    out = []
+    for code, response in op["responses"].items():
+        if not code.startswith("2"):
+            continue
+        schema = (builder.resolve(response).get("content") or {}).get("application/json", {}).get("schema")
+        if schema is not None:
+            out.append((int(code), builder.build(schema)))
+    return out
+
+
+def _vary(value: Any, counter: list[int]) -> Any:
+    """The same document with distinct strings, so a field decoded into the wrong slot shows."""
+    if isinstance(value, dict):
+        return {k: _vary(v, counter) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_vary(v, counter) for v in value]
+    if value == "x":
+        counter[0] += 1
+        return f"x{counter[0]}"
+    return value
+
+
+@pytest.mark.parametrize("full", [True, False], ids=["all-fields", "required-only"])
+@pytest.mark.parametrize("entry", OPERATIONS, ids=lambda e: f"{e.method} {e.path}")
+def test_every_document_round_trips(entry: Any, full: bool) -> None:
+    module = importlib.import_module(f"cycle_sdk._generated.{entry.module}")
+    for status, doc in _success_documents(entry, full=full):
+        doc = _vary(doc, [0])
+        value = module.parse(status, doc)
+        if not attrs.has(type(value)):
+            continue
+        assert type(value).from_dict(value.to_dict()) == value
+        # Every field the document had is decoded and emitted again (datetimes re-serialised).
+        assert set(value.to_dict()) == set(doc)
+
+
+def test_decoded_fields_and_types() -> None:
+    doc = InstanceBuilder(SPEC, full=True).build({"$ref": "#/components/schemas/Environment"})
+    doc["id"], doc["name"] = "0123456789abcdef01234567", "web"
+    env = Environment.from_dict(doc)
+    assert (env.id, env.name, env.state.current) == ("0123456789abcdef01234567", "web", doc["state"]["current"])
+    assert env.additional_properties == {}
+    assert isinstance(env.events.created, datetime.datetime)
+    assert env.to_dict()["about"] == Environment.from_dict(env.to_dict()).about.to_dict()
+    assert doc["id"] == "0123456789abcdef01234567"  # the source is not consumed
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-03-26T12:00:00.000Z", datetime.datetime(2026, 3, 26, 12, 0, tzinfo=UTC)),
+        ("2026-03-26T12:00:00Z", datetime.datetime(2026, 3, 26, 12, 0, tzinfo=UTC)),
+        ("2026-03-26T12:00:00.5Z", datetime.datetime(2026, 3, 26, 12, 0, 0, 500000, tzinfo=UTC)),
+        ("2026-03-26T12:00:00.123456Z", datetime.datetime(2026, 3, 26, 12, 0, 0, 123456, tzinfo=UTC)),
+        ("2026-03-26T12:00:00.123456789Z", datetime.datetime(2026, 3, 26, 12, 0, 0, 123456, tzinfo=UTC)),
+        ("2026-03-26T14:00:00+02:00", datetime.datetime(2026, 3, 26, 12, 0, tzinfo=UTC)),
+        ("2026-03-26T06:30:00.250-05:30", datetime.datetime(2026, 3, 26, 12, 0, 0, 250000, tzinfo=UTC)),
+        ("2026-03-26T12:00:00", datetime.datetime(2026, 3, 26, 12, 0)),
+    ],
+)
+def test_datetimes(text: str, expected: datetime.datetime) -> None:
+    state = JobState.from_dict({"current": "queued", "error": None, "changed": text})
+    assert state.changed == expected
+    assert isinstance(state.changed, datetime.datetime)
+    if expected.tzinfo is not None:
+        assert state.changed.utcoffset() is not None
+    assert JobState.from_dict(state.to_dict()) == state
+
+
+def test_optional_fields_absent_are_unset() -> None:
+    state = JobState.from_dict({"current": "queued", "error": None})
+    assert state.changed is UNSET
+    assert state.to_dict() == {"current": "queued", "error": None}
+    assert StateError.from_dict({}).to_dict() == {}
+
+
+def test_unknown_enum_values_pass_through() -> None:
+    state = JobState.from_dict({"current": "state-the-spec-does-not-list-yet", "error": None})
+    assert state.current == "state-the-spec-does-not-list-yet"
+    assert state.to_dict()["current"] == "state-the-spec-does-not-list-yet"
+
+
+def test_unions_decode_in_order_and_fall_back_like_the_tool() -> None:
+    assert isinstance(JobState.from_dict({"current": "queued", "error": {"message": "m"}}).error, JobStateErrorType0)
+    assert JobState.from_dict({"current": "queued", "error": None}).error is None
+    # A member that does not fit is tried and dropped; the value is kept as sent (the tool's behaviour).
+    assert JobState.from_dict({"current": "queued", "error": {"no": "message"}}).error == {"no": "message"}
+    assert JobState.from_dict({"current": "queued", "error": "text"}).error == "text"
+
+
+def test_unknown_keys_are_additional_properties() -> None:
+    state = JobState.from_dict({"current": "queued", "error": None, "new_field": [1, 2], "other": None})
+    assert state.additional_properties == {"new_field": [1, 2], "other": None}
+    assert state["new_field"] == [1, 2] and "other" in state
+    assert state.to_dict() == {"current": "queued", "error": None, "new_field": [1, 2], "other": None}
+    # With optional fields present as well (the count of known keys must not be fooled).
+    state = JobState.from_dict({"current": "queued", "error": None, "changed": "2026-03-26T12:00:00Z", "z": 1})
+    assert state.additional_properties == {"z": 1}
+    fresh = JobState.from_dict({"current": "queued", "error": None})
+    fresh["k"] = "v"  # each instance has its own dict
+    assert JobState.from_dict({"current": "queued", "error": None}).additional_properties == {}
+
+
+@pytest.mark.parametrize(
+    ("doc", "error"),
+    [
+        ({"error": None}, KeyError),  # required field missing
+        ({"current": "queued"}, KeyError),  # required (nullable) field missing
+        ({"current": 5, "error": None}, TypeError),  # enum value of the wrong type
+        ({"current": "queued", "error": None, "changed": "not a date"}, ValueError),
+        ({"current": "queued", "error": None, "changed": None}, TypeError),  # not nullable
+        (["not", "an", "object"], (TypeError, ValueError)),  # as the tool's dict(src_dict) fails
+        ("text", (TypeError, ValueError)),
+        (None, TypeError),
+    ],
+)
+def test_documents_that_do_not_fit_raise(doc: Any, error: type[Exception] | tuple[type[Exception], ...]) -> None:
+    with pytest.raises(error):
+        JobState.from_dict(doc)
+
+
+def test_nested_document_that_does_not_fit_raises() -> None:
+    doc = InstanceBuilder(SPEC, full=False).build({"$ref": "#/components/schemas/Job"})
+    del doc["state"]["current"]
+    with pytest.raises(KeyError):
+        Job.from_dict(doc)
+    doc = InstanceBuilder(SPEC, full=False).build({"$ref": "#/components/schemas/Job"})
+    doc["tasks"] = "not a list"
+    with pytest.raises((TypeError, ValueError)):
+        Job.from_dict(doc)
+
+
+def test_empty_list_for_an_object_is_accepted_like_the_tool() -> None:
+    # The tool's from_dict starts with dict(src_dict), which takes [] as {}; so does the fast one.
+    assert StateError.from_dict([]) == StateError()  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "ok"),
+    [
+        (lambda job: job["state"].update(current="paused-by-a-future-api"), True),
+        (lambda job: job["state"].pop("current"), False),
+        (lambda job: job["state"].update(current=["queued"]), False),
+        (lambda job: job.update(schedule="tomorrow"), False),
+        (lambda job: job.pop("id"), False),
+    ],
+    ids=["unknown-enum", "missing-required", "enum-wrong-type", "bad-datetime", "missing-id"],
+)
+def test_client_turns_a_misfit_into_an_err(mutate: Any, ok: bool) -> None:
+    builder = InstanceBuilder(SPEC, full=True)
+    response = builder.resolve(SPEC["paths"]["/v1/jobs/{jobId}"]["get"]["responses"]["200"])
+    doc = builder.build(response["content"]["application/json"]["schema"])
+    mutate(doc["data"])
+    with (
+        FaultServer() as server,
+        cycle_sdk.Client(api_key="k", base_url=server.url, max_retries=0) as client,
+    ):
+        server.script("GET", "/v1/jobs/j1", Reply(200, doc))
+        res = client.jobs.get_job("j1")
+    if ok:
+        assert res.ok is True
+        assert res.value.data is not None and not isinstance(res.value.data, dict)
+    else:
+        assert res.ok is False
+        assert res.error.code == PARSE_ERROR
+
+
+def test_models_keep_their_shape() -> None:
+    assert attrs.has(JobState)
+    names = [f.name for f in attrs.fields(JobState)]
+    assert names == ["current", "error", "changed", "additional_properties"]
+    assert JobState("queued", None).changed is UNSET  # the attrs __init__ is unchanged
+    assert JobState(current="queued", error=None) == JobState.from_dict({"current": "queued", "error": None})
+
+    class Sub(JobState):
+        pass
+
+    assert type(Sub.from_dict({"current": "queued", "error": None})) is Sub
+
+
+def test_nested_models_load_on_first_use_only() -> None:
+    module = importlib.import_module("cycle_sdk._generated.models.job_state")
+    JobState.from_dict({"current": "queued", "error": None})
+    assert module._LOADED is True
+    assert module.JobStateErrorType0 is JobStateErrorType0
