@@ -29,6 +29,7 @@ from ._config import (
     DEFAULT_MAX_CONNECTIONS,
     Settings,
 )
+from ._decode import decode
 from ._exceptions import ConfigurationError
 from ._generated.namespaces import AsyncNamespaces, SyncNamespaces
 from ._request import Operation, Parser, RequestSpec
@@ -308,11 +309,17 @@ class BaseClient:
                     request, status, PARSE_ERROR, "The response is not JSON", f"content-type {media[:100]!r}"
                 )
             try:
-                data = json.loads(body)
+                return Ok(decode(status, body, parse))
             except (ValueError, RecursionError) as exc:
-                return self._error(request, status, PARSE_ERROR, "The response is not valid JSON", str(exc)[:200])
-            try:
-                return Ok(parse(status, data))
+                if isinstance(exc, json.JSONDecodeError | UnicodeDecodeError | RecursionError):
+                    return self._error(request, status, PARSE_ERROR, "The response is not valid JSON", str(exc)[:200])
+                return self._error(
+                    request,
+                    status,
+                    PARSE_ERROR,
+                    "The response does not match the API schema",
+                    f"{type(exc).__name__}: {exc}"[:300],
+                )
             except Exception as exc:  # whatever a hostile body makes a model raise is a parse error
                 return self._error(
                     request,

@@ -277,6 +277,9 @@ def generate(build: SpecBuild, out_dir: Path, package: str = "cycle_sdk._generat
         for ns_name, ns in namespaces.items():
             (ns_dir / f"{ns_name}.py").write_text(ns_template.render(ns_name=ns_name, ns=ns))
         (pkg / "operations.py").write_text(project.env.get_template("operations.py.jinja").render())
+        (pkg / "models" / "__init__.pyi").write_text(
+            project.env.get_template("models_init.pyi.jinja").render(imports=model_imports(data))
+        )
         write_json(spec, pkg / "spec.json")
         (pkg / "py.typed").write_text("")
         (pkg / "VERSION").write_text(package_version(spec_state(build)) + "\n")
@@ -386,6 +389,13 @@ def return_type(endpoint: Any) -> str:
         if t not in types:
             types.append(t)
     return " | ".join(types) or "None"
+
+
+def model_imports(data: Any) -> list[str]:
+    """`from .module import Name` for every model and enum, as the tool's models/__init__ has them."""
+    from openapi_python_client.parser import import_string_from_class
+
+    return [import_string_from_class(p.class_info) for p in [*data.models, *data.enums]]
 
 
 def _page_item(endpoint: Any) -> Any | None:

@@ -46,8 +46,9 @@ def test_documented_idioms_narrow(checker: object) -> None:
 
 
 @pytest.mark.parametrize("checker", [_mypy, _pyright], ids=["mypy", "pyright"])
-def test_unchecked_value_is_a_type_error(checker: object) -> None:
-    path = SAMPLES / "unchecked_value.py"
+@pytest.mark.parametrize("sample", ["unchecked_value.py", "models_typed.py"])
+def test_expected_type_errors(checker: object, sample: str) -> None:
+    path = SAMPLES / sample
     result = checker(path)  # type: ignore[operator]
     assert result.returncode != 0
     expected = {i for i, line in enumerate(path.read_text().splitlines(), 1) if "# ERROR" in line}

@@ -1,0 +1,69 @@
+"""Realistic response documents: schema-valid, every optional field present, ids varied."""
+
+from __future__ import annotations
+
+import copy
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from tests.support.schema_instances import InstanceBuilder
+
+ROOT = Path(__file__).resolve().parents[1]
+SPEC_PATH = ROOT / "cycle_sdk" / "_generated" / "spec.json"
+
+# kind -> (list path, one-item path, component schema)
+KINDS: dict[str, tuple[str, str, str]] = {
+    "environments": ("/v1/environments", "/v1/environments/{environmentId}", "Environment"),
+    "containers": ("/v1/containers", "/v1/containers/{containerId}", "Container"),
+    "jobs": ("/v1/jobs", "/v1/jobs/{jobId}", "Job"),
+}
+
+
+@cache
+def spec() -> dict[str, Any]:
+    return json.loads(SPEC_PATH.read_text())  # type: ignore[no-any-return]
+
+
+def _success_schema(path: str) -> Any:
+    builder = InstanceBuilder(spec(), full=True)
+    response = builder.resolve(spec()["paths"][path]["get"]["responses"]["200"])
+    return response["content"]["application/json"]["schema"]
+
+
+def one(kind: str) -> dict[str, Any]:
+    """The GET-one document of `kind` (`{"data": {...}}`), all optional fields present."""
+    doc = InstanceBuilder(spec(), full=True).build(_success_schema(KINDS[kind][1]))
+    assert isinstance(doc, dict)
+    return doc
+
+
+def item(kind: str, i: int) -> dict[str, Any]:
+    base = _item_template(kind)
+    value = copy.deepcopy(base)
+    value["id"] = f"{i:024x}"
+    if "identifier" in value:
+        value["identifier"] = f"{kind}-{i}"
+    if "name" in value:
+        value["name"] = f"{kind} {i}"
+    return value
+
+
+@cache
+def _item_template(kind: str) -> dict[str, Any]:
+    value = InstanceBuilder(spec(), full=True).build({"$ref": f"#/components/schemas/{KINDS[kind][2]}"})
+    assert isinstance(value, dict)
+    return value
+
+
+def page(kind: str, count: int, start: int = 0) -> dict[str, Any]:
+    """A list document of `kind` with `count` items (ids start..start+count-1), includes as the spec has them."""
+    doc = InstanceBuilder(spec(), full=True).build(_success_schema(KINDS[kind][0]))
+    assert isinstance(doc, dict)
+    doc["data"] = [item(kind, start + i) for i in range(count)]
+    return doc
+
+
+def encode(doc: Any) -> bytes:
+    return json.dumps(doc, separators=(",", ":")).encode()
