@@ -14,8 +14,6 @@ so N jobs cost about 1/delay requests per second instead of N/delay.
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -29,6 +27,8 @@ from ._generated.namespaces.jobs import Jobs as _GeneratedJobs
 from ._result import APIError, APIResult, Err, Ok
 
 if TYPE_CHECKING:
+    import asyncio  # loaded by the async code paths themselves: sync scripts do not pay for it
+
     from ._generated.models.get_job_response_200 import GetJobResponse200
     from ._generated.models.job import Job
 
@@ -303,6 +303,8 @@ class _SharedPoller:
         self.requests = 0  # list and single reads made: the polling load
 
     async def read(self, job_id: str, delay: float) -> JobResult:
+        import asyncio
+
         loop = asyncio.get_running_loop()
         future: asyncio.Future[JobResult] = loop.create_future()
         self._waiters.setdefault(job_id, []).append(future)
@@ -319,6 +321,8 @@ class _SharedPoller:
                     del self._waiters[job_id]
 
     async def _run(self) -> None:
+        import asyncio
+
         first = True
         while self._waiters:
             if not first:
@@ -330,6 +334,8 @@ class _SharedPoller:
                 await self._tick(waiting)
 
     async def _tick(self, waiting: dict[str, list[asyncio.Future[JobResult]]]) -> None:
+        import asyncio
+
         found: dict[str, JobResult] = {}
         if len(waiting) > 1:
             self.requests += 1
@@ -373,6 +379,9 @@ class AsyncJobs(_GeneratedAsyncJobs):
         not_found_retries: int = DEFAULT_NOT_FOUND_RETRIES,
     ) -> JobResult:
         """Wait until the job is completed, errored or expired. Cancelling the task cancels the wait."""
+        import asyncio
+        import inspect
+
         job_id = job_id_of(job)
         if isinstance(job_id, Err):
             return job_id
