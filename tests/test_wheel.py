@@ -14,6 +14,23 @@ from pathlib import Path
 
 ROOT = Path(__file__).parents[1]
 
+# With no extras: the core imports and works (optional modules load only when used).
+BARE_SCRIPT = r"""
+import socket, cycle_sdk
+from cycle_sdk.models import Job
+with socket.socket() as s:
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+res = cycle_sdk.Client(api_key="k", base_url=f"http://127.0.0.1:{port}", max_retries=0).jobs.get_job("j1")
+assert res.ok is False and res.error.code == "0.network_error", res
+try:
+    import starlette  # noqa: F401
+    raise SystemExit("starlette should not be installed without the emulator extra")
+except ImportError:
+    pass
+print("BARE OK")
+"""
+
 SCRIPT = r"""
 import sys, cycle_sdk
 assert "site-packages" in cycle_sdk.__file__, cycle_sdk.__file__
@@ -51,12 +68,16 @@ def test_wheel_installs_and_works_in_a_fresh_venv(tmp_path: Path) -> None:
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
     python = env_dir / "bin" / "python"
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    bare = subprocess.run([str(python), "-m", "pip", "install", "-q", str(wheels[0])], capture_output=True, text=True)
+    assert bare.returncode == 0, bare.stderr[-2000:]
+    run = subprocess.run([str(python), "-c", BARE_SCRIPT], capture_output=True, text=True, cwd=outside, timeout=120)
+    assert run.returncode == 0 and "BARE OK" in run.stdout, run.stdout + run.stderr[-3000:]
     install = subprocess.run(
         [str(python), "-m", "pip", "install", "-q", f"{wheels[0]}[emulator]"], capture_output=True, text=True
     )
     assert install.returncode == 0, install.stderr[-2000:]
-    outside = tmp_path / "elsewhere"
-    outside.mkdir()
     run = subprocess.run([str(python), "-c", SCRIPT], capture_output=True, text=True, cwd=outside, timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr[-3000:]
     assert run.stdout.startswith("OK 0.1.0+api.")
