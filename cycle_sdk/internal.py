@@ -27,6 +27,12 @@ ENV_API_TOKEN = "CYCLE_API_TOKEN"
 _HINT = "hint: pass InternalClient(token=...) or run inside a Cycle instance, where CYCLE_API_TOKEN is set"
 
 
+def _needs_tls(base_url: str) -> bool:
+    # Plain HTTP over the socket never negotiates TLS, so skip loading the CA bundle
+    # (~25 ms at construction): in-container scripts start faster. An https URL verifies.
+    return base_url.lower().startswith("https://")
+
+
 class _InternalAuth:
     _AUTH_HEADER = "X-CYCLE-TOKEN"
     _AUTH_PREFIX = ""
@@ -49,7 +55,7 @@ class InternalClient(_InternalAuth, SyncAPIClient, SyncNamespaces):
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         if http_client is None and transport is None:
-            transport = httpx.HTTPTransport(uds=socket_path)
+            transport = httpx.HTTPTransport(uds=socket_path, verify=_needs_tls(base_url))
         super().__init__(
             settings=service_settings(token, ENV_API_TOKEN, base_url, timeout, max_retries),
             http_client=http_client,
@@ -76,7 +82,7 @@ class AsyncInternalClient(_InternalAuth, AsyncAPIClient, AsyncNamespaces):
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         if http_client is None and transport is None:
-            transport = httpx.AsyncHTTPTransport(uds=socket_path)
+            transport = httpx.AsyncHTTPTransport(uds=socket_path, verify=_needs_tls(base_url))
         super().__init__(
             settings=service_settings(token, ENV_API_TOKEN, base_url, timeout, max_retries),
             http_client=http_client,
