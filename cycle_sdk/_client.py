@@ -45,6 +45,7 @@ from ._result import (
     Err,
     Ok,
 )
+from ._transport import AsyncLazyTransport, LazyTransport
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -484,10 +485,9 @@ class SyncAPIClient(BaseClient):
     ) -> None:
         super().__init__(settings)
         self._owns_http = http_client is None
+        limits = httpx.Limits(max_connections=DEFAULT_MAX_CONNECTIONS, max_keepalive_connections=20)
         self._http = http_client or httpx.Client(
-            transport=transport,
-            limits=httpx.Limits(max_connections=DEFAULT_MAX_CONNECTIONS, max_keepalive_connections=20),
-            follow_redirects=False,
+            transport=transport or LazyTransport(limits=limits), limits=limits, follow_redirects=False
         )
         self._refresh_lock = threading.Lock()
 
@@ -644,10 +644,9 @@ class AsyncAPIClient(BaseClient):
     ) -> None:
         super().__init__(settings)
         self._owns_http = http_client is None
+        limits = httpx.Limits(max_connections=DEFAULT_MAX_CONNECTIONS, max_keepalive_connections=20)
         self._http = http_client or httpx.AsyncClient(
-            transport=transport,
-            limits=httpx.Limits(max_connections=DEFAULT_MAX_CONNECTIONS, max_keepalive_connections=20),
-            follow_redirects=False,
+            transport=transport or AsyncLazyTransport(limits=limits), limits=limits, follow_redirects=False
         )
         self._refresh_lock_obj: asyncio.Lock | None = None
 
