@@ -18,7 +18,6 @@ import cycle_sdk
 from cycle_sdk._generated.operations import OPERATIONS
 from cycle_sdk.emulator import Emulator, run_emulator
 from tests.emulator.test_conformance import EXPECTED_OPERATIONS, World, operations
-from tests.support.schema_instances import InstanceBuilder
 
 
 def _snake(name: str) -> str:
@@ -35,7 +34,6 @@ def emulator() -> Iterator[Emulator]:
 
 def test_every_operation_parses_into_its_typed_model(emulator: Emulator) -> None:
     by_route = {(e.method, e.path): e for e in OPERATIONS}
-    builder = InstanceBuilder(World.__init__.__globals__["spec"](), full=False)
     with (
         httpx.Client(base_url=emulator.url, headers=emulator.headers, timeout=10) as api,
         cycle_sdk.Client(api_key=emulator.api_key, team=emulator.hub_id, base_url=emulator.url) as client,
@@ -51,10 +49,7 @@ def test_every_operation_parses_into_its_typed_model(emulator: Emulator) -> None
                 if part.startswith("{"):
                     name = part[1:-1]
                     kwargs[_snake(name)] = world.id_for(name, "/".join(parts[:index]))
-            for param in op.get("parameters", []):
-                param = builder.resolve(param)
-                if param["in"] == "query" and param.get("required"):
-                    kwargs[_snake(param["name"])] = builder.build(param["schema"])
+            kwargs.update({_snake(name): value for name, value in world.query(op).items()})
             if op["operationId"] == "createOauthToken":
                 kwargs["body"] = {"grant_type": "password", "username": "user@example.com", "password": "password"}
             elif "requestBody" in op:

@@ -38,6 +38,12 @@ The API, as on the real platform
   403 `403.wrong-hub`; unknown, 404 `404.hub`. Unknown route: 404 `404.uri`; malformed JSON body:
   400 `400.invalid-syntax`; bad `page[...]`: 422 `422.invalid-argument`. Errors use Cycle's
   envelope `{"error": {"status", "code", "title", "detail", "source"}, "data": null}`.
+- Input is checked against the spec (see `_checks`), on every API: a JSON body that does not
+  validate against the operation's requestBody schema is 422 `422.invalid-input`, naming the field
+  in `detail` (`about.description must be a string, not an integer`) and pointing at it in
+  `source` (`/body/about/description`); a missing required body is 422 `422.missing-argument`; a
+  missing required query parameter 422 `422.missing-argument` and a scalar one of the wrong type
+  or outside its enum 422 `422.invalid-argument` (`source`: the parameter, e.g. `domain`).
 - `POST /oauth/token` (form encoded): `grant_type=password` (username, password) or
   `refresh_token` (rotating refresh tokens); OAuth errors as `{"error", "error_description"}`.
 - Collections take `filter[key]=a,b`, `sort=-id,name`, `page[number]=1&page[size]=100` and
@@ -67,8 +73,8 @@ answers a success body valid against its spec.
 - Scheduler API (function containers): auth `X-CYCLE-ACCESS-KEY: <access_key>`; claim, spawn and
   release instances, and list the active ones (see `_scheduler`).
 
-Query parameters and bodies are checked against these specs (422 `422.missing-argument`,
-`422.invalid-argument`, `422.invalid-input`). Their state is listed by `list_resources(kind)`
+Query parameters and bodies are checked against these specs as on the platform API (422
+`422.missing-argument`, `422.invalid-argument`, `422.invalid-input`). Their state is listed by `list_resources(kind)`
 (e.g. "object-cache", "monitoring/metrics", "functions/instances"); the hub, job, OAuth and
 notification controls are for the platform API only.
 

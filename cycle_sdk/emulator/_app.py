@@ -5,7 +5,8 @@ each segment decoded afterwards, so an ID such as `a%2Fb` stays one segment, and
 plain values (`..` is the ID "..", never "the parent"). No ID can reach another route.
 
 Order per request: count it, fire a matching fault, authenticate (401), check the hub (403/404),
-parse the query (422) and body (400), then answer from the spec-driven handlers.
+parse the query (422) and body (400), check them against the spec (422, see `_checks`), then answer
+from the spec-driven handlers.
 
 The Internal and Scheduler APIs go the same way, with their own auth (the spec's header schemes, no
 hub) and handlers (`_internal`, `_scheduler`); routing, faults, counters, the error envelope and the
@@ -30,6 +31,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from ._admin import AdminRoutes
 from ._auth import OAuthFailure, Principal, TokenStatus
+from ._checks import request_checks
 from ._controls import Controls
 from ._faults import Fault
 from ._handlers import Handlers
@@ -86,6 +88,7 @@ class EmulatorApp:
         # The Internal and Scheduler APIs: their own auth and handlers (None: the platform API).
         service = _SERVICES.get(state.config.api)
         self.service: ServiceHandlers | None = service(state) if service is not None else None
+        self.checks = request_checks(state.spec)
         self.admin = AdminRoutes(Controls(state))
         self._ticker: asyncio.Task[None] | None = None
 
@@ -182,9 +185,11 @@ class EmulatorApp:
                     body = json.loads(raw)
                 except ValueError as error:
                     raise ApiError(400, "400.invalid-syntax", "Malformed JSON body", str(error)) from None
-        return Call(
+        call = Call(
             op=op, params=params, query=query, body=body, hub_id=hub_id, principal=principal, headers=request.headers
         )
+        self.checks.check(call)
+        return call
 
     def _platform_auth(self, request: Request, op: Operation) -> tuple[Principal | None, str | None]:
         """The platform's `Authorization: Bearer` (API key or OAuth token) and `X-Hub-Id` checks."""

@@ -7,6 +7,8 @@ reflecting what clients sent. Three tools make that possible without a hand-writ
   first non-null `oneOf`/`anyOf` branch that matches exactly, empty arrays and maps);
 - `conforms(schema, value)`: a validator for the Draft 2020-12 keywords the spec uses, kept free of
   a runtime dependency on `jsonschema` (the tests cross-check it against `jsonschema`);
+  `violation(schema, value)` is the same check saying where and why a value fails (the request
+  checks of `_checks` answer 422s with it);
 - `merge(target, overlay, schema)`: lays client input over a document, keeping only the parts that
   keep the document valid, so a request body can never make a response invalid.
 """
@@ -14,10 +16,12 @@ reflecting what clients sent. Three tools make that possible without a hand-writ
 from __future__ import annotations
 
 import copy
+import json
 import math
 import re
 import threading
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any, Final
 
 JSON = Any  # a JSON document: dict, list, str, int, float, bool or None
@@ -65,6 +69,92 @@ _FORMAT_SAMPLES: Final[Mapping[str, str]] = {
 }
 # Tried in order for a `pattern` with no format; the spec's few patterns all accept one of them.
 _PATTERN_CANDIDATES: Final = ("a", "rwm", "1G", "{{variable}}", ZERO_ID, "0", "example")
+# Failures that only say "not this value": an alternative failing so is the least likely meant.
+_MISMATCHES: Final = frozenset({"type", "enum", "const", "false"})
+_ARTICLES: Final[Mapping[str, str]] = {"integer": "an integer", "array": "an array", "object": "an object"}
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """Why a value does not validate: where (`path` from the value's root: keys and indexes), and
+    the keyword that failed with what it expected (the message is rendered only when asked for)."""
+
+    path: tuple[str | int, ...]
+    keyword: str
+    expected: Any = None
+    actual: JSON = None
+
+    def within(self, key: str | int) -> Violation:
+        return Violation((key, *self.path), self.keyword, self.expected, self.actual)
+
+    @property
+    def pointer(self) -> str:
+        """The RFC 6901 JSON pointer of the failing value ("" for the root): `/servers/0/quantity`."""
+        return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in self.path)
+
+    @property
+    def field(self) -> str:
+        """The failing field as a reader names it ("" for the root): `servers[0].quantity`."""
+        text = ""
+        for part in self.path:
+            text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+        return text
+
+    @property
+    def message(self) -> str:
+        """What is wrong, to follow the field's name: `must be a string, not an integer`."""
+        keyword, expected = self.keyword, self.expected
+        if keyword == "type":
+            return f"must be {' or '.join(_a(k) for k in expected)}, not {_a(_json_type(self.actual))}"
+        if keyword == "enum":
+            shown = ", ".join(_show(v) for v in expected[:12]) + (", ..." if len(expected) > 12 else "")
+            return f"must be one of {shown}"
+        return _MESSAGES.get(keyword, "is not valid").format(expected=_show(expected))
+
+
+_MESSAGES: Final[Mapping[str, str]] = {
+    "const": "must be {expected}",
+    "required": "is required",
+    "false": "is not allowed here",
+    "not": "is not allowed in this form",
+    "anyOf": "matches none of the allowed forms",
+    "oneOf": "matches {expected} of the allowed forms, not exactly one",
+    "minLength": "must be at least {expected} characters long",
+    "maxLength": "must be at most {expected} characters long",
+    "pattern": "must match the pattern {expected}",
+    "minimum": "must be at least {expected}",
+    "maximum": "must be at most {expected}",
+    "exclusiveMinimum": "must be more than {expected}",
+    "exclusiveMaximum": "must be less than {expected}",
+    "multipleOf": "must be a multiple of {expected}",
+    "minItems": "must have at least {expected} items",
+    "maxItems": "must have at most {expected} items",
+    "uniqueItems": "repeats an earlier item",
+    "minProperties": "must have at least {expected} fields",
+    "maxProperties": "must have at most {expected} fields",
+}
+
+
+def _a(kind: str) -> str:
+    return _ARTICLES.get(kind, "null" if kind == "null" else f"a {kind}")
+
+
+def _show(value: JSON) -> str:
+    return json.dumps(value, default=str)
+
+
+def _json_type(value: JSON) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object" if isinstance(value, dict) else "value"
 
 
 class SchemaTools:
@@ -203,7 +293,15 @@ class SchemaTools:
         objects = [v for v in values if isinstance(v, dict)]
         if not objects:
             # Parts may narrow each other (an enum in one, a shorter enum in another): take a value all accept.
-            candidates = [*values, *(e for part in self._parts(schema) for e in part.get("enum", ()))]
+            # Keywords split over parts (`{"$ref": Identifier, "minLength": 3}`) are generated together.
+            combined: dict[str, Any] = {}
+            for part in self._parts(schema):
+                combined.update((k, v) for k, v in part.items() if k not in ("allOf", "$ref"))
+            candidates = [
+                *values,
+                *(e for part in self._parts(schema) for e in part.get("enum", ())),
+                self._typed(combined, _first_type(combined)),
+            ]
             return next((v for v in candidates if self.conforms(schema, v)), values[0] if values else None)
         merged: dict[str, JSON] = {}
         for value in objects:
@@ -265,80 +363,129 @@ class SchemaTools:
 
     def conforms(self, schema: Schema, value: JSON) -> bool:
         """Whether `value` validates against `schema` (formats are annotations, as in `jsonschema`)."""
-        if schema is True or schema is None:
-            return True
+        return self._violation(schema, value, False) is None
+
+    def violation(self, schema: Schema, value: JSON, *, lenient: bool = False) -> Violation | None:
+        """Why `value` does not validate against `schema` (None when it does): the first failure
+        found, with its path in `value`; for a failed `anyOf`/`oneOf`, the alternative that got
+        furthest.
+
+        `lenient` reads two defects of the spec's request schemas the way the API does (see `_checks`):
+        a `oneOf` that more than one alternative matches is valid (`anyOf` semantics), and a
+        `required` name that the same object schema does not declare in its `properties` (nor
+        allows through `patternProperties`/`additionalProperties`) is not required."""
+        return self._violation(schema, value, lenient)
+
+    def _violation(self, schema: Schema, value: JSON, lenient: bool) -> Violation | None:
         if schema is False:
-            return False
-        if not isinstance(schema, dict):
-            return True
-        if "$ref" in schema and not self.conforms(self.pointer(schema["$ref"]), value):
-            return False
-        return self._check_types(schema, value) and self._check_keywords(schema, value)
+            return Violation((), "false")
+        if not isinstance(schema, dict):  # True, None: anything goes
+            return None
+        if "$ref" in schema:
+            found = self._violation(self.pointer(schema["$ref"]), value, lenient)
+            if found is not None:
+                return found
+        return _type_violation(schema, value) or self._keyword_violation(schema, value, lenient)
 
-    def _check_types(self, schema: dict[str, Any], value: JSON) -> bool:
-        if "type" in schema:
-            kinds = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
-            if not any(_is_type(value, k) for k in kinds):
-                return False
-        if "enum" in schema and not any(_json_equal(value, e) for e in schema["enum"]):
-            return False
-        return not ("const" in schema and not _json_equal(value, schema["const"]))
+    def _keyword_violation(self, schema: dict[str, Any], value: JSON, lenient: bool) -> Violation | None:
+        if isinstance(value, str):
+            found = _string_violation(schema, value)
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            found = _number_violation(schema, value)
+        elif isinstance(value, dict):
+            found = self._object_violation(schema, value, lenient)
+        elif isinstance(value, list):
+            found = self._array_violation(schema, value, lenient)
+        else:
+            found = None
+        if found is not None:
+            return found
+        for sub in schema.get("allOf", ()):
+            found = self._violation(sub, value, lenient)
+            if found is not None:
+                return found
+        if "anyOf" in schema:
+            found = self._alternatives(schema["anyOf"], value, lenient, exactly_one=False)
+            if found is not None:
+                return found
+        if "oneOf" in schema:
+            found = self._alternatives(schema["oneOf"], value, lenient, exactly_one=not lenient)
+            if found is not None:
+                return found
+        excluded = schema.get("not")
+        if isinstance(excluded, dict | bool) and self._violation(excluded, value, lenient) is None:
+            return Violation((), "not")
+        return None
 
-    def _check_keywords(self, schema: dict[str, Any], value: JSON) -> bool:
-        if isinstance(value, str) and not _check_string(schema, value):
-            return False
-        if isinstance(value, int | float) and not isinstance(value, bool) and not _check_number(schema, value):
-            return False
-        if isinstance(value, dict) and not self._check_object(schema, value):
-            return False
-        if isinstance(value, list) and not self._check_array(schema, value):
-            return False
-        if not all(self.conforms(s, value) for s in schema.get("allOf", ())):
-            return False
-        if "anyOf" in schema and not any(self.conforms(s, value) for s in schema["anyOf"]):
-            return False
-        if "oneOf" in schema and sum(1 for s in schema["oneOf"] if self.conforms(s, value)) != 1:
-            return False
-        return not ("not" in schema and isinstance(schema["not"], dict | bool) and self.conforms(schema["not"], value))
+    def _alternatives(
+        self, branches: list[Schema], value: JSON, lenient: bool, *, exactly_one: bool
+    ) -> Violation | None:
+        failures: list[Violation] = []
+        matched = 0
+        for branch in branches:
+            found = self._violation(branch, value, lenient)
+            if found is None:
+                matched += 1
+                if not exactly_one:
+                    return None
+            else:
+                failures.append(found)
+        if matched == 1 or (matched and not exactly_one):
+            return None
+        if matched:
+            return Violation((), "oneOf", matched)
+        # The alternative the value got furthest into explains the failure best: the deepest
+        # failure, and at equal depth one that is not a plain mismatch (a discriminator's const).
+        return max(failures, key=lambda v: (len(v.path), v.keyword not in _MISMATCHES), default=Violation((), "anyOf"))
 
-    def _check_object(self, schema: dict[str, Any], value: dict[str, JSON]) -> bool:
-        if any(name not in value for name in schema.get("required", ())):
-            return False
-        if not schema.get("minProperties", 0) <= len(value) <= schema.get("maxProperties", math.inf):
-            return False
+    def _object_violation(self, schema: dict[str, Any], value: dict[str, JSON], lenient: bool) -> Violation | None:
         props = schema.get("properties", {})
         patterns = schema.get("patternProperties", {})
         extra = schema.get("additionalProperties", True)
+        for name in schema.get("required", ()):
+            if name not in value and not (lenient and _undeclared(schema, name)):
+                return Violation((name,), "required")
+        if len(value) < schema.get("minProperties", 0):
+            return Violation((), "minProperties", schema["minProperties"])
+        if len(value) > schema.get("maxProperties", math.inf):
+            return Violation((), "maxProperties", schema["maxProperties"])
         for name, item in value.items():
             matched = False
             if name in props:
                 matched = True
-                if not self.conforms(props[name], item):
-                    return False
+                found = self._violation(props[name], item, lenient)
+                if found is not None:
+                    return found.within(name)
             for pattern, sub in patterns.items():
                 if re.search(pattern, name):
                     matched = True
-                    if not self.conforms(sub, item):
-                        return False
-            if not matched and not self.conforms(extra, item):
-                return False
-        return True
+                    found = self._violation(sub, item, lenient)
+                    if found is not None:
+                        return found.within(name)
+            if not matched and extra is not True:
+                found = self._violation(extra, item, lenient)
+                if found is not None:
+                    return found.within(name)
+        return None
 
-    def _check_array(self, schema: dict[str, Any], value: list[JSON]) -> bool:
-        if not schema.get("minItems", 0) <= len(value) <= schema.get("maxItems", math.inf):
-            return False
+    def _array_violation(self, schema: dict[str, Any], value: list[JSON], lenient: bool) -> Violation | None:
+        if len(value) < schema.get("minItems", 0):
+            return Violation((), "minItems", schema["minItems"])
+        if len(value) > schema.get("maxItems", math.inf):
+            return Violation((), "maxItems", schema["maxItems"])
         prefix = schema.get("prefixItems", ())
+        items = schema.get("items", True)
         for index, item in enumerate(value):
-            sub = prefix[index] if index < len(prefix) else schema.get("items", True)
-            if not self.conforms(sub, item):
-                return False
+            found = self._violation(prefix[index] if index < len(prefix) else items, item, lenient)
+            if found is not None:
+                return found.within(index)
         if schema.get("uniqueItems"):
             seen: list[JSON] = []
-            for item in value:
+            for index, item in enumerate(value):
                 if any(_json_equal(item, other) for other in seen):
-                    return False
+                    return Violation((index,), "uniqueItems")
                 seen.append(item)
-        return True
+        return None
 
     # -- merging ----------------------------------------------------------------------------
 
@@ -427,24 +574,53 @@ def _string_sample(schema: Mapping[str, Any]) -> str:
     return sample
 
 
-def _check_string(schema: Mapping[str, Any], value: str) -> bool:
-    if len(value) < int(schema.get("minLength", 0)) or len(value) > schema.get("maxLength", math.inf):
-        return False
+def _undeclared(schema: Mapping[str, Any], name: str) -> bool:
+    """A `required` name the object schema has no word on: not in the `properties` it declares, and
+    no `patternProperties` or `additionalProperties` says what it would be."""
+    return (
+        "properties" in schema
+        and name not in schema["properties"]
+        and "patternProperties" not in schema
+        and "additionalProperties" not in schema
+    )
+
+
+def _type_violation(schema: Mapping[str, Any], value: JSON) -> Violation | None:
+    if "type" in schema:
+        kinds = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+        if not any(_is_type(value, k) for k in kinds):
+            return Violation((), "type", kinds, value)
+    if "enum" in schema and not any(_json_equal(value, e) for e in schema["enum"]):
+        return Violation((), "enum", schema["enum"])
+    if "const" in schema and not _json_equal(value, schema["const"]):
+        return Violation((), "const", schema["const"])
+    return None
+
+
+def _string_violation(schema: Mapping[str, Any], value: str) -> Violation | None:
+    if len(value) < int(schema.get("minLength", 0)):
+        return Violation((), "minLength", schema["minLength"])
+    if len(value) > schema.get("maxLength", math.inf):
+        return Violation((), "maxLength", schema["maxLength"])
     pattern = schema.get("pattern")
-    return not (isinstance(pattern, str) and not re.search(pattern, value))
+    if isinstance(pattern, str) and not re.search(pattern, value):
+        return Violation((), "pattern", pattern)
+    return None
 
 
-def _check_number(schema: Mapping[str, Any], value: float) -> bool:
+def _number_violation(schema: Mapping[str, Any], value: float) -> Violation | None:
     if "minimum" in schema and value < schema["minimum"]:
-        return False
+        return Violation((), "minimum", schema["minimum"])
     if "maximum" in schema and value > schema["maximum"]:
-        return False
+        return Violation((), "maximum", schema["maximum"])
     if "exclusiveMinimum" in schema and value <= schema["exclusiveMinimum"]:
-        return False
+        return Violation((), "exclusiveMinimum", schema["exclusiveMinimum"])
     if "exclusiveMaximum" in schema and value >= schema["exclusiveMaximum"]:
-        return False
+        return Violation((), "exclusiveMaximum", schema["exclusiveMaximum"])
     step = schema.get("multipleOf")
-    return not (step and (value / step) != int(value / step))
+    if step and (value / step) != int(value / step):
+        return Violation((), "multipleOf", step)
+    return None
 
 
 def _is_number(value: JSON) -> bool:

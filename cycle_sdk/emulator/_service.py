@@ -1,5 +1,6 @@
-"""What the Internal and Scheduler APIs share: auth by the spec's security schemes, spec checks of
-query parameters and bodies, and schema-valid answers for every operation.
+"""What the Internal and Scheduler APIs share: auth by the spec's security schemes and schema-valid
+answers for every operation (their query parameters and bodies are checked by `_checks`, as the
+platform API's are).
 
 Each API (`_internal`, `_scheduler`) serves some operations itself, by operationId; every other
 operation of its spec answers the minimal valid instance of its success schema, so an operation the
@@ -103,40 +104,10 @@ class ServiceHandlers:
         self.auth.check(self.spec.security(op), headers)
 
     def handle(self, call: Call) -> Reply:
-        self._check_query(call)
-        self._check_body(call)
+        # The query and body were checked against the spec already (`_checks`, for every API).
         custom = self.custom.get(call.op.operation_id)
         with self.state.lock:
             return custom(call) if custom is not None else self.answer(call, self.derived(call))
-
-    def _check_query(self, call: Call) -> None:
-        for param in self.spec.spec_operation(call.op).get("parameters", ()):
-            if param.get("in") != "query":
-                continue
-            name = str(param["name"])
-            value = call.query.params.get(name)
-            if value is None or value == "":
-                if param.get("required"):
-                    raise ApiError(
-                        422, "422.missing-argument", "Missing query parameter", f"{name} is required", source=name
-                    )
-                continue
-            schema = self.tools.resolve(param.get("schema", {}))
-            allowed = schema.get("enum") if isinstance(schema, dict) else None
-            if allowed and value not in allowed:
-                detail = f"{name} must be one of {', '.join(map(str, allowed))}"
-                raise ApiError(422, "422.invalid-argument", "Invalid query parameter", detail, source=name)
-
-    def _check_body(self, call: Call) -> None:
-        schema = call.op.request_schema
-        if schema is None:
-            return
-        if call.body is None:
-            if self.tools.resolve(self.spec.spec_operation(call.op).get("requestBody", {})).get("required"):
-                raise ApiError(422, "422.missing-argument", "Missing body", "this operation takes a JSON body")
-            return
-        if not self.tools.conforms(schema, call.body):
-            raise ApiError(422, "422.invalid-input", "Invalid body", "the body does not match the operation's schema")
 
     # -- answers ----------------------------------------------------------------------------
 

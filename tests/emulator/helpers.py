@@ -62,6 +62,21 @@ def errors(validator_: Draft202012Validator, instance: Any) -> list[str]:
     return [f"{'/'.join(map(str, e.absolute_path))}: {e.message[:300]}" for e in validator_.iter_errors(instance)]
 
 
+def environment_body(name: str, **fields: Any) -> dict[str, Any]:
+    """A createEnvironment body valid against the spec (cluster, about.description and
+    features.legacy_networking are required), with `fields` laid over it."""
+    features = {"legacy_networking": False}
+    return {"name": name, "cluster": "production", "about": {"description": ""}, "features": features, **fields}
+
+
+def container_body(name: str, environment_id: str, **config: Any) -> dict[str, Any]:
+    """A createContainer body valid against the spec (its config requires `network` and `deploy`),
+    with `config` laid over the config."""
+    network = {"public": "enable", "hostname": name}
+    config = {"network": network, "deploy": {"instances": 1}, **config}
+    return {"name": name, "environment_id": environment_id, "image_id": "i", "stateful": False, "config": config}
+
+
 def wait_for(probe: Callable[[], T | None], timeout: float = 5.0, interval: float = 0.02) -> T:
     """Poll until `probe()` returns something truthy; fail after `timeout` seconds."""
     deadline = time.monotonic() + timeout

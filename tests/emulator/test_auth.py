@@ -10,7 +10,7 @@ import pytest
 
 from cycle_sdk.emulator import Emulator
 
-from .helpers import spec
+from .helpers import environment_body, spec
 
 ERROR_CODES = set(spec()["components"]["schemas"]["Error"]["properties"]["code"]["enum"])
 
@@ -89,11 +89,11 @@ def test_invalid_page_answers_422(api: httpx.Client) -> None:
 
 
 def test_api_key_made_through_the_api_works_in_its_hub_only(cycle_emulator: Emulator, api: httpx.Client) -> None:
-    role = api.post("/v1/hubs/current/roles", json={"name": "dev", "identifier": "dev"}).json()["data"]
+    role = api.post("/v1/hubs/current/roles", json={"name": "dev", "identifier": "dev", "rank": 1}).json()["data"]
     key = api.post("/v1/hubs/current/api-keys", json={"name": "ci", "role_id": role["id"]}).json()["data"]
     assert key["secret"]
     headers = {"Authorization": f"Bearer {key['secret']}", "X-Hub-Id": cycle_emulator.hub_id}
-    created = httpx.post(f"{cycle_emulator.url}/v1/environments", headers=headers, json={"name": "by key"})
+    created = httpx.post(f"{cycle_emulator.url}/v1/environments", headers=headers, json=environment_body("by key"))
     assert created.status_code == 201
     assert created.json()["data"]["creator"] == {"id": key["id"], "type": "api-key"}
     other = cycle_emulator.create_hub("Other")

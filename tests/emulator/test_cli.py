@@ -12,6 +12,8 @@ from contextlib import contextmanager
 import httpx
 import pytest
 
+from .helpers import environment_body
+
 LINE = re.compile(r"^Cycle API emulator listening on (http://127\.0\.0\.1:\d+)\n$")
 
 
@@ -50,7 +52,7 @@ def test_cli_users_and_persistence(tmp_path: pytest.TempPathFactory) -> None:
         form = {"grant_type": "password", "username": "ops@example.com", "password": "pw"}
         assert httpx.post(f"{url}/oauth/token", data=form).status_code == 200
         headers = {"Authorization": "Bearer emulator-key", "X-Hub-Id": "000000000000000000000001"}
-        assert httpx.post(f"{url}/v1/environments", headers=headers, json={"name": "kept"}).status_code == 201
+        assert httpx.post(f"{url}/v1/environments", headers=headers, json=environment_body("kept")).status_code == 201
         process.terminate()
         process.communicate(timeout=15)
     with emulator_process("--db", db) as (process, url):

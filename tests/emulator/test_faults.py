@@ -9,6 +9,8 @@ import pytest
 
 from cycle_sdk.emulator import Emulator
 
+from .helpers import environment_body
+
 ENVIRONMENTS = "/v1/environments"
 ENVIRONMENT = "/v1/environments/{environmentId}"
 
@@ -58,14 +60,14 @@ def test_rate_limit_with_retry_after(cycle_emulator: Emulator, api: httpx.Client
 def test_reset_drops_the_connection_without_a_response(cycle_emulator: Emulator, api: httpx.Client) -> None:
     cycle_emulator.add_fault("reset", method="POST", path=ENVIRONMENTS)
     with pytest.raises(httpx.TransportError) as failure:
-        api.post(ENVIRONMENTS, json={"name": "never created"})
+        api.post(ENVIRONMENTS, json=environment_body("never created"))
     assert isinstance(failure.value, httpx.ReadError | httpx.RemoteProtocolError)
     assert api.get(ENVIRONMENTS).json()["data"] == []  # the request did nothing; the server lives on
-    assert api.post(ENVIRONMENTS, json={"name": "created"}).status_code == 201
+    assert api.post(ENVIRONMENTS, json=environment_body("created")).status_code == 201
 
 
 def test_faults_match_templates_paths_prefixes_and_methods(cycle_emulator: Emulator, api: httpx.Client) -> None:
-    env = api.post(ENVIRONMENTS, json={"name": "e"}).json()["data"]["id"]
+    env = api.post(ENVIRONMENTS, json=environment_body("e")).json()["data"]["id"]
     cycle_emulator.add_fault("status", method="GET", path=ENVIRONMENT, status=500, count=None)
     assert api.get(f"{ENVIRONMENTS}/{env}").status_code == 500
     assert api.get(f"{ENVIRONMENTS}/other").status_code == 500  # any ID: the template matches

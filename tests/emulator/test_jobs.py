@@ -10,18 +10,17 @@ import pytest
 
 from cycle_sdk.emulator import Emulator
 
-from .helpers import component, errors, wait_for
+from .helpers import component, container_body, environment_body, errors, wait_for
 
 ZERO_TIME = "0001-01-01T00:00:00Z"
 
 
 def environment(api: httpx.Client) -> str:
-    return str(api.post("/v1/environments", json={"name": "env", "cluster": "production"}).json()["data"]["id"])
+    return str(api.post("/v1/environments", json=environment_body("env")).json()["data"]["id"])
 
 
 def container(api: httpx.Client, **config: Any) -> str:
-    body = {"name": "web", "environment_id": environment(api), "image_id": "i", "stateful": False, "config": config}
-    return str(api.post("/v1/containers", json=body).json()["data"]["id"])
+    return str(api.post("/v1/containers", json=container_body("web", environment(api), **config)).json()["data"]["id"])
 
 
 def start(api: httpx.Client, container_id: str) -> str:
@@ -151,7 +150,7 @@ def test_every_tasks_endpoint_makes_a_job(api: httpx.Client) -> None:
     for path, body in (
         (f"/v1/environments/{env}/tasks", {"action": "start"}),
         (f"/v1/environments/{env}/services/lb/tasks", {"action": "reconfigure", "contents": {"config": None}}),
-        ("/v1/images/tasks", {"action": "prune"}),
+        ("/v1/images/tasks", {"action": "prune", "contents": {"source_ids": []}}),
     ):
         response = api.post(path, json=body)
         assert response.status_code == 202, path

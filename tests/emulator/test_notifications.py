@@ -14,6 +14,8 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from cycle_sdk.emulator import Emulator
 
+from .helpers import container_body, environment_body
+
 PIPELINE = "/v1/hubs/current/notifications"
 
 
@@ -46,7 +48,7 @@ async def messages_until(ws: ClientConnection, topic: str) -> list[dict[str, Any
 
 async def test_changes_are_streamed(cycle_emulator: Emulator, aapi: httpx.AsyncClient) -> None:
     async with await pipeline(cycle_emulator, await socket_token(aapi)) as ws:
-        env = (await aapi.post("/v1/environments", json={"name": "n", "cluster": "production"})).json()["data"]
+        env = (await aapi.post("/v1/environments", json=environment_body("n"))).json()["data"]
         created = await next_message(ws)
         assert created == {
             "topic": "environment.created",
@@ -63,8 +65,7 @@ async def test_changes_are_streamed(cycle_emulator: Emulator, aapi: httpx.AsyncC
         await aapi.patch(f"/v1/environments/{env['id']}", json={"name": "renamed"})
         assert (await next_message(ws))["topic"] == "environment.updated"
 
-        body = {"name": "web", "environment_id": env["id"], "image_id": "i", "stateful": False, "config": {}}
-        container = (await aapi.post("/v1/containers", json=body)).json()["data"]
+        container = (await aapi.post("/v1/containers", json=container_body("web", env["id"]))).json()["data"]
         created = await next_message(ws)
         assert created["topic"] == "container.created"
         assert created["context"]["containers"] == [container["id"]]
@@ -85,7 +86,7 @@ async def test_changes_are_streamed(cycle_emulator: Emulator, aapi: httpx.AsyncC
 
 
 async def test_deletion_is_a_state_change(cycle_emulator: Emulator, aapi: httpx.AsyncClient) -> None:
-    env = (await aapi.post("/v1/environments", json={"name": "short-lived"})).json()["data"]
+    env = (await aapi.post("/v1/environments", json=environment_body("short-lived"))).json()["data"]
     async with await pipeline(cycle_emulator, await socket_token(aapi)) as ws:
         await aapi.delete(f"/v1/environments/{env['id']}")
         states: list[str] = []
@@ -99,8 +100,8 @@ async def test_deletion_is_a_state_change(cycle_emulator: Emulator, aapi: httpx.
 async def test_only_the_tokens_hub_is_streamed(cycle_emulator: Emulator, aapi: httpx.AsyncClient) -> None:
     other = cycle_emulator.create_hub("Other")
     async with await pipeline(cycle_emulator, await socket_token(aapi, **{"X-Hub-Id": other})) as ws:
-        await aapi.post("/v1/environments", json={"name": "in the default hub"})
-        await aapi.post("/v1/environments", json={"name": "in the other hub"}, headers={"X-Hub-Id": other})
+        await aapi.post("/v1/environments", json=environment_body("in the default hub"))
+        await aapi.post("/v1/environments", json=environment_body("in the other hub"), headers={"X-Hub-Id": other})
         message = await next_message(ws)
         assert message["context"]["hub_id"] == other and message["topic"] == "environment.created"
 
@@ -131,7 +132,7 @@ async def test_dropped_sockets_can_reconnect(cycle_emulator: Emulator, aapi: htt
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 1012
 
     async with await pipeline(cycle_emulator, await socket_token(aapi)) as ws:
-        await aapi.post("/v1/environments", json={"name": "after reconnect"})
+        await aapi.post("/v1/environments", json=environment_body("after reconnect"))
         assert (await next_message(ws))["topic"] == "environment.created"
     assert cycle_emulator.stats()["notifications"]["connections"] == 3
     assert cycle_emulator.request_count("WEBSOCKET", PIPELINE) == 3

@@ -8,14 +8,14 @@ import httpx
 
 from cycle_sdk.emulator import run_emulator
 
-from .helpers import wait_for
+from .helpers import environment_body, wait_for
 
 
 def test_state_survives_a_restart(tmp_path: Path) -> None:
     db = tmp_path / "emulator.sqlite"
     with run_emulator(db_path=db, job_speed=0.05) as emu, httpx.Client(base_url=emu.url, headers=emu.headers) as api:
-        env = api.post("/v1/environments", json={"name": "kept", "cluster": "production"}).json()["data"]
-        role = api.post("/v1/hubs/current/roles", json={"name": "r", "identifier": "r"}).json()["data"]["id"]
+        env = api.post("/v1/environments", json=environment_body("kept")).json()["data"]
+        role = api.post("/v1/hubs/current/roles", json={"name": "r", "identifier": "r", "rank": 1}).json()["data"]["id"]
         key = api.post("/v1/hubs/current/api-keys", json={"name": "ci", "role_id": role}).json()["data"]
         done = api.post(f"/v1/environments/{env['id']}/tasks", json={"action": "start"}).json()["data"]["job"]["id"]
         wait_for(lambda: api.get(f"/v1/jobs/{done}").json()["data"]["state"]["current"] == "completed")
@@ -42,6 +42,6 @@ def test_state_survives_a_restart(tmp_path: Path) -> None:
 
 def test_memory_state_does_not_survive(tmp_path: Path) -> None:
     with run_emulator() as emu:
-        httpx.post(f"{emu.url}/v1/environments", headers=emu.headers, json={"name": "lost"})
+        httpx.post(f"{emu.url}/v1/environments", headers=emu.headers, json=environment_body("lost"))
     with run_emulator() as emu:
         assert httpx.get(f"{emu.url}/v1/environments", headers=emu.headers).json()["data"] == []

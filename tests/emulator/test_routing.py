@@ -11,6 +11,8 @@ import httpx
 
 from cycle_sdk.emulator import Emulator
 
+from .helpers import environment_body
+
 
 def raw_get(emu: Emulator, raw_path: str) -> tuple[int, Any]:
     """A GET with the request target sent byte for byte (HTTP clients normalize dot segments)."""
@@ -33,7 +35,7 @@ def code(response: httpx.Response) -> str:
 
 
 def test_an_encoded_slash_stays_in_its_segment(api: httpx.Client) -> None:
-    env = api.post("/v1/environments", json={"name": "e"}).json()["data"]["id"]
+    env = api.post("/v1/environments", json=environment_body("e")).json()["data"]["id"]
     # `{id}/tasks` as one ID is an unknown environment, not the tasks route of `{id}`.
     response = api.get(f"/v1/environments/{quote(env + '/tasks', safe='')}")
     assert response.status_code == 404 and code(response) == "404.environment"
@@ -61,7 +63,8 @@ def test_dot_segments_are_ids_not_navigation(cycle_emulator: Emulator) -> None:
 
 
 def test_literal_segments_take_precedence_over_parameters(api: httpx.Client) -> None:
-    source = api.post("/v1/images/sources", json={"name": "src", "type": "direct"}).json()["data"]
+    origin = {"type": "docker-hub", "details": {"target": "nginx"}}
+    source = api.post("/v1/images/sources", json={"name": "src", "type": "direct", "origin": origin}).json()["data"]
     sources = api.get("/v1/images/sources")
     assert sources.status_code == 200 and [s["id"] for s in sources.json()["data"]] == [source["id"]]
     assert api.get("/v1/jobs/latest").status_code == 200

@@ -1,0 +1,179 @@
+"""Request input is checked against the spec on the platform API too: 422s that name the field.
+
+Bodies against the operation's requestBody schema (`422.invalid-input`, `source` a JSON pointer
+under `/body`), required and typed query parameters (`422.missing-argument`,
+`422.invalid-argument`, `source` the parameter), and what the SDK makes of those answers.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+
+import cycle_sdk
+from cycle_sdk.emulator import Emulator
+from cycle_sdk.emulator._checks import request_checks
+from cycle_sdk.emulator._schema import SchemaTools
+from cycle_sdk.emulator._server import default_spec
+
+from .helpers import component, container_body, environment_body, errors, spec
+
+TOOLS = SchemaTools(spec())
+ENVIRONMENTS = "/v1/environments"
+
+
+def error_of(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["data"] is None and not errors(component("Error"), body["error"]), body
+    error: dict[str, Any] = body["error"]
+    assert error["status"] == status and error["code"] == code and error["title"], error
+    return error
+
+
+def environment_id(api: httpx.Client) -> str:
+    return str(api.post(ENVIRONMENTS, json=environment_body("env")).json()["data"]["id"])
+
+
+# -- bodies -------------------------------------------------------------------------------------
+
+
+def test_a_missing_required_body_field_is_named(api: httpx.Client) -> None:
+    body = {k: v for k, v in environment_body("web").items() if k != "cluster"}
+    error = error_of(api.post(ENVIRONMENTS, json=body), 422, "422.invalid-input")
+    assert error["detail"] == "cluster is required" and error["source"] == "/body/cluster"
+    nested = environment_body("web", features={})
+    error = error_of(api.post(ENVIRONMENTS, json=nested), 422, "422.invalid-input")
+    assert error["source"] == "/body/features/legacy_networking"
+    assert error["detail"] == "features.legacy_networking is required"
+    assert api.get(ENVIRONMENTS).json()["data"] == []  # nothing was created
+
+
+def test_a_wrongly_typed_field_is_named(api: httpx.Client) -> None:
+    body = environment_body("web", about={"description": 42})
+    error = error_of(api.post(ENVIRONMENTS, json=body), 422, "422.invalid-input")
+    assert error["source"] == "/body/about/description"
+    assert error["detail"] == "about.description must be a string, not an integer"
+    error = error_of(api.post(ENVIRONMENTS, json=["not", "an", "object"]), 422, "422.invalid-input")
+    assert error["source"] == "/body" and error["detail"] == "the body must be an object, not an array"
+
+
+def test_a_value_outside_its_enum_is_named(api: httpx.Client) -> None:
+    body = container_body("web", environment_id(api), network={"public": "sometimes", "hostname": "web"})
+    error = error_of(api.post("/v1/containers", json=body), 422, "422.invalid-input")
+    assert error["source"] == "/body/config/network/public"
+    allowed = '"enable", "egress-only", "environment-limited", "disable"'
+    assert error["detail"] == f"config.network.public must be one of {allowed}"
+    assert "sometimes" not in error["detail"]  # what was sent is not echoed back
+
+
+def test_array_items_are_pointed_at_by_index(api: httpx.Client) -> None:
+    server = {"integration_id": "i", "model_id": "m", "location_id": "l", "quantity": 1}
+    body = {"cluster": "production", "servers": [server, {**server, "model_id": 7}]}
+    error = error_of(api.post("/v1/infrastructure/servers", json=body), 422, "422.invalid-input")
+    assert error["source"] == "/body/servers/1/model_id"
+    assert error["detail"] == "servers[1].model_id must be a string, not an integer"
+
+
+def test_a_failed_alternative_is_explained_by_the_one_that_got_furthest(api: httpx.Client) -> None:
+    # EnvironmentTask is a oneOf over its actions: a deployment start without its contents fails
+    # every branch, and the deployment.start one (whose `action` matched) says why.
+    response = api.post(f"{ENVIRONMENTS}/{environment_id(api)}/tasks", json={"action": "deployment.start"})
+    error = error_of(response, 422, "422.invalid-input")
+    assert error["source"] == "/body/contents" and error["detail"] == "contents is required"
+
+
+def test_overlapping_one_of_alternatives_are_read_as_any_of(api: httpx.Client) -> None:
+    # Both branches of the deployment selector accept any object: strictly, no body would be valid.
+    selector = TOOLS.property({"$ref": "#/components/schemas/EnvironmentDeploymentStartActionContents"}, "deployment")
+    assert not TOOLS.conforms(selector, {"tag": "v1"})  # answers are checked strictly...
+    assert TOOLS.violation(selector, {"tag": "v1"}, lenient=True) is None  # ...request bodies are not
+    body = {"action": "deployment.start", "contents": {"deployment": {"tag": "v1"}}}
+    assert api.post(f"{ENVIRONMENTS}/{environment_id(api)}/tasks", json=body).status_code == 202
+    assert TOOLS.violation(selector, "v1", lenient=True) is not None  # no branch at all still fails
+
+
+def test_required_names_the_schema_does_not_declare_are_not_enforced(api: httpx.Client) -> None:
+    # createEnvironment lists `stack` as required without declaring it: no client could know what to send.
+    schema = spec()["paths"][ENVIRONMENTS]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert "stack" in schema["required"] and "stack" not in schema["properties"]
+    assert api.post(ENVIRONMENTS, json=environment_body("web")).status_code == 201
+
+
+def test_malformed_json_is_still_400_invalid_syntax(api: httpx.Client) -> None:
+    response = api.post(ENVIRONMENTS, content=b'{"name": ', headers={"Content-Type": "application/json"})
+    error_of(response, 400, "400.invalid-syntax")
+
+
+def test_the_oauth_form_is_left_to_its_handler(cycle_emulator: Emulator) -> None:
+    form = {"grant_type": "password", "username": "user@example.com", "password": "password"}
+    assert httpx.post(f"{cycle_emulator.url}/oauth/token", data=form).status_code == 200
+    assert httpx.post(f"{cycle_emulator.url}/oauth/token", data={}).json()["error"] == "invalid_request"
+
+
+# -- query parameters ---------------------------------------------------------------------------
+
+
+def test_a_missing_required_query_parameter_is_named(api: httpx.Client) -> None:
+    error = error_of(api.get("/v1/dns/tls/certificates/lookup"), 422, "422.missing-argument")
+    assert error["source"] == "domain" and error["detail"] == "domain is required"
+    assert api.get("/v1/dns/tls/certificates/lookup", params={"domain": "example.com"}).status_code == 200
+    report = f"{ENVIRONMENTS}/{environment_id(api)}/services/lb/telemetry/report"
+    error = error_of(api.get(report), 422, "422.missing-argument")
+    assert error["source"] == "filter[controller]" and error["detail"] == "filter[controller] is required"
+    assert api.get(report, params={"filter[controller]": "port-443"}).status_code == 200
+
+
+def test_query_parameter_types_and_enums_are_checked(api: httpx.Client) -> None:
+    lookup = {"identifier": "web", "desired-component": "container"}
+    assert api.get("/v1/utils/resource/lookup", params=lookup).status_code == 200
+    wrong = api.get("/v1/utils/resource/lookup", params={**lookup, "desired-component": "galaxy"})
+    error = error_of(wrong, 422, "422.invalid-argument")
+    assert error["source"] == "desired-component" and error["detail"].startswith("desired-component must be one of")
+    certificates = {"domain": "example.com", "private": "maybe"}
+    error = error_of(api.get("/v1/dns/tls/certificates/lookup", params=certificates), 422, "422.invalid-argument")
+    assert error["source"] == "private" and error["detail"] == "private must be a boolean"
+    assert api.get("/v1/dns/tls/certificates/lookup", params={**certificates, "private": "true"}).status_code == 200
+
+
+# -- the SDK's view -----------------------------------------------------------------------------
+
+
+def test_the_sdk_surfaces_a_422_as_an_err_naming_the_field(cycle_emulator: Emulator) -> None:
+    emu = cycle_emulator
+    with cycle_sdk.Client(api_key=emu.api_key, team=emu.hub_id, base_url=emu.url) as client:
+        body = environment_body("web", about={})
+        result = client.environments.create_environment(body=body)
+        assert result.ok is False
+        assert result.error.status == 422 and result.error.code == "422.invalid-input"
+        assert result.error.source == "/body/about/description"
+        assert result.error.detail is not None and "about.description" in result.error.detail
+        missing = client.tls.lookup_tls_certificate(domain="")
+        assert missing.ok is False and missing.error.code == "422.missing-argument"
+        assert missing.error.source == "domain" and missing.error.detail == "domain is required"
+
+
+# -- cost ---------------------------------------------------------------------------------------
+
+
+def test_checking_a_typical_body_costs_well_under_a_millisecond() -> None:
+    checks = request_checks(default_spec("platform"))
+    op = next(o for o in checks.spec.operations if o.key == "POST /v1/containers")
+    body = container_body("web", "5f1e00000000000000000001", deploy={"instances": 2}, env={"A": "1"})
+    schema = checks.prepared(op).body
+    assert checks.prepared(op) is checks.prepared(op)  # prepared once per operation
+    assert TOOLS.violation(schema, body, lenient=True) is None
+    rounds = 200
+    started = time.perf_counter()
+    for _ in range(rounds):
+        checks.tools.violation(schema, body, lenient=True)
+    assert (time.perf_counter() - started) / rounds < 0.001
+
+
+def test_violations_point_with_json_pointers() -> None:
+    schema = {"additionalProperties": {"additionalProperties": {"items": {"additionalProperties": {"type": "string"}}}}}
+    found = TOOLS.violation(schema, {"a/b": {"c~d": [1, {"e": None}]}})
+    assert found is not None and found.pointer == "/a~1b/c~0d/1/e" and found.field == "a/b.c~d[1].e"
+    assert found.message == "must be a string, not null"
