@@ -74,10 +74,6 @@ class ResponseCache:
         self._entries.move_to_end(key)
         return entry[1]
 
-    def get(self, key: Hashable) -> APIResult[Any] | None:
-        with self._lock:
-            return self._lookup(key, time.monotonic())
-
     def _store(self, key: Hashable, collection: str, generation: int, result: APIResult[Any], ttl: float) -> None:
         # Caller holds the lock. Only successes are kept, and only if nothing under the
         # same collection was mutated while this fetch was in flight.

@@ -122,6 +122,10 @@ class BaseClient:
     def storage(self) -> TokenStorage:
         return self._settings.storage
 
+    def clear_cache(self) -> None:
+        """Drop every cached response (reads in flight are not stored either)."""
+        self._cache.clear()
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self._settings.base_url!r}, team={self._settings.team!r})"
 

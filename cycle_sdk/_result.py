@@ -32,7 +32,6 @@ TIMEOUT = "0.timeout"
 PARSE_ERROR = "0.parse_error"
 UNEXPECTED_STATUS = "0.unexpected_status"
 BODY_TOO_LARGE = "0.body_too_large"
-CANCELLED = "0.cancelled"
 NO_API_KEY = "0.no_api_key"
 
 

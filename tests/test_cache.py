@@ -150,3 +150,10 @@ def test_module_level_cache_settings(server: FaultServer, monkeypatch: pytest.Mo
     cycle_sdk.environments.get_environments()
     cycle_sdk.environments.get_environments()
     assert _gets(server) == 1
+
+
+def test_clear_cache(server: FaultServer, cached: cycle_sdk.Client) -> None:
+    cached.environments.get_environments()
+    cached.clear_cache()
+    cached.environments.get_environments()
+    assert _gets(server) == 2
