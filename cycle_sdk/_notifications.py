@@ -82,10 +82,38 @@ def _delay(attempt: int) -> float:
     return min(DEFAULT_BACKOFF_CAP, DEFAULT_BACKOFF_BASE * 2.0 ** (attempt - 1)) * (1 - 0.25 * random.random())
 
 
-def _give_up(error: APIError, attempt: int, max_reconnects: int | None) -> bool:
-    if error.status not in _TRANSIENT:
-        return True  # e.g. 401/403: reconnecting will not help
-    return max_reconnects is not None and attempt > max_reconnects
+class _Reconnects:
+    """The reconnect bookkeeping both listen() loops share: how many tries in a row, and why."""
+
+    def __init__(self, max_reconnects: int | None) -> None:
+        self.max_reconnects = max_reconnects
+        self.attempt = 0
+        self.reason = ""
+
+    def token_failed(self, error: APIError) -> float:
+        """Seconds to wait before asking for a token again; raises when retrying cannot help."""
+        self.attempt += 1
+        if error.status not in _TRANSIENT or self._exhausted():
+            raise APIResultError(error)  # e.g. 401/403: reconnecting will not help
+        return _delay(self.attempt)
+
+    def connected(self) -> Reconnected | None:
+        """The marker to yield for a new socket after a lost one (None on the first)."""
+        marker = Reconnected(self.attempt, self.reason) if self.attempt else None
+        self.attempt = 0
+        return marker
+
+    def lost(self, reason: str) -> float:
+        """Seconds to wait before reconnecting; raises after `max_reconnects` in a row."""
+        self.reason = reason
+        self.attempt += 1
+        if self._exhausted():
+            raise APIResultError(APIError(status=0, code="0.network_error", title="Socket lost", detail=reason))
+        log.debug("hub notification socket lost (%s); reconnect %d", reason, self.attempt)
+        return _delay(self.attempt)
+
+    def _exhausted(self) -> bool:
+        return self.max_reconnects is not None and self.attempt > self.max_reconnects
 
 
 class HubNotifications(_GeneratedSync):
@@ -100,21 +128,17 @@ class HubNotifications(_GeneratedSync):
         websockets = _websockets()
         from websockets.sync.client import connect
 
-        attempt = 0
-        reason = ""
+        reconnects = _Reconnects(max_reconnects)
         while True:
             token = self.get_hub_notification_socket_auth(cache=False)
             if token.ok is False:
-                attempt += 1
-                if _give_up(token.error, attempt, max_reconnects):
-                    raise APIResultError(token.error)
-                time.sleep(_delay(attempt))
+                time.sleep(reconnects.token_failed(token.error))
                 continue
             try:
                 with connect(_socket_url(self._client.settings.base_url, token.value.data.token)) as socket:
-                    if attempt:
-                        yield Reconnected(attempt, reason)
-                    attempt = 0
+                    marker = reconnects.connected()
+                    if marker is not None:
+                        yield marker
                     for frame in socket:
                         note = _parse(frame)
                         if note is not None:
@@ -122,11 +146,7 @@ class HubNotifications(_GeneratedSync):
                 reason = "the server closed the socket"
             except (OSError, websockets.exceptions.WebSocketException) as exc:
                 reason = f"{type(exc).__name__}: {exc}"
-            attempt += 1
-            if max_reconnects is not None and attempt > max_reconnects:
-                raise APIResultError(APIError(status=0, code="0.network_error", title="Socket lost", detail=reason))
-            log.debug("hub notification socket lost (%s); reconnect %d", reason, attempt)
-            time.sleep(_delay(attempt))
+            time.sleep(reconnects.lost(reason))
 
 
 class AsyncHubNotifications(_GeneratedAsync):
@@ -137,21 +157,17 @@ class AsyncHubNotifications(_GeneratedAsync):
         websockets = _websockets()
         from websockets.asyncio.client import connect
 
-        attempt = 0
-        reason = ""
+        reconnects = _Reconnects(max_reconnects)
         while True:
             token = await self.get_hub_notification_socket_auth(cache=False)
             if token.ok is False:
-                attempt += 1
-                if _give_up(token.error, attempt, max_reconnects):
-                    raise APIResultError(token.error)
-                await asyncio.sleep(_delay(attempt))
+                await asyncio.sleep(reconnects.token_failed(token.error))
                 continue
             try:
                 async with connect(_socket_url(self._client.settings.base_url, token.value.data.token)) as socket:
-                    if attempt:
-                        yield Reconnected(attempt, reason)
-                    attempt = 0
+                    marker = reconnects.connected()
+                    if marker is not None:
+                        yield marker
                     async for frame in socket:
                         note = _parse(frame)
                         if note is not None:
@@ -159,11 +175,7 @@ class AsyncHubNotifications(_GeneratedAsync):
                 reason = "the server closed the socket"
             except (OSError, websockets.exceptions.WebSocketException) as exc:
                 reason = f"{type(exc).__name__}: {exc}"
-            attempt += 1
-            if max_reconnects is not None and attempt > max_reconnects:
-                raise APIResultError(APIError(status=0, code="0.network_error", title="Socket lost", detail=reason))
-            log.debug("hub notification socket lost (%s); reconnect %d", reason, attempt)
-            await asyncio.sleep(_delay(attempt))
+            await asyncio.sleep(reconnects.lost(reason))
 
 
 __all__ = ["AsyncHubNotifications", "HubNotifications", "Reconnected"]

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 import cycle_sdk
-from cycle_sdk._notifications import Reconnected
 from cycle_sdk.emulator import Emulator, run_emulator
 from cycle_sdk.models import HubNotification
 
@@ -99,4 +98,3 @@ def test_bad_key_raises_instead_of_reconnecting_forever(emu: Emulator) -> None:
     with pytest.raises(cycle_sdk.APIResultError) as info:
         next(iter(client.hub_notifications.listen()))
     assert info.value.status == 401
-    assert Reconnected(1, "x").attempt == 1
