@@ -84,11 +84,18 @@ def test_sync_listen(emu: Emulator) -> None:
             if isinstance(note, HubNotification):
                 return
 
+    before = emu.state.notifications.open_sockets
     thread = threading.Thread(target=consume, daemon=True)
     thread.start()
-    _wait_for_sockets(emu)
-    assert client.environments.create_environment(body=ENV_BODY).ok
-    note = notes.get(timeout=10)
+    _wait_for_sockets(emu, before + 1)  # this listener's own socket, not a previous test's
+    note = None
+    for _ in range(20):  # a change made before the subscription lands is not delivered: make another
+        assert client.environments.create_environment(body=ENV_BODY).ok
+        try:
+            note = notes.get(timeout=0.5)
+            break
+        except queue.Empty:
+            continue
     assert isinstance(note, HubNotification) and note.topic.startswith("environment")
     thread.join(5)
 
