@@ -14,7 +14,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
@@ -45,7 +45,7 @@ from ._result import (
     Err,
     Ok,
 )
-from ._transport import AsyncLazyTransport, LazyTransport
+from ._transport import default_async_transport, default_transport
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -86,6 +86,11 @@ class BaseClient:
     _settings: Settings
     _cache: ResponseCache
     _require_auth: bool
+    _build_request: Callable[..., httpx.Request]
+    # For an httpx client the SDK made itself: its transport router and default headers (see
+    # `_adopt_http`). None for a caller's own httpx client, which goes through send().
+    _route: Callable[[httpx.URL], Any] | None = None
+    _default_headers: tuple[tuple[str, str], ...] = ()
     # How credentials and the hub travel; the Internal and Scheduler clients use other headers.
     _AUTH_HEADER = "Authorization"
     _AUTH_PREFIX = "Bearer "
@@ -297,6 +302,9 @@ class BaseClient:
         self, request: RequestSpec, status: int, headers: httpx.Headers, body: bytes, parse: Parser[T]
     ) -> APIResult[T]:
         op = request.operation
+        # httpx's own "HTTP Request" line is not logged on the direct path; this one says less
+        # (the path template, not the URL with IDs and query).
+        log.debug("%s %s: HTTP %d", request.method, op.path, status)
         if 200 <= status < 300:
             if status == 204 and not body.strip():
                 return Ok(None)  # type: ignore[arg-type]  # No Content: a success for any operation
@@ -405,6 +413,40 @@ class BaseClient:
             kwargs["timeout"] = self._settings.timeout
         return kwargs
 
+    def _adopt_http(self, http: httpx.Client | httpx.AsyncClient, *, owned: bool) -> None:
+        """Take the httpx client to send with. One the SDK made itself (`owned`) is sent through
+        its transport directly, skipping what httpx.Client.send adds around it.
+
+        Client.send runs an auth flow, redirect and event-hook loops, and a cookie jar; on a
+        client the SDK made itself none of them can do anything (no auth, hooks or cookies are
+        set on it, redirects are not followed), yet they cost about half of httpx's own time
+        per call. The transport is still chosen by httpx (mounts, proxies from the environment),
+        and its errors are the same httpx exceptions. A caller's own httpx client keeps the
+        full send(), so its hooks, auth and cookies apply.
+        """
+        self._build_request = http.build_request
+        route = getattr(http, "_transport_for_url", None)
+        if not owned or route is None:  # a caller's client, or an httpx without the router: send()
+            return
+        self._route = route
+        # As the client would send them, name case included (multi_items() lowercases names).
+        self._default_headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in http.headers.raw)
+
+    def _http_request(
+        self, request: RequestSpec, token: Token | None, team: str | None, timeout: float | httpx.Timeout | None
+    ) -> httpx.Request:
+        kwargs = self._prepare(request, token, team, timeout)
+        if self._route is None:
+            return self._build_request(**kwargs)
+        # What build_request would merge in from a client with no params, cookies or base URL:
+        # its default headers (ours win) and its timeout, as the extension transports read.
+        ours: dict[str, str] = kwargs["headers"]
+        taken = {name.lower() for name in ours}
+        kwargs["headers"] = [item for item in self._default_headers if item[0].lower() not in taken]
+        kwargs["headers"].extend(ours.items())
+        kwargs["extensions"] = {"timeout": kwargs.pop("timeout").as_dict()}
+        return httpx.Request(**kwargs)
+
     def _deadline(self, timeout: float | httpx.Timeout | None) -> float:
         total = timeout if isinstance(timeout, int | float) else self._settings.total_timeout
         return time.monotonic() + total
@@ -491,8 +533,9 @@ class SyncAPIClient(BaseClient):
         self._owns_http = http_client is None
         limits = httpx.Limits(max_connections=DEFAULT_MAX_CONNECTIONS, max_keepalive_connections=20)
         self._http = http_client or httpx.Client(
-            transport=transport or LazyTransport(limits=limits), limits=limits, follow_redirects=False
+            transport=transport or default_transport(limits), limits=limits, follow_redirects=False
         )
+        self._adopt_http(self._http, owned=self._owns_http)
         self._refresh_lock = threading.Lock()
 
     def close(self) -> None:
@@ -592,9 +635,9 @@ class SyncAPIClient(BaseClient):
         """One try. Returns the result and whether the request may have reached the server."""
         sent = False
         try:
-            http_request = self._http.build_request(**self._prepare(request, token, team, timeout))
+            http_request = self._http_request(request, token, team, timeout)
             deadline = self._deadline(timeout)
-            response = self._http.send(http_request, stream=True)
+            response = self._dispatch(http_request)
             sent = True
             try:
                 body = self._read_body(response, deadline)
@@ -605,6 +648,17 @@ class SyncAPIClient(BaseClient):
         except Exception as exc:
             return self._from_exception(request, exc), True
         return self._from_response(request, response.status_code, response.headers, body, parse), sent
+
+    def _dispatch(self, http_request: httpx.Request) -> httpx.Response:
+        """Send one request; the response is streamed (the caller reads and closes it)."""
+        if self._route is None:
+            return self._http.send(http_request, stream=True)
+        if self._http.is_closed:
+            raise RuntimeError("Cannot send a request, as the client has been closed.")
+        transport: httpx.BaseTransport = self._route(http_request.url)
+        response = transport.handle_request(http_request)
+        response.request = http_request
+        return response
 
     def _read_body(self, response: httpx.Response, deadline: float) -> bytes:
         limit = self._settings.max_body_size
@@ -650,8 +704,9 @@ class AsyncAPIClient(BaseClient):
         self._owns_http = http_client is None
         limits = httpx.Limits(max_connections=DEFAULT_MAX_CONNECTIONS, max_keepalive_connections=20)
         self._http = http_client or httpx.AsyncClient(
-            transport=transport or AsyncLazyTransport(limits=limits), limits=limits, follow_redirects=False
+            transport=transport or default_async_transport(limits), limits=limits, follow_redirects=False
         )
+        self._adopt_http(self._http, owned=self._owns_http)
         self._refresh_lock_obj: asyncio.Lock | None = None
 
     @property
@@ -756,9 +811,9 @@ class AsyncAPIClient(BaseClient):
     ) -> tuple[APIResult[T], bool]:
         sent = False
         try:
-            http_request = self._http.build_request(**self._prepare(request, token, team, timeout))
+            http_request = self._http_request(request, token, team, timeout)
             deadline = self._deadline(timeout)
-            response = await self._http.send(http_request, stream=True)
+            response = await self._dispatch(http_request)
             sent = True
             try:
                 body = await self._read_body(response, deadline)
@@ -769,6 +824,16 @@ class AsyncAPIClient(BaseClient):
         except Exception as exc:
             return self._from_exception(request, exc), True
         return self._from_response(request, response.status_code, response.headers, body, parse), sent
+
+    async def _dispatch(self, http_request: httpx.Request) -> httpx.Response:
+        if self._route is None:
+            return await self._http.send(http_request, stream=True)
+        if self._http.is_closed:
+            raise RuntimeError("Cannot send a request, as the client has been closed.")
+        transport: httpx.AsyncBaseTransport = self._route(http_request.url)
+        response = await transport.handle_async_request(http_request)
+        response.request = http_request
+        return response
 
     async def _read_body(self, response: httpx.Response, deadline: float) -> bytes:
         limit = self._settings.max_body_size

@@ -5,11 +5,15 @@ whatever the URLs it will see. These transports defer that to the first https re
 constructing a client is cheap and plain-HTTP use (the emulator, loopback services) never
 pays for TLS. Routing is by scheme: a plain `http://` request cannot negotiate TLS, so its
 pool is made without certificate loading; `https://` requests get a normally verifying pool.
-Proxies from the environment are mounted by httpx in front of these and are unaffected.
+
+httpx mounts proxies from the environment (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, NO_PROXY) only
+when a client is given no transport, so when any of them is set the SDK gives none and
+httpx's own default transport and proxy mounts apply.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any
 
@@ -64,3 +68,19 @@ class AsyncLazyTransport(httpx.AsyncBaseTransport):
     async def aclose(self) -> None:
         for pool in self._pools.created():
             await pool.aclose()
+
+
+_PROXY_VARIABLES = frozenset({"http_proxy", "https_proxy", "all_proxy"})
+
+
+def proxies_in_environment() -> bool:
+    return any(value and name.lower() in _PROXY_VARIABLES for name, value in os.environ.items())
+
+
+def default_transport(limits: httpx.Limits) -> LazyTransport | None:
+    """The transport for a client the SDK makes: None (httpx's default) when proxies are configured."""
+    return None if proxies_in_environment() else LazyTransport(limits=limits)
+
+
+def default_async_transport(limits: httpx.Limits) -> AsyncLazyTransport | None:
+    return None if proxies_in_environment() else AsyncLazyTransport(limits=limits)

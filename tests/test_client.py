@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 import cycle_sdk
 from cycle_sdk._generated.operations import OPERATIONS
+from cycle_sdk._request import Operation, RequestSpec
 from tests.conftest import API_KEY
 from tests.support.fault_server import FaultServer, Reply
 
@@ -144,3 +146,101 @@ def test_ok_value_is_typed_document(server: FaultServer, client: cycle_sdk.Clien
     assert isinstance(res.value, GetEnvironmentsResponse200)
     assert res.value.data == []
     assert res.unwrap() is res.value
+
+
+# -- direct dispatch: a client the SDK made sends through its transport, not httpx's send() --
+
+
+def test_sdk_made_client_sends_the_same_headers_as_httpx_send(server: FaultServer) -> None:
+    server.script("POST", "/v1/environments", Reply(200, {"data": {}}))
+    with (
+        cycle_sdk.Client(api_key=API_KEY, team="hub", base_url=server.url) as direct,
+        cycle_sdk.Client(api_key=API_KEY, team="hub", base_url=server.url, http_client=httpx.Client()) as via_send,
+    ):
+        assert direct._route is not None and via_send._route is None
+        for client in (direct, via_send):
+            client._send(_post_spec(), lambda status, data: data)
+    sent_direct, sent_via_send = server.requests[-2:]
+    assert sorted(sent_direct.raw_headers) == sorted(sent_via_send.raw_headers)
+    assert sent_direct.body == sent_via_send.body == b'{"name":"e"}'
+    names = [name.lower() for name, _ in sent_direct.raw_headers]
+    assert len(names) == len(set(names))  # the client's defaults and ours merged, not repeated
+    assert sent_direct.headers["accept"] == "application/json"
+    assert sent_direct.headers["user-agent"].startswith("cycle-sdk-python/")
+
+
+def _post_spec() -> RequestSpec:
+    op = Operation("POST", "/v1/environments", "createEnvironment", "environments", "create_environment", (200,))
+    return RequestSpec(op, "/v1/environments", [], json={"name": "e"})
+
+
+def test_callers_httpx_client_keeps_its_hooks_and_cookies(server: FaultServer) -> None:
+    server.script("GET", "/v1/environments", Reply(200, ENV_DOC, headers={"set-cookie": "seen=1; Path=/"}))
+    hooked: list[str] = []
+    http = httpx.Client(event_hooks={"request": [lambda request: hooked.append(request.url.path)]})
+    with cycle_sdk.Client(api_key=API_KEY, base_url=server.url, http_client=http) as client:
+        assert client.environments.get_environments().ok
+        assert client.environments.get_environments().ok
+    assert hooked == ["/v1/environments", "/v1/environments"]
+    assert server.requests[-1].headers["cookie"] == "seen=1"  # httpx's cookie jar, as its send() keeps it
+    http.close()
+
+
+async def test_async_callers_httpx_client_keeps_its_hooks(server: FaultServer) -> None:
+    server.script("GET", "/v1/environments", Reply(200, ENV_DOC))
+    hooked: list[str] = []
+
+    async def hook(request: httpx.Request) -> None:
+        hooked.append(request.url.path)
+
+    async with (
+        httpx.AsyncClient(event_hooks={"request": [hook]}) as http,
+        cycle_sdk.AsyncClient(api_key=API_KEY, base_url=server.url, http_client=http) as client,
+    ):
+        assert (await client.environments.get_environments()).ok
+    assert hooked == ["/v1/environments"]
+
+
+def test_proxy_from_environment_still_applies(server: FaultServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The transport is still picked by httpx: an HTTP_PROXY mount receives the request.
+    monkeypatch.setenv("HTTP_PROXY", server.url)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    server.script("GET", "/v1/environments", Reply(200, ENV_DOC))
+    with cycle_sdk.Client(api_key=API_KEY, base_url="http://cycle.invalid") as client:
+        assert client.environments.get_environments().ok
+    assert server.requests[-1].target == "http://cycle.invalid/v1/environments"
+
+
+async def test_async_proxy_from_environment_still_applies(server: FaultServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTP_PROXY", server.url)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    server.script("GET", "/v1/environments", Reply(200, ENV_DOC))
+    async with cycle_sdk.AsyncClient(api_key=API_KEY, base_url="http://cycle.invalid") as client:
+        assert (await client.environments.get_environments()).ok
+    assert server.requests[-1].target == "http://cycle.invalid/v1/environments"
+
+
+def test_closed_client_sends_nothing(server: FaultServer) -> None:
+    server.script("GET", "/v1/environments", Reply(200, ENV_DOC))
+    client = cycle_sdk.Client(api_key=API_KEY, base_url=server.url)
+    assert client.environments.get_environments().ok
+    client.close()
+    seen = server.count
+    result = client.environments.get_environments()
+    assert result.ok is False and result.error.code == "0.network_error"
+    assert "closed" in (result.error.detail or "")
+    assert server.count == seen
+
+
+async def test_async_closed_client_sends_nothing(server: FaultServer) -> None:
+    server.script("GET", "/v1/environments", Reply(200, ENV_DOC))
+    client = cycle_sdk.AsyncClient(api_key=API_KEY, base_url=server.url)
+    assert (await client.environments.get_environments()).ok
+    await client.aclose()
+    seen = server.count
+    result = await client.environments.get_environments()
+    assert result.ok is False and result.error.code == "0.network_error"
+    assert "closed" in (result.error.detail or "")
+    assert server.count == seen

@@ -66,6 +66,7 @@ class Recorded:
     headers: dict[str, str]
     body: bytes
     at: float = field(default_factory=time.monotonic)  # when it arrived
+    raw_headers: list[tuple[str, str]] = field(default_factory=list)  # as sent: order, case, repeats
 
     @property
     def path(self) -> str:
@@ -178,13 +179,15 @@ class FaultServer:
                 lines = head.decode("latin-1").split("\r\n")
                 method, target, _ = lines[0].split(" ", 2)
                 headers = {}
+                raw_headers = []
                 for line in lines[1:]:
                     if ":" in line:
                         k, v = line.split(":", 1)
                         headers[k.strip().lower()] = v.strip()
+                        raw_headers.append((k.strip(), v.strip()))
                 length = int(headers.get("content-length", "0") or 0)
                 body = await reader.readexactly(length) if length else b""
-                req = Recorded(method, target, headers, body)
+                req = Recorded(method, target, headers, body, raw_headers=raw_headers)
                 self.count += 1
                 if self.record:
                     self.requests.append(req)
