@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import IO, BinaryIO, Literal
 
-from attrs import define
+from attrs import NOTHING, define
 
 
 class Unset:
@@ -39,4 +39,11 @@ class File:
         return self.file_name, self.payload, self.mime_type
 
 
-__all__ = ["UNSET", "File", "FileTypes", "RequestFiles", "Unset"]
+def model_repr(obj: object, *names: str) -> str:
+    """A generated model's repr, as attrs writes it: `Name(a=1, b='x')`; a slot never set shows
+    as NOTHING, as in attrs."""
+    fields = ", ".join(f"{name}={getattr(obj, name, NOTHING)!r}" for name in names)
+    return f"{obj.__class__.__qualname__.rsplit('>.', 1)[-1]}({fields})"
+
+
+__all__ = ["UNSET", "File", "FileTypes", "RequestFiles", "Unset", "model_repr"]

@@ -277,8 +277,12 @@ def generate(build: SpecBuild, out_dir: Path, package: str = "cycle_sdk._generat
         for ns_name, ns in namespaces.items():
             (ns_dir / f"{ns_name}.py").write_text(ns_template.render(ns_name=ns_name, ns=ns))
         (pkg / "operations.py").write_text(project.env.get_template("operations.py.jinja").render())
+        imports = model_imports(data)
         (pkg / "models" / "__init__.pyi").write_text(
-            project.env.get_template("models_init.pyi.jinja").render(imports=model_imports(data))
+            project.env.get_template("models_init.pyi.jinja").render(imports=imports)
+        )
+        (pkg / "models" / "_index.py").write_text(
+            project.env.get_template("models_index.py.jinja").render(imports=imports)
         )
         write_json(spec, pkg / "spec.json")
         (pkg / "py.typed").write_text("")

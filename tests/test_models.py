@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import importlib
+import inspect
 import json
 from pathlib import Path
 from typing import Any
@@ -210,6 +211,60 @@ def test_models_keep_their_shape() -> None:
         pass
 
     assert type(Sub.from_dict({"current": "queued", "error": None})) is Sub
+
+
+def _model_classes() -> list[type[Any]]:
+    classes = []
+    for package in ("_generated", "_generated_internal", "_generated_scheduler"):
+        index = importlib.import_module(f"cycle_sdk.{package}.models._index").MODULES
+        for name, module in sorted(index.items()):
+            value = getattr(importlib.import_module(f"cycle_sdk.{package}.models{module}"), name)
+            if isinstance(value, type) and attrs.has(value):
+                classes.append(value)
+    return classes
+
+
+def _signature(cls: type[Any]) -> list[tuple[str, Any, Any]]:
+    params = list(inspect.signature(cls.__init__).parameters.values())[1:]
+    return [(p.name, p.kind, p.default) for p in params]
+
+
+def test_written_methods_are_the_ones_attrs_would_make() -> None:
+    """__init__, __repr__ and __eq__ are in the generated source instead of made by attrs at
+    import: for every model, an attrs class made from the same fields must behave the same."""
+    classes = _model_classes()
+    assert len(classes) > 800
+    mismatches = []
+    for cls in classes:
+        fields = attrs.fields(cls)
+        twin = attrs.make_class(
+            cls.__name__, {f.name: attrs.field(default=f.default, init=f.init, alias=f.alias) for f in fields}
+        )
+        if _signature(cls) != _signature(twin):
+            mismatches.append((cls, "signature", _signature(cls), _signature(twin)))
+            continue
+        values = {f.alias: f"v{i}" for i, f in enumerate(fields) if f.init}
+        obj, same, other_twin = cls(**values), cls(**values), twin(**values)
+        if repr(obj) != repr(other_twin):
+            mismatches.append((cls, "repr", repr(obj), repr(other_twin)))
+        if attrs.asdict(obj) != attrs.asdict(other_twin):
+            mismatches.append((cls, "asdict", attrs.asdict(obj), attrs.asdict(other_twin)))
+        if not (obj == same and (obj != same) is False and obj.__eq__(other_twin) is NotImplemented):
+            mismatches.append((cls, "eq", obj, same))
+        for f in fields:  # each field takes part in equality
+            changed = cls(**values)
+            setattr(changed, f.name, {"changed": True})
+            if changed == obj:
+                mismatches.append((cls, f"eq ignores {f.name}", changed, obj))
+        with pytest.raises(TypeError):  # mutable attrs classes with eq are unhashable
+            hash(obj)
+    assert mismatches == []
+
+
+def test_repr_of_a_decoded_model_names_every_field() -> None:
+    state = JobState.from_dict({"current": "queued", "error": None, "extra": 1})
+    assert repr(state) == ("JobState(current='queued', error=None, changed=UNSET, additional_properties={'extra': 1})")
+    assert repr(object.__new__(JobState)).startswith("JobState(current=NOTHING")  # as attrs shows an unset slot
 
 
 def test_nested_models_load_on_first_use_only() -> None:
