@@ -92,9 +92,14 @@ def _deep(out: list[tuple[str, str]], prefix: str, name: str, value: object) -> 
             out.append((f"{prefix}[{key}]", _scalar(name, item)))
 
 
-def query_param(out: list[tuple[str, str]], name: str, value: object, style: QueryStyle) -> None:
-    """Append the encoding of one query parameter to `out` (UNSET and None are left out)."""
+def query_param(
+    out: list[tuple[str, str]], name: str, value: object, style: QueryStyle, *, required: bool = False
+) -> None:
+    """Append the encoding of one query parameter to `out` (UNSET and None are left out, unless
+    the operation requires the parameter: then they are a TypeError naming it)."""
     if value is None or isinstance(value, Unset):
+        if required:
+            raise TypeError(f"query parameter {name!r} is required, not {value!r}")
         return
     if style == "deepObject":
         _deep(out, name, name, value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import cycle_sdk
+from cycle_sdk import UNSET
 from cycle_sdk._generated.api.environments import get_environment, get_environments
 from cycle_sdk._generated.api.jobs import get_job
 from cycle_sdk.models import GetEnvironmentsFilter
@@ -114,3 +115,13 @@ async def test_async_namespaces_encode_the_same(server: FaultServer, aclient: cy
     res = await aclient.environments.get_environments(filter={"state": "live"}, sort=["-id"])
     assert res.ok
     assert server.requests[-1].query == [("filter[state]", "live"), ("sort", "-id")]
+
+
+@pytest.mark.parametrize("missing", [None, UNSET])
+def test_required_query_parameter_is_not_silently_dropped(
+    server: FaultServer, client: cycle_sdk.Client, missing: object
+) -> None:
+    seen = server.count
+    with pytest.raises(TypeError, match="'identifier' is required"):
+        client.utility.lookup_identifier(identifier=missing, desired_component="environment")  # type: ignore[arg-type]
+    assert server.count == seen  # raised before anything was sent
