@@ -91,6 +91,7 @@ class BaseClient:
     # `_adopt_http`). None for a caller's own httpx client, which goes through send().
     _route: Callable[[httpx.URL], Any] | None = None
     _default_headers: tuple[tuple[str, str], ...] = ()
+    _api_key_token: Token | None = None
     # How credentials and the hub travel; the Internal and Scheduler clients use other headers.
     _AUTH_HEADER = "Authorization"
     _AUTH_PREFIX = "Bearer "
@@ -135,8 +136,13 @@ class BaseClient:
         return f"{type(self).__name__}(base_url={self._settings.base_url!r}, team={self._settings.team!r})"
 
     def _current_token(self) -> Token | None:
-        if self._settings.api_key:
-            return Token.api_key(self._settings.api_key)
+        key = self._settings.api_key
+        if key:
+            # One Token per key (frozen, so it can be shared), not one per call.
+            token = self._api_key_token
+            if token is None or token.access_token != key:
+                token = self._api_key_token = Token.api_key(key)
+            return token
         return self._settings.storage.read()
 
     def _remember_secret(self, secret: str | None) -> None:

@@ -244,3 +244,14 @@ async def test_async_closed_client_sends_nothing(server: FaultServer) -> None:
     assert result.ok is False and result.error.code == "0.network_error"
     assert "closed" in (result.error.detail or "")
     assert server.count == seen
+
+
+def test_api_key_token_is_reused_until_the_key_changes(server: FaultServer) -> None:
+    server.script("GET", "/v1/environments", Reply(200, ENV_DOC))
+    with cycle_sdk.Client(api_key=API_KEY, base_url=server.url) as client:
+        first = client._current_token()
+        assert first is client._current_token()
+        client.settings.api_key = "another-key"
+        assert client.environments.get_environments().ok
+        assert server.requests[-1].headers["authorization"] == "Bearer another-key"
+        assert client._current_token() is not first
