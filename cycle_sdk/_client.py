@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 import httpx
 
 from ._auth import HEADER_VALUE, Token, TokenStorage
+from ._body import ACCEPT_ENCODING, BodyReader, BodyTooLarge, DeadlineExceeded
 from ._cache import CacheSettings, ResponseCache, collection_of
 from ._config import (
     DEFAULT_BACKOFF_BASE,
@@ -68,16 +69,6 @@ _MISSING_KEY_HINT = (
 
 
 _MAX_REMEMBERED_SECRETS = 32
-
-
-class _BodyTooLarge(Exception):
-    def __init__(self, message: str, status: int) -> None:
-        super().__init__(message)
-        self.status = status  # a response did arrive: its status decides retries, not "no response"
-
-
-class _Deadline(Exception):
-    pass
 
 
 class BaseClient:
@@ -197,7 +188,7 @@ class BaseClient:
         return fp
 
     def _headers(self, token: Token | None, team: str | None, request: RequestSpec) -> dict[str, str]:
-        headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
+        headers = {"Accept": "application/json", "Accept-Encoding": ACCEPT_ENCODING, "User-Agent": USER_AGENT}
         if token is not None and request.url is None:
             self._remember_secret(token.access_token)
             headers[self._AUTH_HEADER] = self._AUTH_PREFIX + token.access_token
@@ -296,9 +287,9 @@ class BaseClient:
         )
 
     def _from_exception(self, request: RequestSpec, exc: BaseException) -> Err:
-        if isinstance(exc, httpx.TimeoutException | _Deadline):
+        if isinstance(exc, httpx.TimeoutException | DeadlineExceeded):
             return self._error(request, 0, TIMEOUT, "The request timed out", f"{type(exc).__name__}: {exc}")
-        if isinstance(exc, _BodyTooLarge):
+        if isinstance(exc, BodyTooLarge):
             return self._error(request, exc.status, BODY_TOO_LARGE, "The response body is too large", str(exc))
         return self._error(
             request, 0, NETWORK_ERROR, "The request failed on the network", f"{type(exc).__name__}: {exc}"
@@ -667,20 +658,10 @@ class SyncAPIClient(BaseClient):
         return response
 
     def _read_body(self, response: httpx.Response, deadline: float) -> bytes:
-        limit = self._settings.max_body_size
-        declared = response.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > limit:
-            raise _BodyTooLarge(f"Content-Length {declared} exceeds max_body_size {limit}", response.status_code)
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_bytes():
-            size += len(chunk)
-            if size > limit:
-                raise _BodyTooLarge(f"body exceeds max_body_size {limit}", response.status_code)
-            if time.monotonic() > deadline:
-                raise _Deadline("total time for the response exceeded")
-            chunks.append(chunk)
-        return b"".join(chunks)
+        body = BodyReader(response, limit=self._settings.max_body_size, deadline=deadline)
+        for chunk in response.iter_raw() if body.raw else response.iter_bytes():
+            body.feed(chunk)
+        return body.finish()
 
     def _refresh_if_stale(self, seen: Token | None, *, force: bool = False) -> Token | None:
         """Refresh the stored token once, however many threads find it stale at the same time."""
@@ -842,20 +823,10 @@ class AsyncAPIClient(BaseClient):
         return response
 
     async def _read_body(self, response: httpx.Response, deadline: float) -> bytes:
-        limit = self._settings.max_body_size
-        declared = response.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > limit:
-            raise _BodyTooLarge(f"Content-Length {declared} exceeds max_body_size {limit}", response.status_code)
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > limit:
-                raise _BodyTooLarge(f"body exceeds max_body_size {limit}", response.status_code)
-            if time.monotonic() > deadline:
-                raise _Deadline("total time for the response exceeded")
-            chunks.append(chunk)
-        return b"".join(chunks)
+        body = BodyReader(response, limit=self._settings.max_body_size, deadline=deadline)
+        async for chunk in response.aiter_raw() if body.raw else response.aiter_bytes():
+            body.feed(chunk)
+        return body.finish()
 
     async def _refresh_if_stale(self, seen: Token | None, *, force: bool = False) -> Token | None:
         async with self._refresh_lock:
