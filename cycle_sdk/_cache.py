@@ -2,10 +2,11 @@
 
 - An identical GET (same URL, query, hub and identity) within `refresh` seconds is served
   from memory; concurrent identical GETs share one request (sync: threads; async: tasks).
-- Any non-GET evicts every entry under the same resource collection (the literal part of
-  the operation's path before its first parameter, e.g. `/v1/environments`). A fetch that
-  started before an eviction is not stored, so a mutated resource is never served stale
-  once the mutation has returned.
+- Any non-GET through the client empties the cache: Cycle's resources depend on each other
+  (an environment's meta counts its containers, deleting an environment takes its
+  containers, a task changes states across collections), so no narrower rule is safe. A
+  fetch that started before a write or `clear()` is not stored either, so nothing read
+  before a mutation is served once the mutation has returned.
 - Bounded: at most `max_entries`, least recently used first out.
 """
 
@@ -39,11 +40,6 @@ class CacheSettings:
     max_entries: int = DEFAULT_CACHE_MAX_ENTRIES
 
 
-def collection_of(path_template: str) -> str:
-    """`/v1/environments/{environmentId}/tasks` -> `/v1/environments`."""
-    return path_template.split("{", 1)[0].rstrip("/")
-
-
 @define
 class _Flight:
     """One request in flight that identical requests wait on."""
@@ -57,7 +53,8 @@ class ResponseCache:
     def __init__(self, max_entries: int = DEFAULT_CACHE_MAX_ENTRIES) -> None:
         self.max_entries = max_entries
         self._entries: OrderedDict[Hashable, tuple[float, APIResult[Any]]] = OrderedDict()
-        self._generations: dict[str, int] = {}
+        # Bumped by every write and clear(): a fetch that started under an older one is not stored.
+        self._generation = 0
         self._inflight: dict[Hashable, _Flight] = {}
         self._lock = threading.Lock()
 
@@ -74,31 +71,23 @@ class ResponseCache:
         self._entries.move_to_end(key)
         return entry[1]
 
-    def _store(self, key: Hashable, collection: str, generation: int, result: APIResult[Any], ttl: float) -> None:
-        # Caller holds the lock. Only successes are kept, and only if nothing under the
-        # same collection was mutated while this fetch was in flight.
-        if result.ok is False or ttl <= 0 or self._generations.get(collection, 0) != generation:
+    def _store(self, key: Hashable, generation: int, result: APIResult[Any], ttl: float) -> None:
+        # Caller holds the lock. Only successes are kept, and only if nothing was written or
+        # cleared while this fetch was in flight.
+        if result.ok is False or ttl <= 0 or self._generation != generation:
             return
         self._entries[key] = (time.monotonic() + ttl, result)
         self._entries.move_to_end(key)
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)
 
-    def evict(self, collection: str) -> None:
-        with self._lock:
-            self._generations[collection] = self._generations.get(collection, 0) + 1
-            for key in [k for k in self._entries if isinstance(k, tuple) and k[0] == collection]:
-                del self._entries[key]
-
     def clear(self) -> None:
         with self._lock:
-            for collection in list(self._generations):
-                self._generations[collection] += 1
+            self._generation += 1
             self._entries.clear()
 
     def fetch(self, key: tuple[Any, ...], ttl: float, load: Callable[[], APIResult[T]]) -> APIResult[T]:
-        """Serve `key` (whose first item is its collection) from cache, or load it once."""
-        collection = key[0]
+        """Serve `key` from cache, or load it once."""
         while True:
             with self._lock:
                 hit = self._lookup(key, time.monotonic())
@@ -108,7 +97,7 @@ class ResponseCache:
                 leader = flight is None
                 if flight is None:
                     flight = self._inflight[key] = _Flight()
-                generation = self._generations.get(collection, 0)
+                generation = self._generation
             if not leader:
                 flight.event.wait()
                 if flight.result is not None:
@@ -122,7 +111,7 @@ class ResponseCache:
                 with self._lock:
                     self._inflight.pop(key, None)
                     if result is not None:
-                        self._store(key, collection, generation, result, ttl)
+                        self._store(key, generation, result, ttl)
                 flight.result = result
                 flight.event.set()
 
@@ -131,7 +120,6 @@ class ResponseCache:
     ) -> APIResult[T]:
         import asyncio
 
-        collection = key[0]
         while True:
             with self._lock:
                 hit = self._lookup(key, time.monotonic())
@@ -141,7 +129,7 @@ class ResponseCache:
                 leader = flight is None or flight.future is None
                 if flight is None or flight.future is None:
                     flight = self._inflight[key] = _Flight(future=asyncio.get_running_loop().create_future())
-                generation = self._generations.get(collection, 0)
+                generation = self._generation
             future = flight.future
             assert future is not None
             if not leader:
@@ -158,6 +146,6 @@ class ResponseCache:
                 with self._lock:
                     self._inflight.pop(key, None)
                     if result is not None:
-                        self._store(key, collection, generation, result, ttl)
+                        self._store(key, generation, result, ttl)
                 if not future.done():
                     future.set_result(result)

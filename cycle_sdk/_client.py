@@ -22,7 +22,7 @@ import httpx
 
 from ._auth import HEADER_VALUE, Token, TokenStorage
 from ._body import ACCEPT_ENCODING, BodyReader, BodyTooLarge, DeadlineExceeded
-from ._cache import CacheSettings, ResponseCache, collection_of
+from ._cache import CacheSettings, ResponseCache
 from ._config import (
     DEFAULT_BACKOFF_BASE,
     DEFAULT_BACKOFF_CAP,
@@ -238,7 +238,6 @@ class BaseClient:
     def _cache_key(self, request: RequestSpec, token: Token | None, team: str | None) -> tuple[Any, ...]:
         hub = team if team is not None else self._settings.team
         return (
-            collection_of(request.operation.path),
             request.path,
             tuple(request.params),
             hub,
@@ -577,7 +576,7 @@ class SyncAPIClient(BaseClient):
             )
         result = self._send_authed(request, parse, token, team, timeout, max_retries)
         if request.method != "GET":
-            self._cache.evict(collection_of(request.operation.path))
+            self._cache.clear()  # resources depend on each other: see _cache.py
         return result
 
     def _send_authed(
@@ -745,7 +744,7 @@ class AsyncAPIClient(BaseClient):
             )
         result = await self._send_authed(request, parse, token, team, timeout, max_retries)
         if request.method != "GET":
-            self._cache.evict(collection_of(request.operation.path))
+            self._cache.clear()  # resources depend on each other: see _cache.py
         return result
 
     async def _send_authed(

@@ -71,8 +71,39 @@ def test_mutation_evicts_the_resource(server: FaultServer, cached: cycle_sdk.Cli
     assert _gets(server) == 2 and _gets(server, "/v1/environments/e1") == 2
 
 
+def test_a_write_anywhere_empties_the_cache(server: FaultServer, cached: cycle_sdk.Client) -> None:
+    # Creating a container changes what an environment reports (its meta counts containers).
+    server.script("POST", "/v1/containers", Reply(200, {"data": None}))
+    cached.environments.get_environments()
+    cached.containers.create_container(body={"name": "c"})
+    cached.environments.get_environments()
+    assert _gets(server) == 2
+
+
+def test_a_failed_write_empties_the_cache_too(server: FaultServer, cached: cycle_sdk.Client) -> None:
+    # A write that timed out or failed may still have happened on the server.
+    server.script("DELETE", "/v1/environments/e1", Reply(500, {"error": {"title": "boom"}}))
+    cached.environments.get_environments()
+    assert cached.environments.delete_environment("e1").ok is False
+    cached.environments.get_environments()
+    assert _gets(server) == 2
+
+
+def test_read_in_flight_during_clear_cache_is_not_stored(server: FaultServer, cached: cycle_sdk.Client) -> None:
+    server.clear()  # the fixture's quick reply would answer the slow read first
+    server.script("GET", "/v1/environments", Reply(200, DOC, delay=0.3), Reply(200, DOC))
+    reader = threading.Thread(target=cached.environments.get_environments)
+    reader.start()
+    time.sleep(0.1)
+    cached.clear_cache()
+    reader.join()
+    cached.environments.get_environments()
+    assert _gets(server) == 2
+
+
 def test_read_in_flight_during_mutation_is_not_stored(server: FaultServer, cached: cycle_sdk.Client) -> None:
     # A slow read starts, a mutation completes while it is in flight: the old read must not be cached.
+    server.clear()  # the fixture's quick reply would answer the slow read first
     server.script("GET", "/v1/environments", Reply(200, DOC, delay=0.3), Reply(200, DOC))
     server.script("POST", "/v1/environments", Reply(200, {"data": None}))
     reader = threading.Thread(target=cached.environments.get_environments)
