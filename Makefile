@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 GEN    := cycle_sdk/_generated/__init__.py
-GEN_INPUTS := $(wildcard spec/*.yaml spec/*/*.yaml generator/*.py generator/*.yaml generator/templates/*.jinja generator/templates/*/*.jinja) $(wildcard ../shared/cycle-api-spec/*.yml)
+GEN_INPUTS := $(wildcard spec/*.yaml overlays/*/*.yaml generator/*.py generator/*.yaml generator/templates/*.jinja generator/templates/*/*.jinja) $(wildcard ../shared/cycle-api-spec/*.yml)
 SPEC   ?=
 LINTED := cycle_sdk generator tests $(wildcard examples benchmarks)
 

@@ -36,7 +36,7 @@ def test_every_spec_operation_is_generated() -> None:
     generated = {(o.method, o.path) for o in OPERATIONS}
     in_spec = {(m, p) for m, p, _ in _spec_operations()}
     assert in_spec == generated
-    assert len(in_spec) == 281  # 280 upstream + the OAuth token endpoint spec/ adds
+    assert len(in_spec) == 281  # 280 upstream + the OAuth token endpoint overlays/ adds
 
 
 def _all_entries() -> list[tuple[str, dict[str, Any], Any]]:
