@@ -32,6 +32,7 @@ def emulator() -> Iterator[Emulator]:
         yield emu
 
 
+@pytest.mark.slow
 def test_every_operation_parses_into_its_typed_model(emulator: Emulator) -> None:
     by_route = {(e.method, e.path): e for e in OPERATIONS}
     with (

@@ -172,6 +172,7 @@ def test_nasty_ids_in_every_path_parameter_position(wire_client: cycle_sdk.Clien
             check_route(wire_client, position, value)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(value=ANY_TEXT)
 def test_any_string_in_every_path_parameter_position(wire_client: cycle_sdk.Client, value: str) -> None:

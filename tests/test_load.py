@@ -24,6 +24,8 @@ import pytest
 import cycle_sdk
 from tests.support.load_server import LoadServer
 
+pytestmark = pytest.mark.slow  # thousands of requests
+
 MB = 1024 * 1024
 OLD_ACCESS, OLD_REFRESH = "at-old-load-0123456789", "rt-old-load-0123456789"
 NEW_ACCESS = "at-new-load-0123456789"  # what the load server accepts, and hands out on refresh

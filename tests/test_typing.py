@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # runs mypy and pyright in subprocesses
+
 ROOT = Path(__file__).parents[1]
 SAMPLES = ROOT / "tests" / "typing"
 

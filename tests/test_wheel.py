@@ -12,7 +12,11 @@ import sys
 import venv
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).parents[1]
+
+pytestmark = pytest.mark.slow  # builds and installs wheels
 
 # With no extras: the core imports and works (optional modules load only when used).
 BARE_SCRIPT = r"""

@@ -14,6 +14,8 @@ import pytest
 
 from .helpers import environment_body
 
+pytestmark = pytest.mark.slow  # starts emulator processes
+
 LINE = re.compile(r"^Cycle API emulator listening on (http://127\.0\.0\.1:\d+)\n$")
 
 

@@ -172,6 +172,7 @@ def emulator() -> Iterator[Emulator]:
         yield emu
 
 
+@pytest.mark.slow
 def test_every_operation_answers_a_schema_valid_success_body(emulator: Emulator) -> None:
     with httpx.Client(base_url=emulator.url, headers=emulator.headers, timeout=10) as api:
         world = World(api)

@@ -81,6 +81,7 @@ def overlays(schema_name: str) -> st.SearchStrategy[dict[str, Any]]:
     return st.dictionaries(key, JSON_VALUES, max_size=6)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("schema_name", ["Environment", "Container", "Job", "Hub", "DnsRecord"])
 def test_merging_any_input_keeps_documents_valid(schema_name: str) -> None:
     ref = {"$ref": f"#/components/schemas/{schema_name}"}
