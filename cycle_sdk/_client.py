@@ -33,6 +33,8 @@ from ._config import (
 from ._decode import decode
 from ._exceptions import ConfigurationError
 from ._generated.namespaces import AsyncNamespaces, SyncNamespaces
+from ._httpx_private import transport_router
+from ._redact import TOO_DEEP, Redactor
 from ._request import Operation, Parser, RequestSpec
 from ._result import (
     BODY_TOO_LARGE,
@@ -46,7 +48,7 @@ from ._result import (
     Err,
     Ok,
 )
-from ._transport import default_async_transport, default_transport
+from ._transport import bound_client_transports, call_deadline, default_async_transport, default_transport
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -69,6 +71,8 @@ _MISSING_KEY_HINT = (
 
 
 _MAX_REMEMBERED_SECRETS = 32
+# How much of a plain-text error body is read to show its first 200 characters, redacted.
+_PLAIN_ERROR_READ = 4096
 
 
 class BaseClient:
@@ -151,27 +155,14 @@ class BaseClient:
             found += [s for s in (token.access_token, token.refresh_token) if s]
         with self._secrets_lock:
             found += self._sent_secrets
-        # Longest first, so a secret that contains another is replaced whole.
-        return sorted(set(found), key=len, reverse=True)
+        return found
 
-    def _redact(self, text: str | None, secrets: list[str] | None = None) -> str | None:
-        if not text:
-            return text
-        for secret in self._secrets() if secrets is None else secrets:
-            if len(secret) >= 4:
-                text = text.replace(secret, "[REDACTED]")
-        return text
+    def _redactor(self) -> Redactor:
+        """Redacts every secret in use or sent recently (see _redact.py)."""
+        return Redactor(self._secrets())
 
-    def _redact_json(self, value: Any, secrets: list[str] | None = None) -> Any:
-        """A copy of a decoded JSON value with every secret redacted from its strings."""
-        secrets = self._secrets() if secrets is None else secrets
-        if isinstance(value, str):
-            return self._redact(value, secrets)
-        if isinstance(value, Mapping):
-            return {self._redact(str(k), secrets): self._redact_json(v, secrets) for k, v in value.items()}
-        if isinstance(value, list):
-            return [self._redact_json(v, secrets) for v in value]
-        return value
+    def _redact(self, text: str | None) -> str | None:
+        return self._redactor()(text)
 
     def _fingerprint(self, token: Token | None) -> str:
         """A cache-key identity for a token that does not contain the token."""
@@ -273,26 +264,54 @@ class BaseClient:
 
     # -- responses into results ----------------------------------------------------
 
-    def _error(self, request: RequestSpec, status: int, code: str, title: str, detail: str | None = None) -> Err:
+    def _error(
+        self,
+        request: RequestSpec,
+        status: int,
+        code: str,
+        title: str,
+        detail: str | None = None,
+        *,
+        limit: int | None = None,
+    ) -> Err:
+        """An Err made here; `detail` (which may quote the response) is redacted, then cut to `limit`."""
+        redactor = self._redactor()
         return Err(
             APIError(
                 status=status,
                 code=code,
                 title=title,
-                detail=self._redact(detail),
+                detail=redactor(detail) if limit is None else redactor.clip(detail, limit),
                 method=request.method,
                 path=request.path,
             )
         )
 
     def _from_exception(self, request: RequestSpec, exc: BaseException) -> Err:
-        if isinstance(exc, httpx.TimeoutException | DeadlineExceeded):
+        if isinstance(exc, httpx.TimeoutException | DeadlineExceeded | TimeoutError):
             return self._error(request, 0, TIMEOUT, "The request timed out", f"{type(exc).__name__}: {exc}")
         if isinstance(exc, BodyTooLarge):
             return self._error(request, exc.status, BODY_TOO_LARGE, "The response body is too large", str(exc))
         return self._error(
             request, 0, NETWORK_ERROR, "The request failed on the network", f"{type(exc).__name__}: {exc}"
         )
+
+    def _read_response(
+        self, request: RequestSpec, status: int, headers: httpx.Headers, body: bytes, parse: Parser[T]
+    ) -> APIResult[T]:
+        """`_from_response` behind one guard: whatever a hostile response makes it raise (an
+        overflowing date, an envelope nested past the recursion limit) is an Err, never raised."""
+        try:
+            return self._from_response(request, status, headers, body, parse)
+        except Exception as exc:
+            return self._error(
+                request,
+                status,
+                PARSE_ERROR,
+                "The response could not be read",
+                f"{type(exc).__name__}: {exc}",
+                limit=300,
+            )
 
     def _from_response(
         self, request: RequestSpec, status: int, headers: httpx.Headers, body: bytes, parse: Parser[T]
@@ -315,19 +334,22 @@ class BaseClient:
             media = headers.get("content-type", "").split(";", 1)[0].strip().lower()
             if media and media != "application/json" and not media.endswith("+json"):
                 return self._error(
-                    request, status, PARSE_ERROR, "The response is not JSON", f"content-type {media[:100]!r}"
+                    request, status, PARSE_ERROR, "The response is not JSON", f"content-type {media!r}", limit=100
                 )
             try:
                 return Ok(decode(status, body, parse))
             except (ValueError, RecursionError) as exc:
                 if isinstance(exc, json.JSONDecodeError | UnicodeDecodeError | RecursionError):
-                    return self._error(request, status, PARSE_ERROR, "The response is not valid JSON", str(exc)[:200])
+                    return self._error(
+                        request, status, PARSE_ERROR, "The response is not valid JSON", str(exc), limit=200
+                    )
                 return self._error(
                     request,
                     status,
                     PARSE_ERROR,
                     "The response does not match the API schema",
-                    f"{type(exc).__name__}: {exc}"[:300],
+                    f"{type(exc).__name__}: {exc}",
+                    limit=300,
                 )
             except Exception as exc:  # whatever a hostile body makes a model raise is a parse error
                 return self._error(
@@ -335,7 +357,8 @@ class BaseClient:
                     status,
                     PARSE_ERROR,
                     "The response does not match the API schema",
-                    f"{type(exc).__name__}: {exc}"[:300],
+                    f"{type(exc).__name__}: {exc}",
+                    limit=300,
                 )
         return Err(self._api_error(request, status, headers, body))
 
@@ -347,6 +370,7 @@ class BaseClient:
         except (ValueError, RecursionError):
             payload = None
         err = payload.get("error") if isinstance(payload, Mapping) else None
+        redact = self._redactor()
         if isinstance(err, Mapping):
             # Every string that came from the body is redacted: an error may echo the request back.
             source, code, title, body_status = (err.get(k) for k in ("source", "code", "title", "status"))
@@ -356,33 +380,34 @@ class BaseClient:
                 title = httpx.codes.get_reason_phrase(status) or "Error"
             return APIError(
                 status=body_status if isinstance(body_status, int) and 100 <= body_status <= 599 else status,
-                code=self._redact(code) or code,
-                title=self._redact(title) or title,
-                detail=self._redact(str(err["detail"])) if err.get("detail") is not None else None,
-                source=self._redact(str(source)) if source is not None else None,
+                code=redact(code) or code,
+                title=redact(title) or title,
+                detail=redact(_text(err["detail"])) if err.get("detail") is not None else None,
+                source=redact(_text(source)) if source is not None else None,
                 method=request.method,
                 path=request.path,
                 retry_after=retry_after,
-                extra=self._redact_json(err),
+                extra=redact.json(err),
             )
         if isinstance(err, str):
             # OAuth 2.0 error body (RFC 6749 5.2): normalized to the same shape.
-            err = self._redact(err) or ""
+            err = redact(err) or ""
             return APIError(
                 status=status,
                 code=f"{status}.{err}",
                 title=err.replace("_", " "),
-                detail=self._redact(str(payload.get("error_description") or "")) or None,
+                detail=redact(_text(payload.get("error_description") or "")) or None,
                 method=request.method,
                 path=request.path,
                 retry_after=retry_after,
             )
-        text = body[:200].decode("utf-8", "replace").strip() if body else None
+        # Redacted before it is cut to 200 characters (a secret across the cut is caught whole).
+        text = body[:_PLAIN_ERROR_READ].decode("utf-8", "replace").strip() if body else None
         return APIError(
             status=status,
             code=f"{status}.http_error",
             title=httpx.codes.get_reason_phrase(status) or f"HTTP {status}",
-            detail=self._redact(text),
+            detail=redact.clip(text, 200),
             method=request.method,
             path=request.path,
             retry_after=retry_after,
@@ -421,7 +446,7 @@ class BaseClient:
         full send(), so its hooks, auth and cookies apply.
         """
         self._build_request = http.build_request
-        route = getattr(http, "_transport_for_url", None)
+        route = transport_router(http)
         if not owned or route is None:  # a caller's client, or an httpx without the router: send()
             return
         self._route = route
@@ -480,21 +505,32 @@ async def _asyncio_sleep(delay: float) -> None:
     await asyncio.sleep(delay)
 
 
+def _text(value: Any) -> str:
+    """str() of a value from a response body; a value nested past the recursion limit is not shown."""
+    try:
+        return value if isinstance(value, str) else str(value)
+    except RecursionError:
+        return TOO_DEEP
+
+
 def parse_retry_after(value: str | None) -> float | None:
-    """Retry-After in seconds, or as an HTTP date."""
+    """Retry-After in seconds, or as an HTTP date; None when it is neither (or not a number)."""
     if not value:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        return max(0.0, seconds) if seconds == seconds else None  # NaN is no delay
     try:
         import email.utils
 
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        # A year or zone offset too large for datetime overflows here or in timestamp().
+        seconds = email.utils.parsedate_to_datetime(value).timestamp() - time.time()
+    except (TypeError, ValueError, OverflowError, IndexError):
         return None
-    return max(0.0, when.timestamp() - time.time())
+    return max(0.0, seconds)
 
 
 def _resolve_settings(settings: Settings | None, **options: Any) -> Settings:
@@ -531,6 +567,8 @@ class SyncAPIClient(BaseClient):
         self._http = http_client or httpx.Client(
             transport=transport or default_transport(limits), limits=limits, follow_redirects=False
         )
+        if http_client is None and transport is None:
+            bound_client_transports(self._http)
         self._adopt_http(self._http, owned=self._owns_http)
         self._refresh_lock = threading.Lock()
 
@@ -633,17 +671,22 @@ class SyncAPIClient(BaseClient):
         try:
             http_request = self._http_request(request, token, team, timeout)
             deadline = self._deadline(timeout)
-            response = self._dispatch(http_request)
-            sent = True
+            # Every socket operation of this attempt ends by the deadline (see _transport.py).
+            bound = call_deadline.set(deadline)
             try:
-                body = self._read_body(response, deadline)
+                response = self._dispatch(http_request)
+                sent = True
+                try:
+                    body = self._read_body(response, deadline)
+                finally:
+                    response.close()
             finally:
-                response.close()
+                call_deadline.reset(bound)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             return self._from_exception(request, exc), False
         except Exception as exc:
             return self._from_exception(request, exc), True
-        return self._from_response(request, response.status_code, response.headers, body, parse), sent
+        return self._read_response(request, response.status_code, response.headers, body, parse), sent
 
     def _dispatch(self, http_request: httpx.Request) -> httpx.Response:
         """Send one request; the response is streamed (the caller reads and closes it)."""
@@ -795,21 +838,26 @@ class AsyncAPIClient(BaseClient):
         team: str | None,
         timeout: float | httpx.Timeout | None,
     ) -> tuple[APIResult[T], bool]:
+        import asyncio
+
         sent = False
         try:
             http_request = self._http_request(request, token, team, timeout)
             deadline = self._deadline(timeout)
-            response = await self._dispatch(http_request)
-            sent = True
-            try:
-                body = await self._read_body(response, deadline)
-            finally:
-                await response.aclose()
+            # The whole attempt, response head included, ends by the deadline: httpx's own
+            # timeouts are per socket operation, so a byte at a time would restart them.
+            async with asyncio.timeout(deadline - time.monotonic()):
+                response = await self._dispatch(http_request)
+                sent = True
+                try:
+                    body = await self._read_body(response, deadline)
+                finally:
+                    await response.aclose()
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             return self._from_exception(request, exc), False
         except Exception as exc:
             return self._from_exception(request, exc), True
-        return self._from_response(request, response.status_code, response.headers, body, parse), sent
+        return self._read_response(request, response.status_code, response.headers, body, parse), sent
 
     async def _dispatch(self, http_request: httpx.Request) -> httpx.Response:
         if self._route is None:

@@ -19,6 +19,7 @@ import httpx
 from ._client import AsyncAPIClient, SyncAPIClient
 from ._config import service_settings
 from ._generated_internal.namespaces import AsyncNamespaces, SyncNamespaces
+from ._transport import deadline_transport
 
 DEFAULT_SOCKET_PATH = "/var/run/cycle/api/api.sock"
 # Requests go over the socket; the host part of the URL is only what the HTTP Host header says.
@@ -55,7 +56,8 @@ class InternalClient(_InternalAuth, SyncAPIClient, SyncNamespaces):
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         if http_client is None and transport is None:
-            transport = httpx.HTTPTransport(uds=socket_path, verify=_needs_tls(base_url))
+            # The socket bounded by each call's total timeout, as on the platform client.
+            transport = deadline_transport(uds=socket_path, verify=_needs_tls(base_url))
         super().__init__(
             settings=service_settings(token, ENV_API_TOKEN, base_url, timeout, max_retries),
             http_client=http_client,

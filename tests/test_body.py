@@ -1,7 +1,7 @@
 """cycle_sdk/_body.py: compressed bodies, over real HTTP on loopback, sync and async side by side.
 
 gzip and deflate are inflated by the SDK within max_body_size (a gzip bomb cannot expand past
-the limit in memory); other encodings are left to httpx; a corrupt body is an Err.
+the limit in memory), alone or stacked; other encodings are refused; a corrupt body is an Err.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ ENCODERS = {
     "gzip": lambda data: gzip.compress(data),
     "deflate-zlib": lambda data: _deflate(data, zlib.MAX_WBITS),
     "deflate-raw": lambda data: _deflate(data, -zlib.MAX_WBITS),
-    "gzip, gzip": lambda data: gzip.compress(gzip.compress(data)),  # a chain: httpx decodes it
+    "gzip, gzip": lambda data: gzip.compress(gzip.compress(data)),  # a chain, each layer bounded
 }
 
 

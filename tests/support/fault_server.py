@@ -11,6 +11,8 @@ Actions (`Reply.action`):
 - close: FIN instead of any response;
 - truncate: the head (with any Content-Length given in `headers`) and the body, then FIN;
 - trickle: the body one byte every `interval` seconds;
+- trickle_head: the status line and headers one byte every `interval` seconds, then the body;
+- continue_forever: `HTTP/1.1 100 Continue` every `interval` seconds, never a final response;
 - stream: `stream_bytes` of filler with Content-Length; stream_chunked: the same, chunked
   (no Content-Length, so the client only learns the size by reading).
 
@@ -228,7 +230,18 @@ class FaultServer:
             headers.setdefault("content-length", str(len(body)))
         reason = "OK" if reply.status < 400 else "Error"
         head = f"HTTP/1.1 {reply.status} {reason}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
-        writer.write(head.encode("latin-1"))
+        if reply.action == "continue_forever":
+            while True:
+                writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+                await writer.drain()
+                await asyncio.sleep(reply.interval)
+        if reply.action == "trickle_head":
+            for byte in head.encode("latin-1"):
+                writer.write(bytes([byte]))
+                await writer.drain()
+                await asyncio.sleep(reply.interval)
+        else:
+            writer.write(head.encode("latin-1"))
         if reply.action == "stream":
             chunk = b" " * 65536
             left = reply.stream_bytes
