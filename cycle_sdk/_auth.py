@@ -8,8 +8,11 @@ token (2 hours) with its refresh token. Storage is pluggable: anything with
 from __future__ import annotations
 
 import json
+import logging
+import math
 import os
 import re
+import stat
 import threading
 import time
 from pathlib import Path
@@ -23,6 +26,10 @@ DEFAULT_OAUTH_TTL = 7200.0
 DEFAULT_REFRESH_MARGIN = 60.0
 # What an HTTP header value may hold (as h11 checks it): visible ASCII, spaces/tabs only inside.
 HEADER_VALUE = re.compile(r"[\x21-\x7e]+(?:[ \t]+[\x21-\x7e]+)*")
+# A token file is a few hundred bytes; anything larger is not one (a device, a log file).
+MAX_TOKEN_FILE_SIZE = 64 * 1024
+
+log = logging.getLogger("cycle_sdk")
 
 
 def _mask(secret: str | None) -> str:
@@ -55,13 +62,16 @@ class Token:
             raise ValueError("token response has an access_token that cannot be sent in an HTTP header")
         expires_in = payload.get("expires_in")
         ttl = float(expires_in) if isinstance(expires_in, int | float) else DEFAULT_OAUTH_TTL
+        refresh_token, scope = payload.get("refresh_token"), payload.get("scope")
+        if refresh_token is not None and not (isinstance(refresh_token, str) and refresh_token):
+            raise ValueError("token response has a refresh_token that is not a string")
         return cls(
             access_token=access_token,
             kind="oauth",
-            refresh_token=payload.get("refresh_token"),
+            refresh_token=refresh_token,
             expires_at=issued + ttl,
             token_type=str(payload.get("token_type", "bearer")),
-            scope=payload.get("scope"),
+            scope=scope if isinstance(scope, str) else None,
         )
 
     def expires_within(self, seconds: float, *, now: float | None = None) -> bool:
@@ -84,15 +94,35 @@ class Token:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Token:
+    def from_dict(cls, data: Any) -> Token:
+        """A Token from what `to_dict` wrote; ValueError naming the first field of a wrong type."""
+        if not isinstance(data, dict):
+            raise ValueError("it is not a JSON object")
+        access_token = data.get("access_token")
+        if not isinstance(access_token, str) or not HEADER_VALUE.fullmatch(access_token):
+            raise ValueError("field 'access_token' is not a string an HTTP header can carry")
         kind = data.get("kind", "api_key")
+        if kind not in ("api_key", "oauth"):
+            raise ValueError("field 'kind' is not 'api_key' or 'oauth'")
+        refresh_token = data.get("refresh_token")
+        if refresh_token is not None and not (isinstance(refresh_token, str) and refresh_token):
+            raise ValueError("field 'refresh_token' is not a string or null")
+        expires_at = data.get("expires_at")
+        if expires_at is not None and not (_is_number(expires_at) and math.isfinite(expires_at)):
+            raise ValueError("field 'expires_at' is not a number or null")
+        token_type = data.get("token_type", "bearer")
+        if not isinstance(token_type, str):
+            raise ValueError("field 'token_type' is not a string")
+        scope = data.get("scope")
+        if scope is not None and not isinstance(scope, str):
+            raise ValueError("field 'scope' is not a string or null")
         return cls(
-            access_token=str(data["access_token"]),
-            kind="oauth" if kind == "oauth" else "api_key",
-            refresh_token=data.get("refresh_token"),
-            expires_at=data.get("expires_at"),
-            token_type=str(data.get("token_type", "bearer")),
-            scope=data.get("scope"),
+            access_token=access_token,
+            kind=kind,
+            refresh_token=refresh_token,
+            expires_at=None if expires_at is None else float(expires_at),
+            token_type=token_type,
+            scope=scope,
         )
 
     def __repr__(self) -> str:
@@ -136,21 +166,69 @@ class MemoryStorage:
         return f"MemoryStorage(token={'set' if self._token else 'empty'})"
 
 
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+# Open a token file without following a symlink at its path, and without waiting on a FIFO.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
 class FileStorage:
-    """A JSON file, created 0600 and replaced atomically (no reader sees half a token)."""
+    """A JSON file, created 0600 and replaced atomically (no reader sees half a token).
+
+    Reading is defensive: the path itself must be a regular file, not a symlink (its parent
+    directories may be symlinks), of at most 64 KiB, holding a token with fields of the right
+    types. Anything else counts as no token; `problem` then says why, and a WARNING on the
+    `cycle_sdk` logger names the path and the reason (never the contents), once per change.
+    """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path).expanduser()
         self._lock = threading.Lock()
+        # Why the last read found no usable token in an existing file (None: fine, or no file).
+        self.problem: str | None = None
+        self._warned: tuple[Any, ...] | None = None
 
     def read(self) -> Token | None:
+        identity: tuple[Any, ...] = ()
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            fd = os.open(self.path, _OPEN_FLAGS)
         except FileNotFoundError:
+            self.problem = None
             return None
-        except (OSError, ValueError):
-            return None  # unreadable or corrupt: as if absent; the next write replaces it
-        return Token.from_dict(data) if isinstance(data, dict) and "access_token" in data else None
+        except OSError as exc:
+            is_link = self.path.is_symlink()
+            return self._reject("it is a symlink" if is_link else f"it cannot be opened ({exc.strerror})", identity)
+        try:
+            info = os.fstat(fd)
+            identity = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+            if not stat.S_ISREG(info.st_mode):
+                return self._reject("it is not a regular file", identity)
+            data = _read_at_most(fd, MAX_TOKEN_FILE_SIZE + 1)
+        except OSError as exc:
+            return self._reject(f"it cannot be read ({exc.strerror})", identity)
+        finally:
+            os.close(fd)
+        if len(data) > MAX_TOKEN_FILE_SIZE:
+            return self._reject(f"it is larger than {MAX_TOKEN_FILE_SIZE // 1024} KiB", identity)
+        try:
+            parsed = json.loads(data.decode("utf-8"))
+        except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+            return self._reject("it is not UTF-8 JSON", identity)
+        try:
+            token = Token.from_dict(parsed)
+        except ValueError as exc:
+            return self._reject(str(exc), identity)
+        self.problem = None
+        return token
+
+    def _reject(self, reason: str, identity: tuple[Any, ...]) -> Token | None:
+        self.problem = f"the token file {str(self.path)!r} was ignored: {reason}"
+        if self._warned != (reason, identity):
+            self._warned = (reason, identity)
+            log.warning("ignoring the token file %s: %s", self.path, reason)
+        return None
 
     def write(self, token: Token) -> None:
         with self._lock:
@@ -176,6 +254,18 @@ class FileStorage:
 
     def __repr__(self) -> str:
         return f"FileStorage({str(self.path)!r})"
+
+
+def _read_at_most(fd: int, size: int) -> bytes:
+    parts: list[bytes] = []
+    left = size
+    while left > 0:
+        part = os.read(fd, left)
+        if not part:
+            break
+        parts.append(part)
+        left -= len(part)
+    return b"".join(parts)
 
 
 __all__ = ["DEFAULT_OAUTH_TTL", "FileStorage", "MemoryStorage", "Token", "TokenStorage"]

@@ -178,20 +178,28 @@ class BaseClient:
             self._fingerprints[token.access_token] = fp
         return fp
 
-    def _headers(self, token: Token | None, team: str | None, request: RequestSpec) -> dict[str, str]:
+    def _hub(self, team: str | None) -> str | None:
+        """The hub of one call: `team=` if given, else settings.team, read once per call (the
+        header, the cache key and the token of a call must agree while settings change)."""
+        return self._settings.team if team is None else team
+
+    def _headers(self, token: Token | None, hub: str | None, request: RequestSpec) -> dict[str, str]:
         headers = {"Accept": "application/json", "Accept-Encoding": ACCEPT_ENCODING, "User-Agent": USER_AGENT}
         if token is not None and request.url is None:
             self._remember_secret(token.access_token)
             headers[self._AUTH_HEADER] = self._AUTH_PREFIX + token.access_token
-        hub = team if team is not None else self._settings.team
         if hub and self._HUB_HEADER:
             headers[self._HUB_HEADER] = hub
         return headers
 
-    def _missing_auth(self, request: RequestSpec) -> Err | None:
+    def _missing_auth(self, request: RequestSpec, token: Token | None) -> Err | None:
         """Fail fast, before any I/O, when there is nothing to authenticate with."""
-        if self._require_auth and request.url is None and self._current_token() is None:
-            return self._error(request, 0, NO_API_KEY, "No API key provided", self._MISSING_AUTH_HINT)
+        if self._require_auth and request.url is None and token is None:
+            hint = self._MISSING_AUTH_HINT
+            problem = getattr(self._settings.storage, "problem", None)
+            if isinstance(problem, str) and problem:
+                hint = f"{problem}; {hint}"  # a token file was there, but unusable
+            return self._error(request, 0, NO_API_KEY, "No API key provided", hint)
         return None
 
     def _check_call(self, team: object, cache: object, timeout: object, max_retries: object) -> None:
@@ -211,10 +219,9 @@ class BaseClient:
             if max_retries < 0:
                 raise ValueError(f"option 'max_retries' must be 0 or more, not {max_retries!r}")
 
-    def _check_headers(self, token: Token | None, team: str | None, request: RequestSpec) -> None:
+    def _check_headers(self, token: Token | None, hub: str | None, request: RequestSpec) -> None:
         """Header values that HTTP cannot carry are refused before any I/O (and before httpx or
         h11 could quote them, secret included, in an exception or a log line)."""
-        hub = team if team is not None else self._settings.team
         if hub and not HEADER_VALUE.fullmatch(hub):
             raise ValueError("option 'team' (the X-Hub-Id header) must be printable ASCII without line breaks")
         if token is not None and request.url is None and not HEADER_VALUE.fullmatch(token.access_token):
@@ -226,8 +233,7 @@ class BaseClient:
     def _url(self, request: RequestSpec) -> str:
         return request.url or self._settings.base_url.rstrip("/") + request.path
 
-    def _cache_key(self, request: RequestSpec, token: Token | None, team: str | None) -> tuple[Any, ...]:
-        hub = team if team is not None else self._settings.team
+    def _cache_key(self, request: RequestSpec, token: Token | None, hub: str | None) -> tuple[Any, ...]:
         return (
             request.path,
             tuple(request.params),
@@ -600,10 +606,12 @@ class SyncAPIClient(BaseClient):
         max_retries: int | None = None,
     ) -> APIResult[T]:
         self._check_call(team, cache, timeout, max_retries)
-        missing = self._missing_auth(request)
+        # One snapshot per call: the hub and token read here make the header and the cache key.
+        team = self._hub(team)
+        token = self._current_token()
+        missing = self._missing_auth(request, token)
         if missing is not None:
             return missing
-        token = self._current_token()
         if self._needs_refresh(token):
             token = self._refresh_if_stale(token)
         if self._use_cache(request, cache):
@@ -773,10 +781,12 @@ class AsyncAPIClient(BaseClient):
         max_retries: int | None = None,
     ) -> APIResult[T]:
         self._check_call(team, cache, timeout, max_retries)
-        missing = self._missing_auth(request)
+        # One snapshot per call: the hub and token read here make the header and the cache key.
+        team = self._hub(team)
+        token = self._current_token()
+        missing = self._missing_auth(request, token)
         if missing is not None:
             return missing
-        token = self._current_token()
         if self._needs_refresh(token):
             token = await self._refresh_if_stale(token)
         if self._use_cache(request, cache):

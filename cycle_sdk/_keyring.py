@@ -41,10 +41,9 @@ class KeyringStorage:
         if not raw:
             return None
         try:
-            data = json.loads(raw)
-        except ValueError:
-            return None
-        return Token.from_dict(data) if isinstance(data, dict) and "access_token" in data else None
+            return Token.from_dict(json.loads(raw))
+        except (ValueError, RecursionError):
+            return None  # not a token this storage wrote: as if absent
 
     def write(self, token: Token) -> None:
         self._keyring.set_password(self.service, self.username, json.dumps(token.to_dict()))

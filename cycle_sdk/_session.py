@@ -80,7 +80,7 @@ class Auth:
 
     def _token_grant(self, form: dict[str, str]) -> APIResult[Token]:
         result = self._client._send_with_retries(
-            self._client._token_request(form), _parse_token, None, None, None, None
+            self._client._token_request(form), _parse_token, None, self._client.settings.team, None, None
         )
         if isinstance(result, Ok):
             self._client.settings.storage.write(result.value)
@@ -128,7 +128,7 @@ class AsyncAuth:
 
     async def _token_grant(self, form: dict[str, str]) -> APIResult[Token]:
         result = await self._client._send_with_retries(
-            self._client._token_request(form), _parse_token, None, None, None, None
+            self._client._token_request(form), _parse_token, None, self._client.settings.team, None, None
         )
         if isinstance(result, Ok):
             self._client.settings.storage.write(result.value)
