@@ -739,12 +739,56 @@ class AsyncAPIClient(BaseClient):
     ) -> None:
         super().__init__(settings)
         self._owns_http = http_client is None
-        limits = httpx.Limits(max_connections=DEFAULT_MAX_CONNECTIONS, max_keepalive_connections=20)
-        self._http = http_client or httpx.AsyncClient(
-            transport=transport or default_async_transport(limits), limits=limits, follow_redirects=False
-        )
+        # Everything made here: a new event loop can get a new pool (see _enter_loop).
+        self._renewable = http_client is None and transport is None
+        self._http = http_client or self._new_http(transport)
         self._adopt_http(self._http, owned=self._owns_http)
         self._refresh_lock_obj: asyncio.Lock | None = None
+        # The event loop of the calls in flight (see _enter_loop) and how many there are.
+        self._loop_lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._calls_in_loop = 0
+
+    def _enter_loop(self) -> None:
+        """Refuse a call from a second event loop while another loop's calls are in flight.
+
+        The connection pool, the refresh lock and the cache's shared futures belong to one
+        loop; used from two at once, calls hung or failed thousands of times. So this raises
+        one RuntimeError at the call instead. After every call of one loop has ended, another
+        loop may use the client."""
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        with self._loop_lock:
+            if self._loop is not loop:
+                if self._calls_in_loop:
+                    raise RuntimeError(
+                        "this AsyncClient is in use by another event loop (in another thread?); "
+                        "an AsyncClient serves one event loop at a time: make one AsyncClient per loop"
+                    )
+                if self._loop is not None:
+                    self._move_to_new_loop()
+                self._loop = loop
+            self._calls_in_loop += 1
+
+    @staticmethod
+    def _new_http(transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
+        limits = httpx.Limits(max_connections=DEFAULT_MAX_CONNECTIONS, max_keepalive_connections=20)
+        return httpx.AsyncClient(
+            transport=transport or default_async_transport(limits), limits=limits, follow_redirects=False
+        )
+
+    def _move_to_new_loop(self) -> None:
+        """The previous loop's calls have all ended: leave its connections and lock behind (they
+        cannot be used, or closed, from another loop; the previous loop is usually closed)."""
+        self._refresh_lock_obj = None
+        if self._renewable:
+            self._http = self._new_http()
+            self._adopt_http(self._http, owned=True)
+
+    def _leave_loop(self) -> None:
+        with self._loop_lock:
+            self._calls_in_loop -= 1
 
     @property
     def _refresh_lock(self) -> asyncio.Lock:
@@ -781,6 +825,21 @@ class AsyncAPIClient(BaseClient):
         max_retries: int | None = None,
     ) -> APIResult[T]:
         self._check_call(team, cache, timeout, max_retries)
+        self._enter_loop()
+        try:
+            return await self._send_checked(request, parse, team, cache, timeout, max_retries)
+        finally:
+            self._leave_loop()
+
+    async def _send_checked(
+        self,
+        request: RequestSpec,
+        parse: Parser[T],
+        team: str | None,
+        cache: bool | None,
+        timeout: float | httpx.Timeout | None,
+        max_retries: int | None,
+    ) -> APIResult[T]:
         # One snapshot per call: the hub and token read here make the header and the cache key.
         team = self._hub(team)
         token = self._current_token()
@@ -826,6 +885,21 @@ class AsyncAPIClient(BaseClient):
         max_retries: int | None,
     ) -> APIResult[T]:
         self._check_headers(token, team, request)
+        self._enter_loop()  # auth calls come in here directly
+        try:
+            return await self._retrying(request, parse, token, team, timeout, max_retries)
+        finally:
+            self._leave_loop()
+
+    async def _retrying(
+        self,
+        request: RequestSpec,
+        parse: Parser[T],
+        token: Token | None,
+        team: str | None,
+        timeout: float | httpx.Timeout | None,
+        max_retries: int | None,
+    ) -> APIResult[T]:
         retries = self._settings.max_retries if max_retries is None else max_retries
         attempt = 0
         while True:
