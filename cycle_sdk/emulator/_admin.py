@@ -18,12 +18,14 @@
     POST   /_emulator/hubs                         {"name", "id"?} -> {"id"}
     POST   /_emulator/users                        {"email", "password"} -> {"account_id"}
 
-Errors answer `{"error": "..."}` with status 400 (bad input) or 404 (no such control).
+Errors answer `{"error": "..."}` with status 400 (bad input), 404 (no such control), 405 (a known
+control with another method, with `Allow`), and from the intake checks (see `_app`): 403 for another
+Host or a cross-origin request, 413 for a body over 64 KiB, 415 for a body that is not JSON.
+Only the POST controls read a body.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
@@ -69,21 +71,34 @@ class AdminRoutes:
             ),
         ]
 
-    def handle(self, method: str, segments: list[str], raw_body: bytes) -> tuple[int, JSON]:
-        try:
-            body = json.loads(raw_body) if raw_body.strip() else {}
-        except ValueError:
-            return 400, {"error": "the body is not valid JSON"}
+    def takes_body(self, method: str, segments: list[str]) -> bool:
+        """Whether this request names a control that reads a body (the POST ones)."""
+        return method == "POST" and any(
+            m == method and _match(pattern, segments) is not None for m, pattern, _ in self._routes
+        )
+
+    def handle(self, method: str, segments: list[str], body: JSON) -> tuple[int, JSON, dict[str, str]]:
+        """(status, answer, headers) for a control request and its decoded JSON body (None: none)."""
+        if body is None:
+            body = {}
+        allowed: list[str] = []
         for route_method, pattern, handler in self._routes:
             params = _match(pattern, segments)
-            if route_method == method and params is not None:
-                try:
-                    return handler(body if isinstance(body, dict) else {"items": body}, params)
-                except AdminError as error:
-                    return error.status, {"error": str(error)}
-                except (TypeError, ValueError, KeyError) as error:
-                    return 400, {"error": str(error)}
-        return 404, {"error": f"no emulator control {method} /_emulator/{'/'.join(segments)}"}
+            if params is None:
+                continue
+            if route_method != method:
+                allowed.append(route_method)
+                continue
+            try:
+                return (*handler(body if isinstance(body, dict) else {"items": body}, params), {})
+            except AdminError as error:
+                return error.status, {"error": str(error)}, {}
+            except (TypeError, ValueError, KeyError) as error:
+                return 400, {"error": str(error)}, {}
+        if allowed:
+            allow = ", ".join(sorted(set(allowed)))
+            return 405, {"error": f"/_emulator/{'/'.join(segments)} takes {allow}, not {method}"}, {"Allow": allow}
+        return 404, {"error": f"no emulator control {method} /_emulator/{'/'.join(segments)}"}, {}
 
     def _add_faults(self, body: Mapping[str, Any], params: Mapping[str, str]) -> tuple[int, JSON]:
         items = body.get("items") if set(body) == {"items"} else [body]

@@ -4,9 +4,11 @@ Routing uses the raw, still percent-encoded path (ASGI `raw_path`): it is split 
 each segment decoded afterwards, so an ID such as `a%2Fb` stays one segment, and dot segments are
 plain values (`..` is the ID "..", never "the parent"). No ID can reach another route.
 
-Order per request: count it, fire a matching fault, authenticate (401), check the hub (403/404),
-parse the query (422) and body (400), check them against the spec (422, see `_checks`), then answer
-from the spec-driven handlers.
+Order per request: the intake checks of `_intake` (Host 403, a declared body over the limit 413),
+count it, fire a matching fault, route (404, or 405 with `Allow` for a known path; HEAD is GET
+without the body), authenticate (401), check the hub (403/404), parse the query (422), the body's
+content type (415), size (413) and JSON (400, or 422 for input that could not be served again),
+check them against the spec (422, see `_checks`), then answer from the spec-driven handlers.
 
 The Internal and Scheduler APIs go the same way, with their own auth (the spec's header schemes, no
 hub) and handlers (`_internal`, `_scheduler`); routing, faults, counters, the error envelope and the
@@ -35,9 +37,19 @@ from ._checks import request_checks
 from ._controls import Controls
 from ._faults import Fault
 from ._handlers import Handlers
+from ._intake import (
+    DEFAULT_MAX_CONTROL_BODY,
+    RequestGuard,
+    body_too_large,
+    declared_length,
+    decode_json,
+    read_body,
+    require_json_content_type,
+)
 from ._internal import InternalHandlers
 from ._model import ApiError, Call
 from ._query import QueryError, parse_query
+from ._references import ReferenceChecks
 from ._scheduler import SchedulerHandlers
 from ._service import ServiceHandlers
 from ._spec import Operation, Role
@@ -47,6 +59,7 @@ from ._state import EmulatorState
 TRANSPORT_KEY: Final = "cycle_emulator.transport"
 ADMIN_PREFIX: Final = "_emulator"
 _BODY_METHODS: Final = frozenset({"POST", "PATCH", "PUT"})
+_ROUTABLE_METHODS: Final = ("GET", "POST", "PUT", "PATCH", "DELETE")
 # The Cycle error code a fault answers for a status (the status itself is what clients act on).
 _FAULT_CODES: Final[Mapping[int, str]] = {
     400: "400.invalid-syntax",
@@ -89,8 +102,17 @@ class EmulatorApp:
         service = _SERVICES.get(state.config.api)
         self.service: ServiceHandlers | None = service(state) if service is not None else None
         self.checks = request_checks(state.spec)
+        self.references = ReferenceChecks(state)
         self.admin = AdminRoutes(Controls(state))
+        self.guard = RequestGuard(configured_host=state.config.host, allowed_hosts=state.config.allowed_hosts)
         self._ticker: asyncio.Task[None] | None = None
+        # Set when the server starts shutting down: requests waiting out a latency fault end at once.
+        self._stopping: asyncio.Event | None = None
+
+    def begin_shutdown(self) -> None:
+        """Called on the server's loop when it starts its graceful shutdown."""
+        if self._stopping is not None:
+            self._stopping.set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -107,6 +129,7 @@ class EmulatorApp:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 self.state.notifications.bind(asyncio.get_running_loop())
+                self._stopping = asyncio.Event()
                 self._ticker = asyncio.create_task(self._tick_forever())
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
@@ -130,21 +153,32 @@ class EmulatorApp:
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
+        try:
+            self.guard.check_host(request.headers)
+            length = declared_length(request.headers)
+            if length is not None and length > self.state.config.max_body:
+                raise body_too_large(self.state.config.max_body)  # refused before a byte of it is read
+        except ApiError as error:
+            await _error_response(error)(scope, receive, send)
+            return
         method = request.method
         raw_path = _raw_path(scope)
         segments = split_raw_path(raw_path)
         if segments[:1] == [ADMIN_PREFIX]:
-            status, body = self.admin.handle(method, segments[1:], await request.body())
-            await JSONResponse(body, status_code=status)(scope, receive, send)
+            await self._admin(request, segments[1:], scope, receive, send)
             return
-        match = self.state.spec.match(method, segments)
+        # HEAD is GET without the body (the server drops the body of a HEAD response).
+        match = self.state.spec.match("GET" if method == "HEAD" else method, segments)
         path_text = raw_path.decode("latin-1")
         template = match[0].template if match else None
         self.state.count_request(f"{method} {template or path_text}")
         fault = self.state.faults.take(method, template, path_text)
         if fault is not None:
-            if fault.latency > 0:
-                await asyncio.sleep(fault.latency)
+            if fault.latency > 0 and await self._stopped_within(fault.latency):
+                # Shutting down: answer now rather than be cancelled mid-sleep (a traceback).
+                closing = ApiError(503, "503.not-ready", "Shutting down", headers={"Connection": "close"})
+                await _error_response(closing)(scope, receive, send)
+                return
             if fault.kind == "reset":
                 await _reset_connection(scope, receive, send)
                 return
@@ -153,7 +187,7 @@ class EmulatorApp:
                 return
         try:
             if match is None:
-                raise ApiError(404, "404.uri", "Route not found", f"no route for {method} {path_text}")
+                raise self._no_route(method, segments, path_text)
             op, params = match
             if op.role is Role.OAUTH:
                 response = await self._oauth(request)
@@ -162,8 +196,53 @@ class EmulatorApp:
                 reply = (self.service or self.handlers).handle(call)
                 response = JSONResponse(reply.body, status_code=reply.status, headers=reply.headers)
         except ApiError as error:
-            response = JSONResponse(error.envelope(), status_code=error.status, headers=error.headers)
+            response = _error_response(error)
         await response(scope, receive, send)
+
+    def _no_route(self, method: str, segments: list[str], path_text: str) -> ApiError:
+        """404 `404.uri` for an unknown path; 405 with `Allow` for a known one with another method."""
+        allowed = [m for m in _ROUTABLE_METHODS if self.state.spec.match(m, segments) is not None]
+        if not allowed:
+            return ApiError(404, "404.uri", "Route not found", f"no route for {method} {path_text}")
+        if "GET" in allowed:
+            allowed.insert(1, "HEAD")
+        return ApiError(
+            405,
+            "405.method-not-allowed",
+            "Method not allowed",
+            f"{path_text} takes {', '.join(allowed)}, not {method}",
+            headers={"Allow": ", ".join(allowed)},
+        )
+
+    async def _stopped_within(self, seconds: float) -> bool:
+        """Wait `seconds`, or less if the server starts shutting down (then True)."""
+        if self._stopping is None:
+            await asyncio.sleep(seconds)
+            return False
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._stopping.wait()
+                return True
+        return False
+
+    async def _admin(self, request: Request, segments: list[str], scope: Scope, receive: Receive, send: Send) -> None:
+        """The control routes: never cross-origin, and a body is read only by a route that takes one."""
+        method = request.method
+        try:
+            self.guard.check_origin(request.headers)
+            body: Any = None
+            if self.admin.takes_body(method, segments):
+                require_json_content_type(request.headers)
+                limit = min(self.state.config.max_body, DEFAULT_MAX_CONTROL_BODY)
+                raw = await read_body(receive, request.headers, limit)
+                body = decode_json(raw) if raw.strip() else None
+        except ApiError as error:
+            message = f"{error.title}: {error.detail}" if error.detail else error.title
+            response = JSONResponse({"error": message}, status_code=error.status, headers=error.headers)
+            await response(scope, receive, send)
+            return
+        status, answer, headers = self.admin.handle(method, segments, body)
+        await JSONResponse(answer, status_code=status, headers=headers)(scope, receive, send)
 
     async def _call(self, request: Request, op: Operation, params: dict[str, str]) -> Call:
         principal, hub_id = None, None
@@ -179,16 +258,16 @@ class EmulatorApp:
             ) from None
         body: Any = None
         if request.method in _BODY_METHODS:
-            raw = await request.body()
+            require_json_content_type(request.headers)
+            raw = await read_body(request.receive, request.headers, self.state.config.max_body)
             if raw.strip():
-                try:
-                    body = json.loads(raw)
-                except ValueError as error:
-                    raise ApiError(400, "400.invalid-syntax", "Malformed JSON body", str(error)) from None
+                body = decode_json(raw)
         call = Call(
             op=op, params=params, query=query, body=body, hub_id=hub_id, principal=principal, headers=request.headers
         )
         self.checks.check(call)
+        if self.service is None and request.method in _BODY_METHODS:
+            self.references.check(call)
         return call
 
     def _platform_auth(self, request: Request, op: Operation) -> tuple[Principal | None, str | None]:
@@ -219,11 +298,13 @@ class EmulatorApp:
         return principal, hub_id
 
     async def _oauth(self, request: Request) -> Response:
+        self.guard.check_origin(request.headers)
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type != "application/x-www-form-urlencoded":
             failure = OAuthFailure(400, "invalid_request", "the token endpoint takes application/x-www-form-urlencoded")
             return JSONResponse(failure.to_json(), status_code=failure.status)
-        form = dict(parse_qsl((await request.body()).decode("utf-8", errors="replace"), keep_blank_values=True))
+        raw = await read_body(request.receive, request.headers, self.state.config.max_body)
+        form = dict(parse_qsl(raw.decode("utf-8", errors="replace"), keep_blank_values=True))
         try:
             token = self.state.auth.grant(form)
         except OAuthFailure as failure:
@@ -234,6 +315,11 @@ class EmulatorApp:
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         websocket = WebSocket(scope, receive, send)
+        try:
+            self.guard.check_host(websocket.headers)
+        except ApiError:
+            await websocket.close(code=1008)
+            return
         match = self.state.spec.match("GET", split_raw_path(_raw_path(scope)))
         if match is None or match[0].role is not Role.NOTIFICATIONS:
             await websocket.close(code=1008)  # before accept: the handshake is refused (HTTP 403)
@@ -277,6 +363,10 @@ async def _pump(websocket: WebSocket, queue: asyncio.Queue[Any], is_drop: Callab
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
                 await task
+
+
+def _error_response(error: ApiError) -> Response:
+    return JSONResponse(error.envelope(), status_code=error.status, headers=error.headers)
 
 
 def _fault_response(fault: Fault) -> Response:

@@ -33,6 +33,9 @@ CREATION_BODIES: dict[str, Any] = {
     },
 }
 
+# Body fields that must name an existing item (see cycle_sdk/emulator/_references.py).
+REFERENCES = {"role_id": "roleId", "environment_id": "environmentId"}
+
 
 def operations() -> list[tuple[str, str, dict[str, Any]]]:
     found = [
@@ -86,6 +89,8 @@ class World:
         body = self.tools.instance(content["schema"])
         if isinstance(body, list) and not body and "items" in self.tools.resolve(content["schema"]):
             body = [self.tools.instance(self.tools.resolve(content["schema"])["items"])]
+        if isinstance(body, dict):  # references must name items that exist
+            body.update({k: self.id_for(p, "") for k, p in REFERENCES.items() if k in body})
         return body
 
     def query(self, op: dict[str, Any]) -> dict[str, Any]:
