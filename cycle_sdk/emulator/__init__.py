@@ -14,7 +14,8 @@ and API key go to stderr; stops on SIGINT/SIGTERM):
 
     python -m cycle_sdk.emulator --port 8080 [--host 127.0.0.1] [--db state.sqlite]
         [--api-key emulator-key] [--hub 000000000000000000000001] [--job-speed 0.2]
-        [--token-ttl 7200] [--user EMAIL:PASSWORD ...]
+        [--token-ttl 7200] [--user EMAIL:PASSWORD ...] [--max-body 8M] [--allow-host NAME ...]
+        [--max-connections 1000] [--header-timeout 10]
     python -m cycle_sdk.emulator --api internal --uds /tmp/api.sock [--token emulator-token]
     python -m cycle_sdk.emulator --api scheduler --port 0 [--access-key emulator-access-key]
 
@@ -28,7 +29,16 @@ In tests, on a free loopback port in a background thread:
         httpx.get(f"{emu.url}/v1/environments", headers=emu.headers)
 
 or with the pytest fixture `cycle_emulator` of `cycle_sdk.emulator.pytest_plugin` (configure it
-with `@pytest.mark.cycle_emulator(job_speed=..., token_ttl=...)`).
+by overriding the `cycle_emulator_config` fixture, or with
+`@pytest.mark.cycle_emulator(job_speed=..., token_ttl=...)`). `run_emulator`'s keyword arguments
+are documented in its docstring.
+
+Intake (see `_intake`): requests must name the bound address in Host (403 otherwise; more names
+with `allowed_hosts`), the control routes and `/oauth/token` refuse cross-origin requests, bodies
+over `max_body` (8 MiB) get 413 unread, non-JSON bodies 415, JSON nested over 64 levels 400, and
+input that could not be served again (a lone surrogate) 422. A known path with another method is
+405 with `Allow`; HEAD is GET without the body. Connections are capped and must send their
+request head within `header_timeout` (see `_server`).
 
 The API, as on the real platform
 --------------------------------
@@ -105,8 +115,11 @@ except ImportError as error:  # pragma: no cover - depends on the installed extr
 from ._config import (
     DEFAULT_ACCESS_KEY,
     DEFAULT_API_KEY,
+    DEFAULT_HEADER_TIMEOUT,
     DEFAULT_HUB_ID,
     DEFAULT_INTERNAL_TOKEN,
+    DEFAULT_MAX_BODY,
+    DEFAULT_MAX_CONNECTIONS,
     ApiName,
     EmulatorConfig,
 )
@@ -116,8 +129,11 @@ from ._server import Emulator, run_emulator
 __all__ = [
     "DEFAULT_ACCESS_KEY",
     "DEFAULT_API_KEY",
+    "DEFAULT_HEADER_TIMEOUT",
     "DEFAULT_HUB_ID",
     "DEFAULT_INTERNAL_TOKEN",
+    "DEFAULT_MAX_BODY",
+    "DEFAULT_MAX_CONNECTIONS",
     "ApiName",
     "Emulator",
     "EmulatorConfig",

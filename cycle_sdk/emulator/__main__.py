@@ -12,8 +12,11 @@ from ._config import (
     API_NAMES,
     DEFAULT_ACCESS_KEY,
     DEFAULT_API_KEY,
+    DEFAULT_HEADER_TIMEOUT,
     DEFAULT_HUB_ID,
     DEFAULT_INTERNAL_TOKEN,
+    DEFAULT_MAX_BODY,
+    DEFAULT_MAX_CONNECTIONS,
     DEFAULT_USERS,
     EmulatorConfig,
 )
@@ -25,6 +28,19 @@ def _user(text: str) -> tuple[str, str]:
     if not sep or not email or not password:
         raise argparse.ArgumentTypeError("expected EMAIL:PASSWORD")
     return email, password
+
+
+_SIZE_UNITS = {"": 1, "k": 1024, "kib": 1024, "m": 1024**2, "mib": 1024**2, "g": 1024**3, "gib": 1024**3}
+
+
+def _size(text: str) -> int:
+    """Bytes: `8388608`, `512K`/`512KiB`, `8M`/`8MiB`, `1G`/`1GiB` (binary multiples)."""
+    stripped = text.strip().lower()
+    digits = stripped.rstrip("kmgib")
+    unit = _SIZE_UNITS.get(stripped[len(digits) :].strip())
+    if not digits.isdigit() or unit is None:
+        raise argparse.ArgumentTypeError(f"expected a size in bytes such as 8388608, 512K or 8M, not {text!r}")
+    return int(digits) * unit
 
 
 def parse_args(argv: Sequence[str] | None = None) -> EmulatorConfig:
@@ -59,6 +75,33 @@ def parse_args(argv: Sequence[str] | None = None) -> EmulatorConfig:
         "default: user@example.com:password)",
     )
     parser.add_argument("--log-level", default="warning", help="uvicorn log level (default: warning)")
+    parser.add_argument(
+        "--max-body",
+        type=_size,
+        default=DEFAULT_MAX_BODY,
+        metavar="SIZE",
+        help="largest request body accepted, e.g. 8M; larger ones get 413 unread (default: 8M)",
+    )
+    parser.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a Host name requests may use besides localhost, 127.0.0.1, [::1] and --host, e.g. a "
+        "docker-compose service name (repeatable; '*' turns the Host check off)",
+    )
+    parser.add_argument(
+        "--max-connections",
+        type=int,
+        default=DEFAULT_MAX_CONNECTIONS,
+        help=f"open connections at once, lowered to fit the file descriptor limit (default: {DEFAULT_MAX_CONNECTIONS})",
+    )
+    parser.add_argument(
+        "--header-timeout",
+        type=float,
+        default=DEFAULT_HEADER_TIMEOUT,
+        help=f"seconds a connection has to send a complete request head (default: {DEFAULT_HEADER_TIMEOUT:g})",
+    )
     args = parser.parse_args(argv)
     return EmulatorConfig(
         api=args.api,
@@ -74,6 +117,10 @@ def parse_args(argv: Sequence[str] | None = None) -> EmulatorConfig:
         token_ttl=args.token_ttl,
         users=dict(args.user) if args.user else dict(DEFAULT_USERS),
         log_level=args.log_level,
+        max_body=args.max_body,
+        allowed_hosts=tuple(args.allow_host),
+        max_connections=args.max_connections,
+        header_timeout=args.header_timeout,
     )
 
 

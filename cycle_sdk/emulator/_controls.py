@@ -53,7 +53,22 @@ class Controls:
         latency: float = 0.0,
         count: int | None = 1,
     ) -> Fault:
-        """Inject a fault on matching requests (see `Fault`); it clears itself after `count` hits."""
+        """Inject a fault on matching requests; it clears itself after `count` hits. Returns it.
+
+        - `kind`: "latency" (wait, then answer normally), "status" (answer `status` with Cycle's
+          error envelope), "retry_after" (answer 429 with `Retry-After`), "reset" (drop the
+          connection without an answer).
+        - `method`: the HTTP method to match ("GET"...), or "*" for any.
+        - `path`: a spec template ("/v1/environments/{environmentId}"), a concrete path, a prefix
+          ending in "*" ("/v1/*"), or "*" for every route.
+        - `status`: the status a "status" fault answers (default 503; 429 for "retry_after").
+        - `retry_after`: seconds sent as `Retry-After` ("retry_after": default 1; "status": none).
+        - `latency`: seconds to wait before answering, for every kind (a "latency" fault's delay).
+        - `count`: how many matching requests it fires on; None keeps it until `clear_faults()`.
+
+            emu.add_fault("latency", latency=3, path="/v1/environments")
+            emu.add_fault("status", status=502, method="POST", count=2)
+        """
         fault = Fault(
             kind=kind,
             method=method,

@@ -65,7 +65,9 @@ class Fault:
         known = {"kind", "method", "path", "status", "retry_after", "latency", "count"}
         unknown = set(data) - known
         if unknown:
-            raise ValueError(f"unknown fault fields: {', '.join(sorted(unknown))}")
+            raise ValueError(
+                f"unknown fault fields: {', '.join(sorted(unknown))}; the fields are: {', '.join(sorted(known))}"
+            )
         return cls(**{k: v for k, v in data.items() if k in known})
 
 

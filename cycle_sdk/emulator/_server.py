@@ -2,28 +2,60 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
+import logging
 import os
 import socket
 import stat
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Final
 
+import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from ._app import TRANSPORT_KEY, EmulatorApp
-from ._config import EmulatorConfig
+from ._config import (
+    DEFAULT_ACCESS_KEY,
+    DEFAULT_API_KEY,
+    DEFAULT_CLAIM_TIMEOUT,
+    DEFAULT_HEADER_TIMEOUT,
+    DEFAULT_HOST,
+    DEFAULT_HUB_ID,
+    DEFAULT_HUB_NAME,
+    DEFAULT_INTERNAL_TOKEN,
+    DEFAULT_JOB_SPEED,
+    DEFAULT_LOG_LEVEL,
+    DEFAULT_MAX_BODY,
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_NOTIFICATION_TOKEN_TTL,
+    DEFAULT_PAGE_SIZE,
+    DEFAULT_REFRESH_TOKEN_TTL,
+    DEFAULT_TOKEN_TTL,
+    DEFAULT_USERS,
+    ApiName,
+    EmulatorConfig,
+)
 from ._controls import Controls
 from ._spec import ApiSpec, load_spec_document
 from ._state import EmulatorState
 
 _START_TIMEOUT = 15.0
 _STOP_TIMEOUT = 10.0
+_KEEP_ALIVE = 30.0
+# File descriptors kept free of connections (the database, logs, the listening socket...).
+_RESERVED_FDS: Final = 64
+_LISTEN_BACKLOG: Final = 128
+_ACCEPT_BURST: Final = _RESERVED_FDS // 4
+_ACCEPT_EXHAUSTED: Final = "socket.accept() out of system resource"
+_REFUSAL: Final = b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+logger = logging.getLogger("cycle_sdk.emulator")
 
 
 @functools.cache
@@ -32,14 +64,66 @@ def default_spec(api: str = "platform") -> ApiSpec:
     return ApiSpec(load_spec_document(api))
 
 
+def connection_cap(max_connections: int) -> int:
+    """`max_connections`, lowered to what the process's file descriptor limit leaves room for."""
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    except (ImportError, OSError, ValueError):  # pragma: no cover - no rlimits on this platform
+        return max_connections
+    if soft == resource.RLIM_INFINITY:
+        return max_connections
+    return max(1, min(max_connections, soft - _RESERVED_FDS))
+
+
+class Conditions:
+    """One log line when a condition starts, none while it lasts (not one per connection)."""
+
+    def __init__(self) -> None:
+        self._active: set[str] = set()
+
+    def start(self, key: str, message: str, *args: object) -> None:
+        if key not in self._active:
+            self._active.add(key)
+            logger.warning(message, *args)
+
+    def end(self, key: str) -> None:
+        self._active.discard(key)
+
+
+class ConnectionLimits:
+    """The server's connection cap and header timeout, shared by its connections.
+
+    At the cap, a new connection closes the oldest one still waiting for a request head (idle, or
+    trickling one in), so a flood of half-open connections cannot lock real clients out; only when
+    every connection is busy with a request is the new one refused (503, closed).
+    """
+
+    def __init__(self, *, max_connections: int, header_timeout: float) -> None:
+        self.max_connections = connection_cap(max_connections)
+        self.header_timeout = header_timeout
+        self.waiting: dict[TransportH11Protocol, None] = {}  # oldest first
+        self.conditions = Conditions()
+
+
+class _Config(uvicorn.Config):
+    def __init__(self, app: Any, *, limits: ConnectionLimits, **kwargs: Any) -> None:
+        super().__init__(app, **kwargs)
+        self.limits = limits
+
+
 class TransportH11Protocol(H11Protocol):
-    """uvicorn's HTTP/1.1 protocol, also handing the app its connection's transport.
+    """uvicorn's HTTP/1.1 protocol, also handing the app its connection's transport, with a
+    connection cap and a request-head timeout (see `ConnectionLimits`).
 
     ASGI gives an app no way to drop a connection without answering; the `reset` fault needs one.
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, config: uvicorn.Config, *args: Any, **kwargs: Any) -> None:
+        super().__init__(config, *args, **kwargs)
+        self.limits = config.limits if isinstance(config, _Config) else None
+        self._head_timer: asyncio.TimerHandle | None = None
         inner = self.app
 
         async def app(scope: Any, receive: Any, send: Any) -> None:
@@ -48,16 +132,115 @@ class TransportH11Protocol(H11Protocol):
 
         self.app = app
 
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        limits = self.limits
+        if limits is None:
+            return
+        if len(self.connections) > limits.max_connections:
+            oldest = next(iter(limits.waiting), None)
+            if oldest is None:
+                limits.conditions.start(
+                    "busy", "%d connections, all busy with requests: refusing new ones (503)", limits.max_connections
+                )
+                transport.write(_REFUSAL)
+                transport.close()
+                return
+            limits.conditions.start(
+                "cap",
+                "connection limit of %d reached: closing the longest-waiting idle connections for new ones",
+                limits.max_connections,
+            )
+            oldest.close_waiting()
+        self._await_head(limits.header_timeout)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._head_received()
+        super().connection_lost(exc)
+        if self.limits is not None and len(self.connections) < self.limits.max_connections * 0.9:
+            self.limits.conditions.end("cap")
+            self.limits.conditions.end("busy")
+
+    def handle_events(self) -> None:
+        cycle = self.cycle
+        super().handle_events()
+        if self.cycle is not cycle:
+            self._head_received()
+        self._idle_check()
+
+    def handle_websocket_upgrade(self, event: h11.Request) -> None:
+        self._head_received()
+        super().handle_websocket_upgrade(event)
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self._idle_check()
+
+    def _idle_check(self) -> None:
+        """Between requests (h11 idle both ways), wait for the next head: the keep-alive timer closes
+        a silent connection; this one also one that trickles its next request in."""
+        if self.limits is None or self._head_timer is not None or self.transport.is_closing():
+            return
+        if self.conn.our_state is h11.IDLE and self.conn.their_state is h11.IDLE:
+            self._await_head(self.timeout_keep_alive + self.limits.header_timeout)
+
+    def _await_head(self, timeout: float) -> None:
+        if self.limits is None:
+            return
+        self._head_received()
+        self.limits.waiting[self] = None
+        self._head_timer = self.loop.call_later(timeout, self._head_timed_out)
+
+    def _head_received(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+        if self.limits is not None:
+            self.limits.waiting.pop(self, None)
+
+    def _head_timed_out(self) -> None:
+        self._head_timer = None
+        if self.limits is not None:
+            self.limits.conditions.start(
+                "slow", "closing connections that sent no complete request head within %gs", self.limits.header_timeout
+            )
+        self.close_waiting()
+
+    def close_waiting(self) -> None:
+        """Close this connection, which has no request in progress."""
+        self._head_received()
+        if not self.transport.is_closing():
+            self.transport.close()
+
 
 class _Server(uvicorn.Server):
-    def __init__(self, config: uvicorn.Config, on_started: Callable[[], None]) -> None:
+    def __init__(self, config: uvicorn.Config, on_started: Callable[[], None], on_stopping: Callable[[], None]) -> None:
         super().__init__(config)
         self._on_started = on_started
+        self._on_stopping = on_stopping
+        self._conditions = config.limits.conditions if isinstance(config, _Config) else Conditions()
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        asyncio.get_running_loop().set_exception_handler(self._loop_exception)
         await super().startup(sockets)
+        for sock in sockets or ():
+            sock.listen(_LISTEN_BACKLOG)
         if self.started:
             self._on_started()
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        self._on_stopping()
+        await super().shutdown(sockets)
+
+    def _loop_exception(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        # asyncio reports every failed accept with a traceback, many times a second: one line per
+        # episode instead (accepting resumes by itself once descriptors are free).
+        if context.get("message") == _ACCEPT_EXHAUSTED:
+            self._conditions.start(
+                "accept", "out of file descriptors, new connections wait (%s)", context.get("exception")
+            )
+            return
+        loop.default_exception_handler(context)
 
 
 class Emulator(Controls):
@@ -68,12 +251,13 @@ class Emulator(Controls):
     authenticates on the served API), `api_key`, `token`, `access_key`, `hub_id`, `config`, `state`.
     """
 
-    def __init__(self, config: EmulatorConfig | None = None, **overrides: Any) -> None:
-        if config is not None and overrides:
-            raise TypeError("pass an EmulatorConfig or keyword overrides, not both")
-        self.config = config if config is not None else EmulatorConfig(**overrides)
+    def __init__(self, config: EmulatorConfig | None = None) -> None:
+        self.config = config if config is not None else EmulatorConfig()
         super().__init__(EmulatorState(self.config, spec=default_spec(self.config.api)))
         self.app = EmulatorApp(self.state)
+        self.limits = ConnectionLimits(
+            max_connections=self.config.max_connections, header_timeout=self.config.header_timeout
+        )
         self.url = ""
         self.uds: str | None = None
         self._server: _Server | None = None
@@ -127,9 +311,10 @@ class Emulator(Controls):
         sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.config.host, self.config.port))
-        sock.listen(128)
+        sock.listen(_LISTEN_BACKLOG)
         host, port = sock.getsockname()[:2]
         self.url = f"http://[{host}]:{port}" if family == socket.AF_INET6 else f"http://{host}:{port}"
+        self.app.guard.bind(host, port)
         return sock
 
     def _bind_unix(self, path: str) -> socket.socket:
@@ -141,11 +326,12 @@ class Emulator(Controls):
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             sock.bind(path)
-            sock.listen(128)
+            sock.listen(_LISTEN_BACKLOG)
         except OSError:
             sock.close()
             raise
         self.uds, self.url = path, "http://localhost"
+        self.app.guard.bind(None, None)
         return sock
 
     def _unbind(self, sock: socket.socket) -> None:
@@ -155,17 +341,22 @@ class Emulator(Controls):
                 os.unlink(self.uds)
 
     def _build_server(self, on_started: Callable[[], None]) -> _Server:
-        config = uvicorn.Config(
+        config = _Config(
             self.app,
+            limits=self.limits,
             http=TransportH11Protocol,
             lifespan="on",
             log_level=self.config.log_level,
             access_log=False,
             # Keep-alive long enough that an idle test client does not see its connection vanish.
-            timeout_keep_alive=30,
+            timeout_keep_alive=int(_KEEP_ALIVE),
             timeout_graceful_shutdown=2,
+            # How many connections asyncio accepts per wake-up: a burst must fit in the reserved
+            # descriptors, as connections closed for the cap free theirs only on the next loop turn.
+            # (asyncio also listen()s with it; `startup` restores the kernel's queue length.)
+            backlog=_ACCEPT_BURST,
         )
-        return _Server(config, on_started)
+        return _Server(config, on_started, self.app.begin_shutdown)
 
     # -- background thread ------------------------------------------------------------------
 
@@ -224,7 +415,32 @@ def _announce(address: str) -> None:
 
 
 @contextlib.contextmanager
-def run_emulator(config: EmulatorConfig | None = None, **overrides: Any) -> Iterator[Emulator]:
+def run_emulator(
+    config: EmulatorConfig | None = None,
+    *,
+    api: ApiName = "platform",
+    host: str = DEFAULT_HOST,
+    port: int = 0,
+    uds: str | Path | None = None,
+    api_key: str = DEFAULT_API_KEY,
+    token: str = DEFAULT_INTERNAL_TOKEN,
+    access_key: str = DEFAULT_ACCESS_KEY,
+    hub_id: str = DEFAULT_HUB_ID,
+    hub_name: str = DEFAULT_HUB_NAME,
+    job_speed: float = DEFAULT_JOB_SPEED,
+    db_path: str | Path | None = None,
+    token_ttl: float = DEFAULT_TOKEN_TTL,
+    refresh_token_ttl: float = DEFAULT_REFRESH_TOKEN_TTL,
+    notification_token_ttl: float = DEFAULT_NOTIFICATION_TOKEN_TTL,
+    users: Mapping[str, str] | None = None,
+    default_page_size: int = DEFAULT_PAGE_SIZE,
+    claim_timeout: float = DEFAULT_CLAIM_TIMEOUT,
+    log_level: str = DEFAULT_LOG_LEVEL,
+    max_body: int = DEFAULT_MAX_BODY,
+    allowed_hosts: Sequence[str] = (),
+    max_connections: int = DEFAULT_MAX_CONNECTIONS,
+    header_timeout: float = DEFAULT_HEADER_TIMEOUT,
+) -> Iterator[Emulator]:
     """Run an emulator on a free loopback port (or `uds`) for the duration of the block.
 
         with run_emulator(job_speed=0.05) as emu:
@@ -234,10 +450,56 @@ def run_emulator(config: EmulatorConfig | None = None, **overrides: Any) -> Iter
             transport = httpx.HTTPTransport(uds=emu.uds)
             httpx.Client(base_url=emu.url, headers=emu.headers, transport=transport).get("/v1/environment")
 
-    Keyword arguments are `EmulatorConfig` fields (api, uds, api_key, token, access_key, hub_id,
-    job_speed, db_path, token_ttl...).
+    Pass a whole `config`, or these keywords (the `EmulatorConfig` fields), not both:
+
+    - `api`: "platform" (Cycle's Platform API), "internal" (a container's Internal API,
+      `X-CYCLE-TOKEN` auth) or "scheduler" (an environment's Scheduler API, `X-CYCLE-ACCESS-KEY`).
+    - `host`, `port`: where to listen (port 0: a free one; the URL is `emu.url`).
+    - `uds`: a unix socket path to serve on instead of host:port.
+    - `api_key`: the platform API key (acts for the first user, in every hub).
+    - `token`: the internal API's token; `access_key`: the scheduler API's access key.
+    - `hub_id`, `hub_name`: the hub made at start (unless it exists in `db_path`).
+    - `job_speed`: seconds per job phase (new, queued, then one per step while running); 0: at once.
+    - `db_path`: a SQLite file keeping state across runs; None keeps it in memory.
+    - `token_ttl`, `refresh_token_ttl`: OAuth access and refresh token lifetimes, in seconds.
+    - `notification_token_ttl`: lifetime of a hub notification socket token, in seconds.
+    - `users`: email -> password, for the OAuth password grant (default: user@example.com:password).
+    - `default_page_size`: items per page when a request gives no `page[size]`.
+    - `claim_timeout`: scheduler, seconds a claimed function instance waits to be spawned.
+    - `log_level`: uvicorn's log level ("warning").
+    - `max_body`: the largest request body in bytes (8 MiB); a larger one gets 413 without being read.
+    - `allowed_hosts`: Host names requests may use besides localhost, 127.0.0.1, [::1] and `host`
+      (e.g. a docker-compose service name); "*" turns the Host check off.
+    - `max_connections`: open connections at once (lowered to fit the file descriptor limit).
+    - `header_timeout`: seconds a connection has to send a complete request head.
     """
-    emulator = Emulator(config, **overrides)
+    options = EmulatorConfig(
+        api=api,
+        host=host,
+        port=port,
+        uds=uds,
+        api_key=api_key,
+        token=token,
+        access_key=access_key,
+        hub_id=hub_id,
+        hub_name=hub_name,
+        job_speed=job_speed,
+        db_path=db_path,
+        token_ttl=token_ttl,
+        refresh_token_ttl=refresh_token_ttl,
+        notification_token_ttl=notification_token_ttl,
+        users=dict(users) if users is not None else dict(DEFAULT_USERS),
+        default_page_size=default_page_size,
+        claim_timeout=claim_timeout,
+        log_level=log_level,
+        max_body=max_body,
+        allowed_hosts=tuple(allowed_hosts),
+        max_connections=max_connections,
+        header_timeout=header_timeout,
+    )
+    if config is not None and options != EmulatorConfig():
+        raise TypeError("run_emulator: pass an EmulatorConfig or keyword arguments, not both")
+    emulator = Emulator(config if config is not None else options)
     emulator.start()
     try:
         yield emulator

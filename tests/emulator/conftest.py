@@ -12,9 +12,9 @@ import httpx
 import pytest
 
 from cycle_sdk.emulator import Emulator
-from cycle_sdk.emulator.pytest_plugin import cycle_emulator, pytest_configure
+from cycle_sdk.emulator.pytest_plugin import cycle_emulator, cycle_emulator_config, pytest_configure
 
-__all__ = ["api", "cycle_emulator", "pytest_configure"]
+__all__ = ["api", "cycle_emulator", "cycle_emulator_config", "pytest_configure"]
 
 
 @pytest.fixture
