@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
 import httpx
+import pytest
 
 from cycle_sdk.emulator import run_emulator
 
@@ -46,6 +47,7 @@ def emulator_process(*args: str, nofile: int | None = None) -> Iterator[tuple[su
             process.wait()
 
 
+@pytest.mark.slow  # an emulator process and 400 connections
 def test_a_flood_of_idle_connections_under_a_low_fd_limit() -> None:
     flood = 400  # well over the child's 256 descriptors
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -125,6 +127,7 @@ def test_at_the_cap_with_every_connection_busy_new_ones_get_503() -> None:
         assert results == [200, 200]
 
 
+@pytest.mark.slow  # an emulator process
 def test_shutdown_during_a_latency_fault_is_quiet() -> None:
     with emulator_process() as (process, url):
         fault = {"kind": "latency", "latency": 30, "path": "/v1/environments"}

@@ -80,6 +80,7 @@ def test_the_fixture_config_is_typed_and_overridable() -> None:
     assert hints["return"] is EmulatorConfig
 
 
+@pytest.mark.slow  # a pytest subprocess
 def test_the_fixture_marker_refuses_unknown_options(tmp_path: Path) -> None:
     (tmp_path / "conftest.py").write_text('pytest_plugins = ["cycle_sdk.emulator.pytest_plugin"]\n')
     (tmp_path / "test_marker.py").write_text(
