@@ -16,57 +16,32 @@ it without one of these checks is a type error in both.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any, Generic, Literal, NoReturn, TypeAlias, TypeVar, final
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Generic, Literal, NoReturn, TypeAlias, TypeVar, final
 
 from attrs import field, frozen
 
-from ._exceptions import APIResultError
+# The SDK's own error codes are defined with the exceptions; importable from here as before.
+from ._exceptions import (
+    BODY_TOO_LARGE,
+    CLIENT_CLOSED,
+    NETWORK_ERROR,
+    NO_API_KEY,
+    PARSE_ERROR,
+    TIMEOUT,
+    UNEXPECTED_STATUS,
+    APIError,
+    ResultAccessError,
+)
 
 T = TypeVar("T")
 U = TypeVar("U")
-
-# Codes of the errors made on the client side (the API's own codes look like "404.environment").
-NETWORK_ERROR = "0.network_error"
-TIMEOUT = "0.timeout"
-PARSE_ERROR = "0.parse_error"
-UNEXPECTED_STATUS = "0.unexpected_status"
-BODY_TOO_LARGE = "0.body_too_large"
-NO_API_KEY = "0.no_api_key"
-
-
-@final
-@frozen(kw_only=True)
-class APIError:
-    """One error, in Cycle's error shape, plus what request it answered.
-
-    `status` is the HTTP status (0 when no response arrived). `code` is Cycle's error code
-    (`"404.environment"`) or one of the SDK's own `0.*` codes. Never holds a secret.
-    """
-
-    status: int
-    code: str
-    title: str
-    detail: str | None = None
-    source: str | None = None
-    method: str | None = None
-    path: str | None = None
-    retry_after: float | None = None
-    extra: Mapping[str, Any] | None = field(default=None, repr=False)
-
-    def __str__(self) -> str:
-        text = f"{self.code}: {self.title}"
-        if self.detail:
-            text += f" ({self.detail})"
-        if self.method and self.path:
-            text += f" [{self.method} {self.path}]"
-        return text
 
 
 @final
 @frozen
 class Ok(Generic[T]):
-    """A success: `.value` is the typed response document."""
+    """A success: `.value` is the typed response document. There is no `.error`."""
 
     value: T
     ok: Literal[True] = field(default=True, init=False, repr=False)
@@ -83,11 +58,22 @@ class Ok(Generic[T]):
     def map(self, fn: Callable[[T], U]) -> Ok[U]:
         return Ok(fn(self.value))
 
+    if not TYPE_CHECKING:  # at run time only: to the type checkers, Ok has no .error at all
+
+        def __getattr__(self, name: str) -> Any:
+            if name == "error":
+                raise ResultAccessError(
+                    "Ok has no .error: the call succeeded. Check `res.ok is False` (or `not res`) "
+                    "before reading .error.",
+                    name=name,
+                )
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}", name=name, obj=self)
+
 
 @final
 @frozen
 class Err:
-    """A failure: `.error` is the APIError. There is no `.value`."""
+    """A failure: `.error` is the APIError (an exception: `unwrap()` raises it). There is no `.value`."""
 
     error: APIError
     ok: Literal[False] = field(default=False, init=False, repr=False)
@@ -96,8 +82,12 @@ class Err:
         return False
 
     def unwrap(self) -> NoReturn:
-        """For callers who prefer exceptions: raise APIResultError carrying the APIError."""
-        raise APIResultError(self.error)
+        """For callers who prefer exceptions: raise the error (its class says what kind:
+        NotFoundError, APIConnectionError, ...; all are APIError).
+
+        What is raised is a fresh copy of `.error`, equal to it: the value held here
+        never collects a traceback."""
+        raise self.error._raisable()
 
     def unwrap_or(self, default: U) -> U:
         return default
@@ -105,7 +95,34 @@ class Err:
     def map(self, fn: Callable[[Any], Any]) -> Err:
         return self
 
+    if not TYPE_CHECKING:  # at run time only: to the type checkers, Err has no .value at all
+
+        def __getattr__(self, name: str) -> Any:
+            if name == "value":
+                error = self.error
+                raise ResultAccessError(
+                    f"Err has no .value: the call failed with {error.code} ({error.title}). "
+                    "Check `res.ok` (or `if res:`) before reading .value, or call res.unwrap() "
+                    "to raise the error.",
+                    name=name,
+                    code=error.code,
+                    title=error.title,
+                )
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}", name=name, obj=self)
+
 
 APIResult: TypeAlias = Ok[T] | Err
 
-__all__ = ["APIError", "APIResult", "Err", "Ok"]
+__all__ = [
+    "BODY_TOO_LARGE",
+    "CLIENT_CLOSED",
+    "NETWORK_ERROR",
+    "NO_API_KEY",
+    "PARSE_ERROR",
+    "TIMEOUT",
+    "UNEXPECTED_STATUS",
+    "APIError",
+    "APIResult",
+    "Err",
+    "Ok",
+]

@@ -1,6 +1,6 @@
 """The documented idioms both mypy --strict and pyright narrow on."""
 
-from cycle_sdk import APIResult, Ok
+from cycle_sdk import APIError, APIResult, NotFoundError, Ok, RateLimitError
 
 
 def is_true(res: APIResult[int]) -> int:
@@ -29,3 +29,15 @@ def by_truth(res: APIResult[int]) -> int:
 
 def unwrap(res: APIResult[int]) -> int:
     return res.unwrap()
+
+
+def by_exception_class(res: APIResult[int]) -> int:
+    if res.ok is False and isinstance(res.error, NotFoundError):
+        return res.error.status
+    try:
+        return res.unwrap()
+    except RateLimitError as exc:
+        return int(exc.retry_after or 0)
+    except APIError as exc:
+        code: str = exc.code
+        return len(code)
