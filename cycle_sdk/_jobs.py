@@ -5,7 +5,8 @@ until it is no longer new, queued, scheduled or running, calling `on_progress` w
 something changed, and returns `APIResult[GetJobResponse200]`: an Ok whether the job
 completed, errored or expired (inspect `res.value.data.state.current`), an Err only when
 the job could not be read, the wait timed out (`0.job_wait_timeout`) or was stopped
-(`0.job_wait_stopped`).
+(`0.job_wait_stopped`). With `check=True`, a job that ended in `error` or `expired` is an
+Err too: `0.job_failed`, a JobFailedError whose `detail` is the job's error message.
 
 Many concurrent async waits on one AsyncClient share one poll loop: each tick makes one
 list request (`GET /v1/jobs`, newest first) that serves every waiting job it contains,
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeAlias
 
 from attrs import frozen
 
+from ._exceptions import INVALID_JOB, JOB_FAILED, JOB_WAIT_STOPPED, JOB_WAIT_TIMEOUT
 from ._generated.namespaces.jobs import AsyncJobs as _GeneratedAsyncJobs
 from ._generated.namespaces.jobs import Jobs as _GeneratedJobs
 from ._result import APIError, APIResult, Err, Ok
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
 
 ACTIVE_STATES = frozenset({"new", "queued", "scheduled", "running"})
 TERMINAL_STATES = frozenset({"completed", "error", "expired"})
+FAILED_STATES = frozenset({"error", "expired"})
 DEFAULT_DELAY = 2.0
 # Jobs appear a moment after the task that made them: retry a 404.job this many times.
 DEFAULT_NOT_FOUND_RETRIES = 5
@@ -41,10 +44,6 @@ DEFAULT_NOT_FOUND_RETRIES = 5
 DEFAULT_TRANSIENT_RETRIES = 5
 # How many of the newest jobs one shared list request covers.
 SHARED_PAGE_SIZE = 100
-
-JOB_WAIT_TIMEOUT = "0.job_wait_timeout"
-JOB_WAIT_STOPPED = "0.job_wait_stopped"
-INVALID_JOB = "0.invalid_job"
 
 JobResult: TypeAlias = "APIResult[GetJobResponse200]"
 ProgressCallback: TypeAlias = "Callable[[JobProgress], Any]"
@@ -65,6 +64,11 @@ class JobProgress:
     @property
     def done(self) -> bool:
         return self.state in TERMINAL_STATES
+
+    @property
+    def failed(self) -> bool:
+        """The job ended in `error` or `expired`."""
+        return self.state in FAILED_STATES
 
 
 def _is_set(value: Any) -> bool:
@@ -134,6 +138,39 @@ def job_id_of(job: JobRef) -> str | Err:
     )
 
 
+def failure_message(job: Job) -> str | None:
+    """Why a job failed: its own error message, else the first failed task's."""
+    message = getattr(getattr(job.state, "error", None), "message", None)
+    if isinstance(message, str) and message:
+        return message
+    for task in job.tasks or []:
+        message = getattr(getattr(task, "error", None), "message", None)
+        if isinstance(message, str) and message:
+            return message
+    return None
+
+
+def _checked(result: JobResult, job_id: str, check: bool) -> JobResult:
+    """With `check`, a job that ended in error or expired becomes Err `0.job_failed`."""
+    if not check or result.ok is False:
+        return result
+    job = result.value.data
+    state = str(job.state.current)
+    if state not in FAILED_STATES:
+        return result
+    return Err(
+        APIError(
+            status=0,
+            code=JOB_FAILED,
+            title="The job expired" if state == "expired" else "The job failed",
+            detail=failure_message(job),
+            method="GET",
+            path=f"/v1/jobs/{job_id}",
+            extra={"state": state, "job": job},
+        )
+    )
+
+
 def _transient(error: APIError) -> bool:
     return error.status in (0, 408, 429, 500, 502, 503, 504) and error.code not in (
         JOB_WAIT_TIMEOUT,
@@ -195,12 +232,50 @@ class _Tracker:
         return True
 
 
+def _failure_note(p: JobProgress) -> str:
+    message = failure_message(p.job)
+    return f"FAILED ({p.state})" + (f": {message}" if message else "")
+
+
 def _plain_progress(out: TextIO) -> ProgressCallback:
     def plain(p: JobProgress) -> None:
-        out.write(f"job {p.job.id}: {p.state} {p.percent:.0f}% ({p.completed_steps}/{p.total_steps} steps)\n")
+        line = f"job {p.job.id}: {p.state} {p.percent:.0f}% ({p.completed_steps}/{p.total_steps} steps)"
+        if p.failed:
+            line += f" {_failure_note(p)}"
+        out.write(line + "\n")
         out.flush()
 
     return plain
+
+
+def _rich_progress(console: Any) -> ProgressCallback:
+    """The terminal display: a rich bar per job; a failed or expired job turns red and says so."""
+    from rich.markup import escape
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
+
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        console=console,
+        transient=False,
+    )
+    task_ids: dict[str, Any] = {}
+
+    def show(p: JobProgress) -> None:
+        if not task_ids:
+            bar.start()
+        task = task_ids.get(p.job.id)
+        if task is None:
+            task = task_ids[p.job.id] = bar.add_task(f"job {escape(p.job.id)}", total=100)
+        description = f"job {escape(p.job.id)} [{escape(p.state)}]"
+        if p.failed:
+            description = f"[bold red]{escape(f'job {p.job.id} {_failure_note(p)}')}[/]"
+        bar.update(task, completed=p.percent, description=description)
+        if p.done:
+            bar.stop()
+
+    return show
 
 
 def _progress_bar() -> ProgressCallback:
@@ -209,26 +284,11 @@ def _progress_bar() -> ProgressCallback:
     out = sys.stderr
     try:
         from rich.console import Console
-        from rich.progress import Progress
     except ImportError:
         return _plain_progress(out)
     if not out.isatty():
         return _plain_progress(out)
-
-    bar = Progress(console=Console(file=out), transient=False)
-    task_ids: dict[str, Any] = {}
-
-    def show(p: JobProgress) -> None:
-        if not task_ids:
-            bar.start()
-        task = task_ids.get(p.job.id)
-        if task is None:
-            task = task_ids[p.job.id] = bar.add_task(f"job {p.job.id}", total=100)
-        bar.update(task, completed=p.percent, description=f"job {p.job.id} [{p.state}]")
-        if p.done:
-            bar.stop()
-
-    return show
+    return _rich_progress(Console(file=out))
 
 
 def _callbacks(on_progress: ProgressCallback | None, progress_bar: bool) -> ProgressCallback | None:
@@ -259,8 +319,11 @@ class Jobs(_GeneratedJobs):
         fetch_job: Callable[[str], JobResult] | None = None,
         progress_bar: bool = False,
         not_found_retries: int = DEFAULT_NOT_FOUND_RETRIES,
+        check: bool = False,
     ) -> JobResult:
-        """Wait until the job is completed, errored or expired; see the module docstring."""
+        """Wait until the job is completed, errored or expired; see the module docstring.
+
+        `check=True`: a job that ended in `error` or `expired` is Err `0.job_failed`."""
         job_id = job_id_of(job)
         if isinstance(job_id, Err):
             return job_id
@@ -281,7 +344,7 @@ class Jobs(_GeneratedJobs):
                 if tracker.changed(progress) and callback is not None:
                     callback(progress)
                 if progress.state not in ACTIVE_STATES:
-                    return result
+                    return _checked(result, job_id, check)
                 pause = tracker.sleep_for()
             if tracker.expired():
                 return _wait_error(JOB_WAIT_TIMEOUT, "Timed out waiting for the job", job_id)
@@ -377,8 +440,11 @@ class AsyncJobs(_GeneratedAsyncJobs):
         fetch_job: Callable[[str], Awaitable[JobResult]] | None = None,
         progress_bar: bool = False,
         not_found_retries: int = DEFAULT_NOT_FOUND_RETRIES,
+        check: bool = False,
     ) -> JobResult:
-        """Wait until the job is completed, errored or expired. Cancelling the task cancels the wait."""
+        """Wait until the job is completed, errored or expired. Cancelling the task cancels the wait.
+
+        `check=True`: a job that ended in `error` or `expired` is Err `0.job_failed`."""
         import asyncio
         import inspect
 
@@ -408,7 +474,7 @@ class AsyncJobs(_GeneratedAsyncJobs):
                     if inspect.isawaitable(outcome):
                         await outcome
                 if progress.state not in ACTIVE_STATES:
-                    return result
+                    return _checked(result, job_id, check)
                 # The shared loop paces reads itself; a custom fetch_job is paced here.
                 pause = 0.0 if shared else tracker.sleep_for()
             if tracker.expired():
@@ -419,12 +485,15 @@ class AsyncJobs(_GeneratedAsyncJobs):
 
 __all__ = [
     "ACTIVE_STATES",
+    "FAILED_STATES",
+    "JOB_FAILED",
     "JOB_WAIT_STOPPED",
     "JOB_WAIT_TIMEOUT",
     "TERMINAL_STATES",
     "AsyncJobs",
     "JobProgress",
     "Jobs",
+    "failure_message",
     "job_id_of",
     "progress_of",
 ]

@@ -21,8 +21,10 @@ def job_to_complete(
     timeout: float | None = None,
     should_stop: Callable[[], bool] | None = None,
     progress_bar: bool = False,
+    check: bool = False,
 ) -> JobResult:
-    """Wait for a job to finish (see `Client.jobs.wait`)."""
+    """Wait for a job to finish (see `Client.jobs.wait`); `check=True` makes a failed or
+    expired job Err `0.job_failed`."""
     return default_client().jobs.wait(
         id,
         on_progress=on_progress,
@@ -31,6 +33,7 @@ def job_to_complete(
         timeout=timeout,
         should_stop=should_stop,
         progress_bar=progress_bar,
+        check=check,
     )
 
 
@@ -43,6 +46,7 @@ async def async_job_to_complete(
     timeout: float | None = None,
     should_stop: Callable[[], bool] | None = None,
     progress_bar: bool = False,
+    check: bool = False,
 ) -> JobResult:
     """`job_to_complete` for asyncio code."""
     client = default_async_client()
@@ -55,6 +59,7 @@ async def async_job_to_complete(
             timeout=timeout,
             should_stop=should_stop,
             progress_bar=progress_bar,
+            check=check,
         )
     finally:
         await client.aclose()
