@@ -34,11 +34,12 @@ from ._decode import decode
 from ._exceptions import ConfigurationError
 from ._generated.namespaces import AsyncNamespaces, SyncNamespaces
 from ._httpx_private import transport_router
+from ._messages import CLIENT_CLOSED_HINT, CLIENT_CLOSED_TITLE, network_error_text
 from ._redact import TOO_DEEP, Redactor
 from ._request import Operation, Parser, RequestSpec
 from ._result import (
     BODY_TOO_LARGE,
-    NETWORK_ERROR,
+    CLIENT_CLOSED,
     NO_API_KEY,
     PARSE_ERROR,
     TIMEOUT,
@@ -298,9 +299,14 @@ class BaseClient:
             return self._error(request, 0, TIMEOUT, "The request timed out", f"{type(exc).__name__}: {exc}")
         if isinstance(exc, BodyTooLarge):
             return self._error(request, exc.status, BODY_TOO_LARGE, "The response body is too large", str(exc))
-        return self._error(
-            request, 0, NETWORK_ERROR, "The request failed on the network", f"{type(exc).__name__}: {exc}"
-        )
+        return self._error(request, 0, *network_error_text(exc, self._url(request)))
+
+    def _closed(self, request: RequestSpec) -> Err | None:
+        """A call on a closed client: its own code and a hint, before any I/O or retry."""
+        http = getattr(self, "_http", None)  # the sync or async subclass's httpx client
+        if http is not None and http.is_closed:
+            return self._error(request, 0, CLIENT_CLOSED, CLIENT_CLOSED_TITLE, CLIENT_CLOSED_HINT)
+        return None
 
     def _read_response(
         self, request: RequestSpec, status: int, headers: httpx.Headers, body: bytes, parse: Parser[T]
@@ -609,7 +615,9 @@ class SyncAPIClient(BaseClient):
         # One snapshot per call: the hub and token read here make the header and the cache key.
         team = self._hub(team)
         token = self._current_token()
-        missing = self._missing_auth(request, token)
+        missing = self._closed(request)  # an Err is falsy: no `or` here
+        if missing is None:
+            missing = self._missing_auth(request, token)
         if missing is not None:
             return missing
         if self._needs_refresh(token):
@@ -843,7 +851,9 @@ class AsyncAPIClient(BaseClient):
         # One snapshot per call: the hub and token read here make the header and the cache key.
         team = self._hub(team)
         token = self._current_token()
-        missing = self._missing_auth(request, token)
+        missing = self._closed(request)  # an Err is falsy: no `or` here
+        if missing is None:
+            missing = self._missing_auth(request, token)
         if missing is not None:
             return missing
         if self._needs_refresh(token):

@@ -229,7 +229,7 @@ def test_closed_client_sends_nothing(server: FaultServer) -> None:
     client.close()
     seen = server.count
     result = client.environments.get_environments()
-    assert result.ok is False and result.error.code == "0.network_error"
+    assert result.ok is False and result.error.code == "0.client_closed"
     assert "closed" in (result.error.detail or "")
     assert server.count == seen
 
@@ -241,7 +241,7 @@ async def test_async_closed_client_sends_nothing(server: FaultServer) -> None:
     await client.aclose()
     seen = server.count
     result = await client.environments.get_environments()
-    assert result.ok is False and result.error.code == "0.network_error"
+    assert result.ok is False and result.error.code == "0.client_closed"
     assert "closed" in (result.error.detail or "")
     assert server.count == seen
 
