@@ -59,6 +59,7 @@ from ._state import EmulatorState
 TRANSPORT_KEY: Final = "cycle_emulator.transport"
 ADMIN_PREFIX: Final = "_emulator"
 _BODY_METHODS: Final = frozenset({"POST", "PATCH", "PUT"})
+_DECODE_INLINE: Final = 64 * 1024  # bytes of JSON decoded on the event loop itself
 _ROUTABLE_METHODS: Final = ("GET", "POST", "PUT", "PATCH", "DELETE")
 # The Cycle error code a fault answers for a status (the status itself is what clients act on).
 _FAULT_CODES: Final[Mapping[int, str]] = {
@@ -260,7 +261,10 @@ class EmulatorApp:
         if request.method in _BODY_METHODS:
             require_json_content_type(request.headers)
             raw = await read_body(request.receive, request.headers, self.state.config.max_body)
-            if raw.strip():
+            if len(raw) > _DECODE_INLINE:
+                # Off the event loop: a large body's parse would otherwise stall every other request.
+                body = await asyncio.to_thread(decode_json, raw) if raw.strip() else None
+            elif raw.strip():
                 body = decode_json(raw)
         call = Call(
             op=op, params=params, query=query, body=body, hub_id=hub_id, principal=principal, headers=request.headers

@@ -161,6 +161,17 @@ class TransportH11Protocol(H11Protocol):
             self.limits.conditions.end("cap")
             self.limits.conditions.end("busy")
 
+    def data_received(self, data: bytes) -> None:
+        # The first bytes of a head after an idle keep-alive: the rest must follow within
+        # header_timeout (the idle wait itself was the keep-alive's).
+        timer = self._head_timer
+        if self.limits is not None and timer is not None:
+            deadline = self.loop.time() + self.limits.header_timeout
+            if timer.when() > deadline:
+                timer.cancel()
+                self._head_timer = self.loop.call_at(deadline, self._head_timed_out)
+        super().data_received(data)
+
     def handle_events(self) -> None:
         cycle = self.cycle
         super().handle_events()
@@ -178,7 +189,8 @@ class TransportH11Protocol(H11Protocol):
 
     def _idle_check(self) -> None:
         """Between requests (h11 idle both ways), wait for the next head: the keep-alive timer closes
-        a silent connection; this one also one that trickles its next request in."""
+        a silent connection, this one a connection that trickles its next request in (`data_received`
+        shortens it to header_timeout from the first byte)."""
         if self.limits is None or self._head_timer is not None or self.transport.is_closing():
             return
         if self.conn.our_state is h11.IDLE and self.conn.their_state is h11.IDLE:

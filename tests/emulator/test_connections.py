@@ -16,7 +16,7 @@ from contextlib import ExitStack, contextmanager
 import httpx
 import pytest
 
-from cycle_sdk.emulator import run_emulator
+from cycle_sdk.emulator import Emulator, run_emulator
 
 from .helpers import wait_for
 from .rawhttp import address, connect, read_response
@@ -91,6 +91,45 @@ def test_a_connection_that_trickles_its_request_head_is_closed() -> None:
                 closed = True
                 break
         assert closed
+
+
+def test_a_keep_alive_connection_that_trickles_its_next_head_is_closed() -> None:
+    with run_emulator(header_timeout=0.5) as emu, connect(emu) as conn:
+        host = emu.url.removeprefix("http://")
+        conn.sendall(f"GET /_emulator/health HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+        assert read_response(conn).status == 200
+        # The next head, one byte at a time: closed after about header_timeout, not the keep-alive.
+        conn.sendall(f"GET /_emulator/health HTTP/1.1\r\nHost: {host}\r\nX-Pad: ".encode())
+        closed = False
+        started = time.monotonic()
+        while time.monotonic() - started < 20:  # a loose bound: the 30 s keep-alive would fail it
+            try:
+                conn.sendall(b"a")
+                conn.settimeout(0.1)
+                if conn.recv(1024) == b"":
+                    closed = True
+                    break
+            except TimeoutError:
+                continue
+            except OSError:
+                closed = True
+                break
+        assert closed
+
+
+def test_websocket_upgrades_check_the_host(cycle_emulator: Emulator) -> None:
+    token = httpx.get(f"{cycle_emulator.url}/v1/hubs/current/notifications", headers=cycle_emulator.headers)
+    secret = token.json()["data"]["token"]
+    with connect(cycle_emulator) as conn:
+        conn.sendall(
+            (
+                f"GET /v1/hubs/current/notifications?token={secret} HTTP/1.1\r\n"
+                f"Host: rebind.evil.example:{address(cycle_emulator.url)[1]}\r\n"
+                "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+            ).encode()
+        )
+        assert read_response(conn).status == 403  # the handshake is refused
 
 
 def test_an_idle_new_connection_is_closed() -> None:

@@ -184,3 +184,20 @@ def test_control_bodies_have_a_small_limit(cycle_emulator: Emulator) -> None:
     response = request(cycle_emulator, "POST", "/_emulator/faults", headers=JSON_HEADERS, body=body, auth=False)
     assert response.status == 413
     assert cycle_emulator.faults() == []
+
+
+def test_large_bodies_get_the_same_checks(api: httpx.Client) -> None:
+    # Over 64 KiB a body is decoded off the event loop: the same answers.
+    description = "d" * 100_000
+    assert api.post(ENVIRONMENTS, json=environment_body("big", about={"description": description})).status_code == 201
+    text = json.dumps(environment_body("NAME", about={"description": description})).replace("NAME", "\\ud800")
+    envelope_error(post_raw(api, ENVIRONMENTS, text), 422, "422.invalid-input")
+    deep = '{"name": "e", "pad": "' + "p" * 100_000 + '", "about": ' + "[" * 100 + "]" * 100 + "}"
+    envelope_error(post_raw(api, ENVIRONMENTS, deep), 400, "400.invalid-syntax")
+    assert [e["name"] for e in api.get(ENVIRONMENTS).json()["data"]] == ["big"]
+
+
+def test_strings_holding_brackets_and_escapes_do_not_count_as_nesting(api: httpx.Client) -> None:
+    tricky = "[[[{{{" * 50 + '\\"]]' + "\\\\"
+    response = api.post(ENVIRONMENTS, json=environment_body(tricky))
+    assert response.status_code == 201 and response.json()["data"]["name"] == tricky
