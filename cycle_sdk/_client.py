@@ -11,7 +11,6 @@ from __future__ import annotations
 # should not pay ~20 ms for asyncio.
 import json
 import logging
-import random
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -24,11 +23,11 @@ from ._auth import HEADER_VALUE, Token, TokenStorage
 from ._body import ACCEPT_ENCODING, BodyReader, BodyTooLarge, DeadlineExceeded
 from ._cache import CacheSettings, ResponseCache
 from ._config import (
-    DEFAULT_BACKOFF_BASE,
-    DEFAULT_BACKOFF_CAP,
     DEFAULT_BASE_URL,
     DEFAULT_MAX_CONNECTIONS,
     Settings,
+    to_timeout,
+    total_of,
 )
 from ._decode import decode
 from ._exceptions import ConfigurationError
@@ -49,6 +48,7 @@ from ._result import (
     Err,
     Ok,
 )
+from ._retry import TRANSIENT_STATUSES, backoff_delay, is_transient, jitter
 from ._transport import bound_client_transports, call_deadline, default_async_transport, default_transport
 from ._version import __version__
 
@@ -62,7 +62,7 @@ log = logging.getLogger("cycle_sdk")
 T = TypeVar("T")
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
-RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+RETRY_STATUSES = TRANSIENT_STATUSES  # the name this module has always exported
 USER_AGENT = f"cycle-sdk-python/{__version__}"
 _TOKEN_OPERATION = Operation("POST", "/oauth/token", "createOauthToken", "tokens", "create_oauth_token", (200,))
 _MISSING_KEY_HINT = (
@@ -257,17 +257,17 @@ class BaseClient:
             return True
         if method not in IDEMPOTENT_METHODS:
             return False
-        return status is None or status in RETRY_STATUSES
+        return is_transient(status)
 
     def _retry_delay(self, attempt: int, retry_after: float | None) -> float:
         """Seconds before retry number `attempt` (1-based): Retry-After if given (capped), else backoff."""
         if retry_after is not None and retry_after >= 0:
             return min(retry_after, self._settings.retry_after_cap)
-        return self._jitter(min(DEFAULT_BACKOFF_CAP, DEFAULT_BACKOFF_BASE * 2 ** (attempt - 1)))
+        return self._jitter(backoff_delay(attempt))
 
     def _jitter(self, delay: float) -> float:
         """Spread retries of many clients apart: 75% to 100% of the delay."""
-        return delay * (1 - 0.25 * random.random())
+        return jitter(delay)
 
     # -- responses into results ----------------------------------------------------
 
@@ -438,12 +438,7 @@ class BaseClient:
             kwargs["json"] = request.json
         if request.data is not None:
             kwargs["data"] = request.data
-        if timeout is not None:
-            kwargs["timeout"] = (
-                timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout, connect=min(timeout, 5.0))
-            )
-        else:
-            kwargs["timeout"] = self._settings.timeout
+        kwargs["timeout"] = self._settings.timeout if timeout is None else to_timeout(timeout)
         return kwargs
 
     def _adopt_http(self, http: httpx.Client | httpx.AsyncClient, *, owned: bool) -> None:
@@ -481,8 +476,12 @@ class BaseClient:
         return httpx.Request(**kwargs)
 
     def _deadline(self, timeout: float | httpx.Timeout | None) -> float:
-        total = timeout if isinstance(timeout, int | float) else self._settings.total_timeout
-        return time.monotonic() + total
+        return time.monotonic() + self._total(timeout)
+
+    def _total(self, timeout: float | httpx.Timeout | None) -> float:
+        """The total of one attempt: the call's `timeout` in seconds, else settings.total_timeout."""
+        total = total_of(timeout)
+        return self._settings.total_timeout if total is None else total
 
     def _needs_refresh(self, token: Token | None) -> bool:
         return (
@@ -551,10 +550,10 @@ def _resolve_settings(settings: Settings | None, **options: Any) -> Settings:
     hub_id = options.pop("hub_id", None)
     if options.get("team") is None and hub_id is not None:
         options["team"] = hub_id
-    timeout = options.get("timeout")
-    if isinstance(timeout, int | float) and not isinstance(timeout, bool) and options.get("total_timeout") is None:
+    total = total_of(options.get("timeout"))
+    if total is not None and options.get("total_timeout") is None:
         # `timeout=5` means the same per client as per call: at most 5 s for an attempt, body included.
-        options["total_timeout"] = float(timeout)
+        options["total_timeout"] = total
     cache = options.pop("cache", None)
     if isinstance(cache, bool):
         options["cache"] = CacheSettings(use=cache)
@@ -670,7 +669,9 @@ class SyncAPIClient(BaseClient):
             if not self._should_retry(request.method, status=status, sent=sent):
                 return result
             attempt += 1
-            delay = self._retry_delay(attempt, result.error.retry_after)
+            # No wait between attempts is longer than the call's total timeout (a Retry-After of
+            # a day on a `timeout=5` call waits 5 s, not retry_after_cap).
+            delay = min(self._retry_delay(attempt, result.error.retry_after), self._total(timeout))
             self._log_retry(request, attempt, delay, result.error.code)
             time.sleep(delay)
 
@@ -920,7 +921,9 @@ class AsyncAPIClient(BaseClient):
             if not self._should_retry(request.method, status=status, sent=sent):
                 return result
             attempt += 1
-            delay = self._retry_delay(attempt, result.error.retry_after)
+            # No wait between attempts is longer than the call's total timeout (a Retry-After of
+            # a day on a `timeout=5` call waits 5 s, not retry_after_cap).
+            delay = min(self._retry_delay(attempt, result.error.retry_after), self._total(timeout))
             self._log_retry(request, attempt, delay, result.error.code)
             await _asyncio_sleep(delay)
 

@@ -14,7 +14,8 @@ from ._cache import CacheSettings
 DEFAULT_BASE_URL = "https://api.cycle.io"
 DEFAULT_TOKEN_PATH = "/oauth/token"
 # Connect fast or fail; allow a slow API 30 s between bytes.
-DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+DEFAULT_CONNECT = 5.0
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=DEFAULT_CONNECT)
 # Wall-clock ceiling for one attempt, body included (a trickling body cannot hold a call forever).
 DEFAULT_TOTAL_TIMEOUT = 60.0
 DEFAULT_MAX_RETRIES = 2
@@ -31,8 +32,18 @@ ENV_HUB_ID = "CYCLE_HUB_ID"
 ENV_BASE_URL = "CYCLE_BASE_URL"
 
 
-def _to_timeout(value: float | httpx.Timeout) -> httpx.Timeout:
-    return value if isinstance(value, httpx.Timeout) else httpx.Timeout(value, connect=min(value, 5.0))
+def to_timeout(value: float | httpx.Timeout) -> httpx.Timeout:
+    """The phases a `timeout=` sets (per client or per call, the one rule): `t` seconds means
+    connect min(t, 5), read/write/pool t; an httpx.Timeout is taken as it is."""
+    return value if isinstance(value, httpx.Timeout) else httpx.Timeout(value, connect=min(value, DEFAULT_CONNECT))
+
+
+def total_of(value: float | httpx.Timeout | None) -> float | None:
+    """The total a `timeout=` sets: `t` seconds means at most t for an attempt, body included;
+    an httpx.Timeout (or None) sets none, leaving settings.total_timeout."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return None
 
 
 @define(repr=False)
@@ -50,7 +61,7 @@ class Settings:
     token_url: str | None = None
     storage: TokenStorage = field(factory=MemoryStorage)
     cache: CacheSettings = field(factory=CacheSettings)
-    timeout: httpx.Timeout = field(default=DEFAULT_TIMEOUT, converter=_to_timeout)
+    timeout: httpx.Timeout = field(default=DEFAULT_TIMEOUT, converter=to_timeout)
     total_timeout: float = DEFAULT_TOTAL_TIMEOUT
     max_retries: int = DEFAULT_MAX_RETRIES
     max_body_size: int = DEFAULT_MAX_BODY_SIZE
@@ -97,8 +108,9 @@ def service_settings(
     values: dict[str, Any] = {"api_key": key or os.environ.get(env_var) or None, "base_url": base_url}
     if timeout is not None:
         values["timeout"] = timeout
-        if isinstance(timeout, int | float):
-            values["total_timeout"] = float(timeout)
+        total = total_of(timeout)
+        if total is not None:
+            values["total_timeout"] = total
     if max_retries is not None:
         values["max_retries"] = max_retries
     return Settings(**values)

@@ -23,10 +23,12 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeAlias
 
 from attrs import frozen
 
+from ._config import DEFAULT_RETRY_AFTER_CAP
 from ._exceptions import INVALID_JOB, JOB_FAILED, JOB_WAIT_STOPPED, JOB_WAIT_TIMEOUT
 from ._generated.namespaces.jobs import AsyncJobs as _GeneratedAsyncJobs
 from ._generated.namespaces.jobs import Jobs as _GeneratedJobs
 from ._result import APIError, APIResult, Err, Ok
+from ._retry import backoff, is_transient
 
 if TYPE_CHECKING:
     import asyncio  # loaded by the async code paths themselves: sync scripts do not pay for it
@@ -41,6 +43,7 @@ DEFAULT_DELAY = 2.0
 # Jobs appear a moment after the task that made them: retry a 404.job this many times.
 DEFAULT_NOT_FOUND_RETRIES = 5
 # Consecutive transient read failures (network, timeout, 429, 5xx) tolerated before giving up.
+# The tracker's reads are sent with max_retries=0, so this is the only retry layer of a wait.
 DEFAULT_TRANSIENT_RETRIES = 5
 # How many of the newest jobs one shared list request covers.
 SHARED_PAGE_SIZE = 100
@@ -172,7 +175,7 @@ def _checked(result: JobResult, job_id: str, check: bool) -> JobResult:
 
 
 def _transient(error: APIError) -> bool:
-    return error.status in (0, 408, 429, 500, 502, 503, 504) and error.code not in (
+    return is_transient(error.status) and error.code not in (
         JOB_WAIT_TIMEOUT,
         JOB_WAIT_STOPPED,
     )
@@ -221,7 +224,11 @@ class _Tracker:
         if _transient(error) and self.transient_left > 0:
             self.transient_left -= 1
             tries = DEFAULT_TRANSIENT_RETRIES - self.transient_left
-            return self.sleep_for(min(8.0, 2.0 ** (tries - 1)))
+            # The poll delay times the SDK's backoff (1, 2, 4, 8, 8 with jitter); a longer
+            # Retry-After is honoured.
+            wait = min(error.retry_after or 0.0, DEFAULT_RETRY_AFTER_CAP)
+            factor = max(backoff(tries, base=1.0, cap=8.0), wait / max(self.delay, 1e-9))
+            return self.sleep_for(factor)
         return None
 
     def changed(self, progress: JobProgress) -> bool:
@@ -327,7 +334,9 @@ class Jobs(_GeneratedJobs):
         job_id = job_id_of(job)
         if isinstance(job_id, Err):
             return job_id
-        fetch = fetch_job or (lambda jid: self.get_job(jid, cache=False))
+        # The tracker is the one retry layer for its reads (each poll is one request): it knows
+        # the wait's deadline and paces by the poll delay. See DEFAULT_TRANSIENT_RETRIES.
+        fetch = fetch_job or (lambda jid: self.get_job(jid, cache=False, max_retries=0))
         callback = _callbacks(on_progress, progress_bar)
         tracker = _Tracker(job_id, callback, delay, timeout, not_found_retries)
         while True:
@@ -402,7 +411,9 @@ class _SharedPoller:
         found: dict[str, JobResult] = {}
         if len(waiting) > 1:
             self.requests += 1
-            listed = await self._jobs.get_jobs(sort=["-id"], page={"number": 1, "size": SHARED_PAGE_SIZE}, cache=False)
+            listed = await self._jobs.get_jobs(
+                sort=["-id"], page={"number": 1, "size": SHARED_PAGE_SIZE}, cache=False, max_retries=0
+            )
             if listed.ok is True:
                 from ._generated.models.get_job_response_200 import GetJobResponse200
 
@@ -411,7 +422,7 @@ class _SharedPoller:
                         found[item.id] = Ok(GetJobResponse200(data=item))
         missing = [jid for jid in waiting if jid not in found]
         self.requests += len(missing)
-        singles = await asyncio.gather(*(self._jobs.get_job(jid, cache=False) for jid in missing))
+        singles = await asyncio.gather(*(self._jobs.get_job(jid, cache=False, max_retries=0) for jid in missing))
         found.update(zip(missing, singles, strict=True))
         for jid, futures in waiting.items():
             for fut in futures:

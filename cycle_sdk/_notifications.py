@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import random
 import time
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
@@ -30,15 +29,15 @@ from ._exceptions import APIResultError, ConfigurationError
 from ._generated.namespaces.hub_notifications import AsyncHubNotifications as _GeneratedAsync
 from ._generated.namespaces.hub_notifications import HubNotifications as _GeneratedSync
 from ._result import APIError
+from ._retry import backoff, is_transient
 
 if TYPE_CHECKING:
     from ._generated.models.hub_notification import HubNotification
 
 log = logging.getLogger("cycle_sdk")
 
-DEFAULT_BACKOFF_BASE = 0.5
-DEFAULT_BACKOFF_CAP = 30.0
-_TRANSIENT = frozenset({0, 408, 429, 500, 502, 503, 504})
+# Reconnects back off with the SDK's one backoff (_retry.py), up to a longer cap than a request's.
+RECONNECT_BACKOFF_CAP = 30.0
 
 
 @frozen
@@ -79,7 +78,7 @@ def _parse(frame: str | bytes) -> HubNotification | None:
 
 
 def _delay(attempt: int) -> float:
-    return min(DEFAULT_BACKOFF_CAP, DEFAULT_BACKOFF_BASE * 2.0 ** (attempt - 1)) * (1 - 0.25 * random.random())
+    return backoff(attempt, cap=RECONNECT_BACKOFF_CAP)
 
 
 class _Reconnects:
@@ -93,7 +92,7 @@ class _Reconnects:
     def token_failed(self, error: APIError) -> float:
         """Seconds to wait before asking for a token again; raises when retrying cannot help."""
         self.attempt += 1
-        if error.status not in _TRANSIENT or self._exhausted():
+        if not is_transient(error.status) or self._exhausted():
             raise APIResultError(error)  # e.g. 401/403: reconnecting will not help
         return _delay(self.attempt)
 
