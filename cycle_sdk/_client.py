@@ -757,6 +757,10 @@ class AsyncAPIClient(BaseClient):
         self._loop_lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._calls_in_loop = 0
+        # At most DEFAULT_MAX_CONNECTIONS requests in flight on a pool the SDK made (None for a
+        # caller's own httpx client, whose limits are its own): callers beyond the pool wait on
+        # this semaphore instead of in httpx's pool queue, which costs O(waiters) per request.
+        self._slots: asyncio.Semaphore | None = None
 
     def _enter_loop(self) -> None:
         """Refuse a call from a second event loop while another loop's calls are in flight.
@@ -778,6 +782,8 @@ class AsyncAPIClient(BaseClient):
                 if self._loop is not None:
                     self._move_to_new_loop()
                 self._loop = loop
+                if self._owns_http:
+                    self._slots = asyncio.Semaphore(DEFAULT_MAX_CONNECTIONS)
             self._calls_in_loop += 1
 
     @staticmethod
@@ -937,23 +943,31 @@ class AsyncAPIClient(BaseClient):
     ) -> tuple[APIResult[T], bool]:
         import asyncio
 
-        sent = False
+        sent = maybe_sent = False
         try:
             http_request = self._http_request(request, token, team, timeout)
             deadline = self._deadline(timeout)
             # The whole attempt, response head included, ends by the deadline: httpx's own
             # timeouts are per socket operation, so a byte at a time would restart them.
             async with asyncio.timeout(deadline - time.monotonic()):
-                response = await self._dispatch(http_request)
-                sent = True
+                slots = self._slots
+                if slots is not None:
+                    await slots.acquire()  # waiting for a slot counts against the total, like the pool
                 try:
-                    body = await self._read_body(response, deadline)
+                    maybe_sent = True
+                    response = await self._dispatch(http_request)
+                    sent = True
+                    try:
+                        body = await self._read_body(response, deadline)
+                    finally:
+                        await response.aclose()
                 finally:
-                    await response.aclose()
+                    if slots is not None:
+                        slots.release()
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             return self._from_exception(request, exc), False
         except Exception as exc:
-            return self._from_exception(request, exc), True
+            return self._from_exception(request, exc), maybe_sent
         return self._read_response(request, response.status_code, response.headers, body, parse), sent
 
     async def _dispatch(self, http_request: httpx.Request) -> httpx.Response:
