@@ -5,18 +5,22 @@ Answers 422 in Cycle's envelope, naming the field in `detail` and pointing at it
 - a required query parameter missing (or empty): `422.missing-argument`, `source` its name; for a
   required `deepObject` parameter (`filter`), each required property: `filter[controller]`;
 - a scalar query parameter of the wrong type (`boolean`, `integer`, `number`) or outside its enum:
-  `422.invalid-argument`. Array parameters (`include`, `meta`, `sort`) and the values inside
-  `filter[...]` are not checked, like filter keys the item schema does not declare;
-- no body where the operation requires one: `422.missing-argument`, `source` `/body`;
-- a JSON body that does not validate against the operation's requestBody schema:
-  `422.invalid-input`, `detail` e.g. `servers[0].quantity must be an integer, not a string`,
-  `source` the JSON pointer `/body/servers/0/quantity`.
+  `422.invalid-argument`, and so is an item of an array parameter outside its enum (`include`,
+  `meta`: comma-joined or repeated), a `filter[key]` value that does not validate against the
+  key's schema (`filter[range-start]` must be a date-time), and a `sort` key that names no field
+  of the listed items (`-events.created` does). Filter keys the spec does not declare are ignored;
+- no body (or a JSON `null`) where one is needed: `422.missing-argument`, `detail` `body is
+  required`, `source` `/body`. A body is needed when the spec marks the requestBody required, or
+  when its schema has required properties (the rule of the SDK's required-body overlay);
+- a JSON body that does not validate against the operation's requestBody schema, formats
+  included (`date-time`): `422.invalid-input`, `detail` e.g. `servers[0].quantity must be an
+  integer, not a string`, `source` the JSON pointer `/body/servers/0/quantity`.
 
 Malformed JSON never gets here (400 `400.invalid-syntax`, see `_app`), and neither does a body
 that is not JSON: `POST /oauth/token` is form encoded and its handler checks it.
 
 The checks of an operation are prepared once (parameters and schemas resolved) and cached; a body
-is then checked by `SchemaTools.violation`, a few microseconds for a typical body.
+is then checked by `SchemaTools.violation` (jsonschema), well under a millisecond for a typical body.
 """
 
 from __future__ import annotations
@@ -25,11 +29,11 @@ import math
 import threading
 import weakref
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final, NoReturn
 
 from ._model import ApiError, Call
-from ._schema import JSON, Schema
+from ._schema import JSON, Schema, undeclared
 from ._spec import ApiSpec, Operation
 
 _JSON_MEDIA: Final = "application/json"
@@ -42,8 +46,10 @@ class QueryParameter:
     required: bool
     deep: bool  # `style: deepObject`: sent as `name[key]=value`
     kind: str | None  # the scalar type to check the value against (None: not checked)
-    enum: tuple[str, ...]  # the allowed values, as sent in a query string (empty: any)
+    enum: tuple[str, ...]  # the allowed values (of an array's items), as sent in a query string (empty: any)
     required_keys: tuple[str, ...]  # of a deepObject: the properties that must be sent
+    array: bool = False  # comma-joined or repeated items
+    keys: Mapping[str, Schema] = field(default_factory=dict)  # of a deepObject: its declared properties
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,7 @@ class OperationChecks:
     query: tuple[QueryParameter, ...]
     body: Schema | None  # the JSON requestBody schema (None: no JSON body to check)
     body_required: bool
+    sort_fields: Schema | None = None  # of a list: the item schema its `sort` keys name fields of
 
 
 _SHARED: weakref.WeakKeyDictionary[ApiSpec, RequestChecks] = weakref.WeakKeyDictionary()
@@ -79,14 +86,16 @@ class RequestChecks:
         """Raise the 422 `ApiError` the API would answer for this call's input, if any."""
         checks = self.prepared(call.op)
         for param in checks.query:
-            _check_parameter(param, call)
+            self._check_parameter(param, call)
+        if checks.sort_fields is not None:
+            for key in call.query.sort:
+                if not self._names_field(checks.sort_fields, key.lstrip("-+")):
+                    _invalid("sort", f"sort key {key.lstrip('-+')!r} names no field of the listed items")
         if checks.body is None:
             return
-        if call.body is None:
+        if call.body is None:  # none sent, or JSON `null`
             if checks.body_required:
-                raise ApiError(
-                    422, "422.missing-argument", "Missing body", "this operation takes a JSON body", source="/body"
-                )
+                raise ApiError(422, "422.missing-argument", "Missing body", "body is required", source="/body")
             return
         # Bodies are checked leniently (answers are still checked strictly, by `conforms`), for two
         # defects of the spec's request schemas that would reject bodies the API accepts:
@@ -122,34 +131,85 @@ class RequestChecks:
         request = self.tools.resolve(spec_op.get("requestBody", {}))
         media = request.get("content", {}).get(_JSON_MEDIA) if isinstance(request, dict) else None
         body = media.get("schema") if isinstance(media, dict) else None
-        return OperationChecks(query=query, body=body, body_required=bool(request.get("required")))
+        needed = bool(request.get("required")) or (body is not None and self._has_required(body))
+        sort_fields = None
+        if op.method == "GET" and any(p.name == "sort" for p in query):
+            data = self.tools.resolve(op.data_schema)
+            sort_fields = data.get("items") if isinstance(data, dict) and data.get("type") == "array" else None
+        return OperationChecks(query=query, body=body, body_required=needed, sort_fields=sort_fields)
+
+    def _has_required(self, schema: Schema) -> bool:
+        """Whether a body schema has required properties (those it declares; see `violation`), in
+        itself or its `allOf` parts, or in every one of its alternatives."""
+        for part in self.tools.parts(schema):
+            if any(not undeclared(part, name) for name in part.get("required", ())):
+                return True
+            for key in ("oneOf", "anyOf"):
+                branches = part.get(key)
+                if branches and all(self._has_required(b) for b in branches):
+                    return True
+        return False
+
+    def _names_field(self, schema: Schema, path: str) -> bool:
+        node: Schema | None = schema
+        for name in path.split("."):
+            node = self.tools.property(node, name) if node is not None and name else None
+        return node is not None
 
     def _parameter(self, param: Mapping[str, Any]) -> QueryParameter:
         schema = self.tools.resolve(param.get("schema", {}))
         schema = schema if isinstance(schema, dict) else {}
         kind = schema.get("type")
         deep = param.get("style") == "deepObject"
+        array = kind == "array"
+        items = self.tools.resolve(schema.get("items", {})) if array else schema
+        items = items if isinstance(items, dict) else {}
         return QueryParameter(
             name=str(param["name"]),
             required=bool(param.get("required")),
             deep=deep,
             kind=kind if isinstance(kind, str) and kind in _SCALAR_TYPES else None,
-            enum=tuple(_as_query_text(v) for v in schema.get("enum", ()) if v is not None),
+            enum=tuple(_as_query_text(v) for v in items.get("enum", ()) if v is not None),
             required_keys=tuple(self.tools.required(schema)) if deep else (),
+            array=array,
+            keys=self.tools.properties(schema) if deep else {},
         )
 
+    def _check_parameter(self, param: QueryParameter, call: Call) -> None:
+        if param.deep:
+            # Only `filter` and `page` are deepObject parameters; `page[...]` is checked by `_query`.
+            sent = call.query.filters if param.name == "filter" else {}
+            for key in param.required_keys:
+                if not any(sent.get(key, ())):
+                    _missing(f"{param.name}[{key}]")
+            if param.required and not param.required_keys and not sent:
+                _missing(f"{param.name}[...]")
+            for key, values in sent.items():
+                schema = param.keys.get(key)
+                if schema is None or not _is_string(self.tools.resolve(schema)):
+                    continue
+                for value in values:
+                    found = self.tools.violation(schema, value)
+                    if found is not None:
+                        _invalid(f"{param.name}[{key}]", f"{param.name}[{key}] {found.message}")
+            return
+        if param.array:
+            items = call.query.array(param.name)
+            if param.required and not items:
+                _missing(param.name)
+            if param.enum and any(item not in param.enum for item in items):
+                _invalid(param.name, f"{param.name} takes only {', '.join(param.enum)}")
+            return
+        _check_scalar(param, call)
 
-def _check_parameter(param: QueryParameter, call: Call) -> None:
-    if param.deep:
-        # Only `filter` and `page` are deepObject parameters; `page[...]` is checked by `_query`.
-        sent = call.query.filters if param.name == "filter" else {}
-        for key in param.required_keys:
-            if not sent.get(key):
-                _missing(f"{param.name}[{key}]")
-        if param.required and not param.required_keys and not sent:
-            _missing(f"{param.name}[...]")
-        return
-    if param.kind is None:  # arrays: `include`, `sort` (parsed by `_query`) and `meta`
+
+def _is_string(schema: Schema) -> bool:
+    kind = schema.get("type") if isinstance(schema, dict) else None
+    return kind == "string" or (isinstance(kind, list) and "string" in kind)
+
+
+def _check_scalar(param: QueryParameter, call: Call) -> None:
+    if param.kind is None:
         return
     value = call.query.params.get(param.name)
     if value is None or value == "":

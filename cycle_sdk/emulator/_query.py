@@ -1,19 +1,24 @@
 """Collection queries as the Cycle API documents them: filter, sort, page, include.
 
-- `filter[key]=a,b`: keeps items whose `key` is one of the values. A field holding an object is
-  compared by its `current` (states) or `id` (references: `filter[environment]=ID` on containers),
-  and `key_id` fields count too. `filter[search]=text` is a case-insensitive substring match on
-  name, identifier and ID. Keys the item schema does not declare are ignored, like the real API
-  ignores filters it does not know.
-- `sort=-id,name`: comma separated keys, `-` for descending; missing values sort first.
+- `filter[key]=a,b`: keeps items whose `key` is one of the values; a repeated key
+  (`filter[state]=a&filter[state]=b`) adds its values. A field holding an object is compared by its
+  `current` (states) or `id` (references: `filter[environment]=ID` on containers), and `key_id`
+  fields count too. `filter[search]=text` is a case-insensitive substring match on name,
+  identifier and ID. Keys the item schema does not declare are ignored, like the real API ignores
+  filters it does not know.
+- `sort=-id,name`: comma separated keys, `-` for descending; a key is a field of the items,
+  dotted for nested ones (`-events.created`); missing values sort first. Unknown keys are a 422
+  (see `_checks`).
 - `page[number]=N&page[size]=M`: 1-based pages; the size defaults to `default_page_size`.
-- `include=creators,environments`: comma separated; answered in the document's `includes`.
+- Array parameters (`include`, `meta`, `sort`...) are taken comma-joined (`include=a,b`, as the SDK
+  and Cycle's older JS client send them) and repeated (`include=a&include=b`, as Cycle's TypeScript
+  client does), or both at once: `Query.array(name)`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 from urllib.parse import parse_qsl
@@ -34,12 +39,27 @@ class QueryError(ValueError):
 
 @dataclass
 class Query:
-    filters: dict[str, str] = field(default_factory=dict)
-    sort: list[str] = field(default_factory=list)
+    filters: dict[str, list[str]] = field(default_factory=dict)  # every value sent per `filter[key]`
     page_number: int = 1
     page_size: int | None = None
-    include: list[str] = field(default_factory=list)
-    params: dict[str, str] = field(default_factory=dict)  # every plain parameter (e.g. `token`)
+    params: dict[str, str] = field(default_factory=dict)  # every plain parameter's last value (`token`)
+    sent: dict[str, list[str]] = field(default_factory=dict)  # every plain parameter's values, in order
+
+    def array(self, name: str) -> list[str]:
+        """An array parameter's items, whether sent comma-joined, repeated, or both."""
+        return [part.strip() for value in self.sent.get(name, ()) for part in value.split(",") if part.strip()]
+
+    @property
+    def sort(self) -> list[str]:
+        return self.array("sort")
+
+    @property
+    def include(self) -> list[str]:
+        return self.array("include")
+
+    @property
+    def meta(self) -> list[str]:
+        return self.array("meta")
 
 
 def parse_query(query_string: str) -> Query:
@@ -47,7 +67,7 @@ def parse_query(query_string: str) -> Query:
     for name, value in parse_qsl(query_string, keep_blank_values=True):
         bracketed = _BRACKETED.match(name)
         if bracketed and bracketed.group(1) == "filter":
-            query.filters[bracketed.group(2)] = value
+            query.filters.setdefault(bracketed.group(2), []).append(value)
         elif bracketed and bracketed.group(1) == "page":
             key = bracketed.group(2)
             if key not in ("number", "size"):
@@ -57,12 +77,9 @@ def parse_query(query_string: str) -> Query:
                 query.page_number = number
             else:
                 query.page_size = number
-        elif name == "sort":
-            query.sort.extend(part.strip() for part in value.split(",") if part.strip())
-        elif name == "include":
-            query.include.extend(part.strip() for part in value.split(",") if part.strip())
         else:
             query.params[name] = value
+            query.sent.setdefault(name, []).append(value)
     return query
 
 
@@ -103,18 +120,26 @@ def _field_values(doc: Mapping[str, JSON], key: str) -> list[str]:
 
 
 def filter_docs(
-    docs: Iterable[dict[str, JSON]], filters: Mapping[str, str], declared: Callable[[str], bool]
+    docs: Iterable[dict[str, JSON]], filters: Mapping[str, Sequence[str]], declared: Callable[[str], bool]
 ) -> list[dict[str, JSON]]:
     """Items matching every filter; `declared(key)` says whether the item schema knows the key."""
     result = list(docs)
-    for key, value in filters.items():
+    for key, values in filters.items():
         if key == "search":
-            needle = value.lower()
-            result = [d for d in result if any(needle in _as_text(d.get(f)).lower() for f in SEARCH_FIELDS)]
+            for needle in (value.lower() for value in values):
+                result = [d for d in result if any(needle in _as_text(d.get(f)).lower() for f in SEARCH_FIELDS)]
         elif declared(key) or declared(f"{key}_id"):
-            wanted = {part.strip() for part in value.split(",")}
+            wanted = {part.strip() for value in values for part in value.split(",")}
             result = [d for d in result if wanted.intersection(_field_values(d, key))]
     return result
+
+
+def field_at(doc: Mapping[str, JSON], path: str) -> JSON:
+    """The value at a dotted field path (`events.created`), or None."""
+    value: JSON = doc
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
 
 
 def _sort_key(value: JSON) -> tuple[int, Any]:
@@ -136,7 +161,7 @@ def sort_docs(docs: list[dict[str, JSON]], keys: list[str]) -> list[dict[str, JS
     for key in reversed(keys):
         descending = key.startswith("-")
         name = key.lstrip("-+")
-        result.sort(key=lambda d: _sort_key(d.get(name)), reverse=descending)
+        result.sort(key=lambda d: _sort_key(field_at(d, name)), reverse=descending)
     return result
 
 

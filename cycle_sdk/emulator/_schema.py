@@ -5,10 +5,9 @@ reflecting what clients sent. Three tools make that possible without a hand-writ
 
 - `instance(schema)`: the smallest valid instance (required properties only, first enum value,
   first non-null `oneOf`/`anyOf` branch that matches exactly, empty arrays and maps);
-- `conforms(schema, value)`: a validator for the Draft 2020-12 keywords the spec uses, kept free of
-  a runtime dependency on `jsonschema` (the tests cross-check it against `jsonschema`);
-  `violation(schema, value)` is the same check saying where and why a value fails (the request
-  checks of `_checks` answer 422s with it);
+- `conforms(schema, value)`: Draft 2020-12 validation by `jsonschema`, with the formats the spec
+  uses checked (`date-time`...); `violation(schema, value)` is the same check saying where and why a
+  value fails (the request checks of `_checks` answer 422s with it);
 - `merge(target, overlay, schema)`: lays client input over a document, keeping only the parts that
   keep the document valid, so a request body can never make a response invalid.
 """
@@ -16,13 +15,19 @@ reflecting what clients sent. Three tools make that possible without a hand-writ
 from __future__ import annotations
 
 import copy
+import datetime
 import json
-import math
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, cast
+
+import jsonschema_rs
+from jsonschema import Draft202012Validator, FormatChecker, ValidationError
+from jsonschema.protocols import Validator
+from jsonschema.validators import extend
 
 JSON = Any  # a JSON document: dict, list, str, int, float, bool or None
 Schema = Any  # a JSON Schema: a dict, or a bool
@@ -69,6 +74,11 @@ _FORMAT_SAMPLES: Final[Mapping[str, str]] = {
 }
 # Tried in order for a `pattern` with no format; the spec's few patterns all accept one of them.
 _PATTERN_CANDIDATES: Final = ("a", "rwm", "1G", "{{variable}}", ZERO_ID, "0", "example")
+# Where the spec document is registered for jsonschema-rs (its `#/...` references are rewritten to it).
+_DOCUMENT_URI: Final = "urn:cycle-sdk:spec"
+# Validators kept per schema object (the spec's schemas, and recent ones made on the fly).
+_VALIDATOR_CACHE: Final = 4096
+_RFC3339: Final = re.compile(r"^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$", re.ASCII)
 # Failures that only say "not this value": an alternative failing so is the least likely meant.
 _MISMATCHES: Final = frozenset({"type", "enum", "const", "false"})
 _ARTICLES: Final[Mapping[str, str]] = {"integer": "an integer", "array": "an array", "object": "an object"}
@@ -109,7 +119,7 @@ class Violation:
         if keyword == "enum":
             shown = ", ".join(_show(v) for v in expected[:12]) + (", ..." if len(expected) > 12 else "")
             return f"must be one of {shown}"
-        return _MESSAGES.get(keyword, "is not valid").format(expected=_show(expected))
+        return _MESSAGES.get(keyword, "is not valid").format(expected=_show(expected), format=expected)
 
 
 _MESSAGES: Final[Mapping[str, str]] = {
@@ -118,7 +128,8 @@ _MESSAGES: Final[Mapping[str, str]] = {
     "false": "is not allowed here",
     "not": "is not allowed in this form",
     "anyOf": "matches none of the allowed forms",
-    "oneOf": "matches {expected} of the allowed forms, not exactly one",
+    "oneOf": "matches more than one of the allowed forms",
+    "format": "must be a valid {format}",
     "minLength": "must be at least {expected} characters long",
     "maxLength": "must be at most {expected} characters long",
     "pattern": "must match the pattern {expected}",
@@ -166,6 +177,18 @@ class SchemaTools:
         self._building: set[str] = set()
         # The instance cache is shared by every emulator of the process (each serves on its own thread).
         self._lock = threading.RLock()
+        # The document is the root resource: `#/components/...` references resolve in it.
+        self._root: Validator = Draft202012Validator(dict(document), format_checker=FORMATS)
+        lenient: Any = extend(  # type: ignore[no-untyped-call]
+            Draft202012Validator,
+            {"required": _lenient_required, "oneOf": self._lenient_alternatives, "anyOf": self._lenient_alternatives},
+        )
+        self._lenient_root: Validator = lenient(dict(document), format_checker=FORMATS)
+        self._validators: OrderedDict[tuple[int, bool], tuple[Schema, Validator]] = OrderedDict()
+        # The strict check runs on every answer and inside every merge: jsonschema-rs, ~80x faster.
+        self._fast_registry = jsonschema_rs.Registry([(_DOCUMENT_URI, dict(document))])
+        self._fast: OrderedDict[int, tuple[Schema, jsonschema_rs.Validator]] = OrderedDict()
+        self._fast_by_text: dict[str, jsonschema_rs.Validator] = {}
 
     # -- references -------------------------------------------------------------------------
 
@@ -193,21 +216,21 @@ class SchemaTools:
             return str(schema["$ref"]).rsplit("/", 1)[-1]
         return None
 
-    def _parts(self, schema: Schema) -> Iterator[dict[str, Any]]:
+    def parts(self, schema: Schema) -> Iterator[dict[str, Any]]:
         """The schema and its `allOf` parts (recursively, references resolved), as object views."""
         schema = self.resolve(schema)
         if not isinstance(schema, dict):
             return
         if "$ref" in schema:  # a reference with validation siblings: both apply
-            yield from self._parts(self.pointer(schema["$ref"]))
+            yield from self.parts(self.pointer(schema["$ref"]))
         yield schema
         for part in schema.get("allOf", ()):
-            yield from self._parts(part)
+            yield from self.parts(part)
 
     def properties(self, schema: Schema) -> dict[str, Schema]:
         """Declared properties of an object schema, `allOf` parts combined."""
         found: dict[str, list[Schema]] = {}
-        for part in self._parts(schema):
+        for part in self.parts(schema):
             for name, sub in part.get("properties", {}).items():
                 found.setdefault(name, []).append(sub)
         return {name: subs[0] if len(subs) == 1 else {"allOf": subs} for name, subs in found.items()}
@@ -217,7 +240,7 @@ class SchemaTools:
 
     def additional(self, schema: Schema) -> Schema | None:
         """The `additionalProperties` schema of a map-like object schema (None when closed or absent)."""
-        for part in self._parts(schema):
+        for part in self.parts(schema):
             extra = part.get("additionalProperties")
             if extra is True:
                 return {}
@@ -227,7 +250,7 @@ class SchemaTools:
 
     def required(self, schema: Schema) -> list[str]:
         names: list[str] = []
-        for part in self._parts(schema):
+        for part in self.parts(schema):
             names.extend(n for n in part.get("required", ()) if n not in names)
         return names
 
@@ -241,12 +264,12 @@ class SchemaTools:
         if node is None:
             return []
         values: list[JSON] = []
-        for part in self._parts(node):
+        for part in self.parts(node):
             values.extend(part.get("enum", ()))
         return values
 
     def is_composite(self, schema: Schema) -> bool:
-        return any("oneOf" in part or "anyOf" in part for part in self._parts(schema))
+        return any("oneOf" in part or "anyOf" in part for part in self.parts(schema))
 
     # -- instances --------------------------------------------------------------------------
 
@@ -295,11 +318,11 @@ class SchemaTools:
             # Parts may narrow each other (an enum in one, a shorter enum in another): take a value all accept.
             # Keywords split over parts (`{"$ref": Identifier, "minLength": 3}`) are generated together.
             combined: dict[str, Any] = {}
-            for part in self._parts(schema):
+            for part in self.parts(schema):
                 combined.update((k, v) for k, v in part.items() if k not in ("allOf", "$ref"))
             candidates = [
                 *values,
-                *(e for part in self._parts(schema) for e in part.get("enum", ())),
+                *(e for part in self.parts(schema) for e in part.get("enum", ())),
                 self._typed(combined, _first_type(combined)),
             ]
             return next((v for v in candidates if self.conforms(schema, v)), values[0] if values else None)
@@ -362,130 +385,108 @@ class SchemaTools:
     # -- validation -------------------------------------------------------------------------
 
     def conforms(self, schema: Schema, value: JSON) -> bool:
-        """Whether `value` validates against `schema` (formats are annotations, as in `jsonschema`)."""
-        return self._violation(schema, value, False) is None
+        """Whether `value` validates against `schema` (Draft 2020-12, formats checked)."""
+        return self._fast_validator(schema).is_valid(value)
+
+    def _fast_validator(self, schema: Schema) -> jsonschema_rs.Validator:
+        """A jsonschema-rs validator of `schema`, built once per schema object, or per shape for the
+        small schemas made on the fly (`{"allOf": [...]}` of two references)."""
+        key = id(schema)
+        with self._lock:
+            cached = self._fast.get(key)
+            if cached is not None and cached[0] is schema:
+                self._fast.move_to_end(key)
+                return cached[1]
+            text = json.dumps(schema, sort_keys=True)
+            built = self._fast_by_text.get(text)
+            if built is None:
+                built = jsonschema_rs.validator_for(
+                    _absolute(schema), registry=self._fast_registry, validate_formats=True
+                )
+                self._fast_by_text[text] = built
+            self._fast[key] = (schema, built)
+            if len(self._fast) > _VALIDATOR_CACHE:
+                self._fast.popitem(last=False)
+            return built
 
     def violation(self, schema: Schema, value: JSON, *, lenient: bool = False) -> Violation | None:
         """Why `value` does not validate against `schema` (None when it does): the first failure
         found, with its path in `value`; for a failed `anyOf`/`oneOf`, the alternative that got
         furthest.
 
-        `lenient` reads two defects of the spec's request schemas the way the API does (see `_checks`):
-        a `oneOf` that more than one alternative matches is valid (`anyOf` semantics), and a
-        `required` name that the same object schema does not declare in its `properties` (nor
-        allows through `patternProperties`/`additionalProperties`) is not required."""
-        return self._violation(schema, value, lenient)
+        `lenient` reads the spec's request schemas the way the API does (see `_checks`): a `oneOf`
+        that more than one alternative matches is valid (`anyOf` semantics), a `required` name that
+        the same object schema does not declare in its `properties` (nor allows through
+        `patternProperties`/`additionalProperties`) is not required, and an alternative with a
+        `discriminator` is chosen by its tag (an unknown tag fails on the tag)."""
+        error = next(self._validator(schema, lenient=lenient).iter_errors(value), None)
+        return None if error is None else _explain(error, lenient)
 
-    def _violation(self, schema: Schema, value: JSON, lenient: bool) -> Violation | None:
-        if schema is False:
-            return Violation((), "false")
-        if not isinstance(schema, dict):  # True, None: anything goes
-            return None
-        if "$ref" in schema:
-            found = self._violation(self.pointer(schema["$ref"]), value, lenient)
-            if found is not None:
-                return found
-        return _type_violation(schema, value) or self._keyword_violation(schema, value, lenient)
+    def _validator(self, schema: Schema, *, lenient: bool) -> Validator:
+        """A validator of `schema` (a part of the document: its `#/...` references resolve there).
 
-    def _keyword_violation(self, schema: dict[str, Any], value: JSON, lenient: bool) -> Violation | None:
-        if isinstance(value, str):
-            found = _string_violation(schema, value)
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            found = _number_violation(schema, value)
-        elif isinstance(value, dict):
-            found = self._object_violation(schema, value, lenient)
-        elif isinstance(value, list):
-            found = self._array_violation(schema, value, lenient)
-        else:
-            found = None
-        if found is not None:
-            return found
-        for sub in schema.get("allOf", ()):
-            found = self._violation(sub, value, lenient)
-            if found is not None:
-                return found
-        if "anyOf" in schema:
-            found = self._alternatives(schema["anyOf"], value, lenient, exactly_one=False)
-            if found is not None:
-                return found
-        if "oneOf" in schema:
-            found = self._alternatives(schema["oneOf"], value, lenient, exactly_one=not lenient)
-            if found is not None:
-                return found
-        excluded = schema.get("not")
-        if isinstance(excluded, dict | bool) and self._violation(excluded, value, lenient) is None:
-            return Violation((), "not")
-        return None
+        Built once per schema object: the spec's own schemas are long lived; the few schemas made on
+        the fly (an `allOf` of two parts) are held, and so kept from reuse of their id, while cached."""
+        key = (id(schema), lenient)
+        with self._lock:
+            cached = self._validators.get(key)
+            if cached is not None and cached[0] is schema:
+                self._validators.move_to_end(key)
+                return cached[1]
+            root = self._lenient_root if lenient else self._root
+            built = root.evolve(schema=schema)
+            self._validators[key] = (schema, built)
+            if len(self._validators) > _VALIDATOR_CACHE:
+                self._validators.popitem(last=False)
+            return built
 
-    def _alternatives(
-        self, branches: list[Schema], value: JSON, lenient: bool, *, exactly_one: bool
-    ) -> Violation | None:
-        failures: list[Violation] = []
-        matched = 0
-        for branch in branches:
-            found = self._violation(branch, value, lenient)
-            if found is None:
-                matched += 1
-                if not exactly_one:
-                    return None
-            else:
-                failures.append(found)
-        if matched == 1 or (matched and not exactly_one):
-            return None
-        if matched:
-            return Violation((), "oneOf", matched)
-        # The alternative the value got furthest into explains the failure best: the deepest
-        # failure, and at equal depth one that is not a plain mismatch (a discriminator's const).
-        return max(failures, key=lambda v: (len(v.path), v.keyword not in _MISMATCHES), default=Violation((), "anyOf"))
+    def _lenient_alternatives(
+        self, validator: Any, branches: list[Schema], value: JSON, schema: Mapping[str, Any]
+    ) -> Iterator[ValidationError]:
+        """`oneOf`/`anyOf` of a request body: a discriminated value is checked against the branch its
+        tag names (an unknown tag fails on the tag); otherwise any matching branch will do."""
+        chosen = list(enumerate(branches))
+        discriminator = schema.get("discriminator")
+        if isinstance(discriminator, dict) and isinstance(value, dict):
+            name = discriminator.get("propertyName")
+            tag = value.get(name) if isinstance(name, str) else None
+            if isinstance(name, str) and isinstance(tag, str):
+                tags = self._branch_tags(branches, discriminator)
+                if tags:
+                    chosen = [(i, b) for i, b in enumerate(branches) if tag in tags.get(i, ())]
+                    if not chosen:
+                        allowed = sorted({t for found in tags.values() for t in found})
+                        yield ValidationError(
+                            f"{name} is not a known tag", validator="enum", validator_value=allowed, path=[name]
+                        )
+                        return
+        failures: list[ValidationError] = []
+        for index, branch in chosen:
+            errors = list(validator.descend(value, branch, schema_path=index))
+            if not errors:
+                return
+            failures.extend(errors)
+        yield ValidationError("matches none of the allowed forms", context=failures)
 
-    def _object_violation(self, schema: dict[str, Any], value: dict[str, JSON], lenient: bool) -> Violation | None:
-        props = schema.get("properties", {})
-        patterns = schema.get("patternProperties", {})
-        extra = schema.get("additionalProperties", True)
-        for name in schema.get("required", ()):
-            if name not in value and not (lenient and _undeclared(schema, name)):
-                return Violation((name,), "required")
-        if len(value) < schema.get("minProperties", 0):
-            return Violation((), "minProperties", schema["minProperties"])
-        if len(value) > schema.get("maxProperties", math.inf):
-            return Violation((), "maxProperties", schema["maxProperties"])
-        for name, item in value.items():
-            matched = False
-            if name in props:
-                matched = True
-                found = self._violation(props[name], item, lenient)
-                if found is not None:
-                    return found.within(name)
-            for pattern, sub in patterns.items():
-                if re.search(pattern, name):
-                    matched = True
-                    found = self._violation(sub, item, lenient)
-                    if found is not None:
-                        return found.within(name)
-            if not matched and extra is not True:
-                found = self._violation(extra, item, lenient)
-                if found is not None:
-                    return found.within(name)
-        return None
-
-    def _array_violation(self, schema: dict[str, Any], value: list[JSON], lenient: bool) -> Violation | None:
-        if len(value) < schema.get("minItems", 0):
-            return Violation((), "minItems", schema["minItems"])
-        if len(value) > schema.get("maxItems", math.inf):
-            return Violation((), "maxItems", schema["maxItems"])
-        prefix = schema.get("prefixItems", ())
-        items = schema.get("items", True)
-        for index, item in enumerate(value):
-            found = self._violation(prefix[index] if index < len(prefix) else items, item, lenient)
-            if found is not None:
-                return found.within(index)
-        if schema.get("uniqueItems"):
-            seen: list[JSON] = []
-            for index, item in enumerate(value):
-                if any(_json_equal(item, other) for other in seen):
-                    return Violation((index,), "uniqueItems")
-                seen.append(item)
-        return None
+    def _branch_tags(self, branches: list[Schema], discriminator: Mapping[str, Any]) -> dict[int, set[str]]:
+        """The discriminator values each branch accepts: its mapping keys, its own one-value enum or
+        const for the tag property, or (no mapping) the name of the component it references."""
+        name = str(discriminator.get("propertyName"))
+        mapping = discriminator.get("mapping", {})
+        tags: dict[int, set[str]] = {}
+        for index, branch in enumerate(branches):
+            found = {str(t) for t, ref in mapping.items() if isinstance(branch, dict) and branch.get("$ref") == ref}
+            prop = self.property(branch, name)
+            for part in self.parts(prop) if prop is not None else ():
+                found.update(str(v) for v in part.get("enum", ()) if isinstance(v, str))
+                if isinstance(part.get("const"), str):
+                    found.add(part["const"])
+            if not found and not mapping and (ref := self.ref_name(branch)) is not None:
+                found.add(ref)
+            if found:
+                tags[index] = found
+        # Only when every branch says which tags it takes can a tag rule a branch out.
+        return tags if len(tags) == len(branches) else {}
 
     # -- merging ----------------------------------------------------------------------------
 
@@ -574,7 +575,7 @@ def _string_sample(schema: Mapping[str, Any]) -> str:
     return sample
 
 
-def _undeclared(schema: Mapping[str, Any], name: str) -> bool:
+def undeclared(schema: Mapping[str, Any], name: str) -> bool:
     """A `required` name the object schema has no word on: not in the `properties` it declares, and
     no `patternProperties` or `additionalProperties` says what it would be."""
     return (
@@ -585,80 +586,99 @@ def _undeclared(schema: Mapping[str, Any], name: str) -> bool:
     )
 
 
-def _type_violation(schema: Mapping[str, Any], value: JSON) -> Violation | None:
-    if "type" in schema:
-        kinds = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
-        if not any(_is_type(value, k) for k in kinds):
-            return Violation((), "type", kinds, value)
-    if "enum" in schema and not any(_json_equal(value, e) for e in schema["enum"]):
-        return Violation((), "enum", schema["enum"])
-    if "const" in schema and not _json_equal(value, schema["const"]):
-        return Violation((), "const", schema["const"])
-    return None
-
-
-def _string_violation(schema: Mapping[str, Any], value: str) -> Violation | None:
-    if len(value) < int(schema.get("minLength", 0)):
-        return Violation((), "minLength", schema["minLength"])
-    if len(value) > schema.get("maxLength", math.inf):
-        return Violation((), "maxLength", schema["maxLength"])
-    pattern = schema.get("pattern")
-    if isinstance(pattern, str) and not re.search(pattern, value):
-        return Violation((), "pattern", pattern)
-    return None
-
-
-def _number_violation(schema: Mapping[str, Any], value: float) -> Violation | None:
-    if "minimum" in schema and value < schema["minimum"]:
-        return Violation((), "minimum", schema["minimum"])
-    if "maximum" in schema and value > schema["maximum"]:
-        return Violation((), "maximum", schema["maximum"])
-    if "exclusiveMinimum" in schema and value <= schema["exclusiveMinimum"]:
-        return Violation((), "exclusiveMinimum", schema["exclusiveMinimum"])
-    if "exclusiveMaximum" in schema and value >= schema["exclusiveMaximum"]:
-        return Violation((), "exclusiveMaximum", schema["exclusiveMaximum"])
-    step = schema.get("multipleOf")
-    if step and (value / step) != int(value / step):
-        return Violation((), "multipleOf", step)
-    return None
-
-
-def _is_number(value: JSON) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _is_type(value: JSON, kind: str) -> bool:
-    if kind == "null":
-        return value is None
-    if kind == "boolean":
-        return isinstance(value, bool)
-    if kind == "integer":
-        return _is_number(value) and float(value).is_integer()
-    if kind == "number":
-        return _is_number(value)
-    if kind == "string":
-        return isinstance(value, str)
-    if kind == "array":
-        return isinstance(value, list)
-    if kind == "object":
-        return isinstance(value, dict)
-    return False
-
-
-def _json_equal(a: JSON, b: JSON) -> bool:
-    """JSON equality: `True` is not `1`, `1.0` is `1`."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool) and a == b
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_json_equal(a[k], b[k]) for k in a)
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_json_equal(x, y) for x, y in zip(a, b, strict=True))
-    return bool(type(a) is type(b) or (_is_number(a) and _is_number(b))) and a == b
-
-
 def _deep_update(target: dict[str, JSON], source: Mapping[str, JSON]) -> None:
     for key, value in source.items():
         if isinstance(value, dict) and isinstance(target.get(key), dict):
             _deep_update(target[key], value)
         else:
             target[key] = copy.deepcopy(value)
+
+
+# -- validation with jsonschema -----------------------------------------------------------------
+
+# The formats the spec uses that JSON Schema defines (RFC 3339 times); others are annotations.
+FORMATS: Final = FormatChecker(formats=())
+
+
+@FORMATS.checks("date-time", raises=ValueError)
+def _date_time(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    match = _RFC3339.match(value)
+    if match is None:
+        return False
+    date, time, _, offset = match.groups()
+    offset = "+00:00" if offset in ("Z", "z") else offset
+    datetime.datetime.fromisoformat(f"{date}T{time}{offset}")  # ranges: month 13, hour 25... raise
+    return True
+
+
+@FORMATS.checks("date", raises=ValueError)
+def _date(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    datetime.date.fromisoformat(value)
+    return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", value, re.ASCII))
+
+
+def _lenient_required(
+    validator: Validator, required: list[str], value: JSON, schema: Mapping[str, Any]
+) -> Iterator[ValidationError]:
+    """`required`, less the names the object schema does not declare (see `violation`)."""
+    if not isinstance(value, dict):
+        return
+    for name in required:
+        if name not in value and not undeclared(schema, name):
+            yield ValidationError(f"{name!r} is a required property")
+
+
+def _explain(error: ValidationError, lenient: bool) -> Violation:
+    """A jsonschema error as a Violation; for failed alternatives, the one that got furthest: the
+    deepest failure of any branch, and at equal depth one that is not a plain mismatch."""
+    path = tuple(error.absolute_path)
+    keyword, expected = error.validator, cast(Any, error.validator_value)
+    if keyword in ("anyOf", "oneOf") and error.context:
+        firsts: dict[Any, Violation] = {}
+        for sub in error.context:
+            branch = sub.relative_schema_path[0] if sub.relative_schema_path else 0
+            if branch not in firsts:
+                firsts[branch] = _explain(sub, lenient)
+        return max(firsts.values(), key=lambda v: (len(v.path), v.keyword not in _MISMATCHES))
+    value, schema = error.instance, error.schema
+    if keyword is None:
+        return Violation(path, "false")
+    if keyword == "type":
+        return Violation(path, "type", [expected] if isinstance(expected, str) else list(expected), value)
+    if keyword == "required" and isinstance(value, dict) and isinstance(schema, dict):
+        missing = [n for n in expected if n not in value and not (lenient and undeclared(schema, n))]
+        return Violation((*path, missing[0]) if missing else path, "required")
+    if keyword in ("additionalProperties", "unevaluatedProperties") and isinstance(value, dict):
+        declared = schema.get("properties", {}) if isinstance(schema, dict) else {}
+        patterns = schema.get("patternProperties", {}) if isinstance(schema, dict) else {}
+        extra = [n for n in value if n not in declared and not any(re.search(p, n) for p in patterns)]
+        return Violation((*path, extra[0]) if extra else path, "false")
+    if keyword == "uniqueItems" and isinstance(value, list):
+        seen: list[str] = []
+        for index, item in enumerate(value):
+            text = json.dumps(item, sort_keys=True)
+            if text in seen:
+                return Violation((*path, index), "uniqueItems")
+            seen.append(text)
+    if keyword == "oneOf":
+        return Violation(path, "oneOf")
+    return Violation(path, str(keyword), expected, value)
+
+
+def _absolute(schema: Schema) -> Schema:
+    """`schema` with its document-local references (`#/components/...`) made absolute, so that it
+    validates on its own against the registered document."""
+    if isinstance(schema, dict):
+        return {
+            key: _DOCUMENT_URI + value
+            if key == "$ref" and isinstance(value, str) and value.startswith("#")
+            else _absolute(value)
+            for key, value in schema.items()
+        }
+    if isinstance(schema, list):
+        return [_absolute(item) for item in schema]
+    return schema

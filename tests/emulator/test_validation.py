@@ -7,7 +7,6 @@ under `/body`), required and typed query parameters (`422.missing-argument`,
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import httpx
@@ -158,18 +157,14 @@ def test_the_sdk_surfaces_a_422_as_an_err_naming_the_field(cycle_emulator: Emula
 # -- cost ---------------------------------------------------------------------------------------
 
 
-def test_checking_a_typical_body_costs_well_under_a_millisecond() -> None:
+def test_the_checks_of_an_operation_are_prepared_once() -> None:
     checks = request_checks(default_spec("platform"))
     op = next(o for o in checks.spec.operations if o.key == "POST /v1/containers")
     body = container_body("web", "5f1e00000000000000000001", deploy={"instances": 2}, env={"A": "1"})
     schema = checks.prepared(op).body
     assert checks.prepared(op) is checks.prepared(op)  # prepared once per operation
+    assert checks.prepared(op).body_required
     assert TOOLS.violation(schema, body, lenient=True) is None
-    rounds = 200
-    started = time.perf_counter()
-    for _ in range(rounds):
-        checks.tools.violation(schema, body, lenient=True)
-    assert (time.perf_counter() - started) / rounds < 0.001
 
 
 def test_violations_point_with_json_pointers() -> None:
