@@ -10,12 +10,14 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Final
 
 from ._jobs import descriptor
+from ._meta import meta_for
 from ._model import ApiError, Call, Reply
 from ._query import filter_docs, paginate, sort_docs
 from ._schema import JSON, Schema
 from ._spec import ACCOUNT_KIND, API_KEY_KIND, ENVIRONMENT_KIND, HUB_KIND, JOB_KIND, PIPELINE_KIND, RUN_KIND, Kind, Role
 from ._state import FINAL_STATES, EmulatorState, current_state, snake_field
 from ._store import Record
+from ._tasks import plan_task
 
 # Fields of a creation body that say how many items to create (`quantity` servers, `new_instances`).
 _COUNT_FIELDS: Final = ("quantity", "new_instances", "count")
@@ -174,7 +176,15 @@ class Handlers:
         docs = sort_docs(docs, call.query.sort)
         page = paginate(docs, call.query, self.state.config.default_page_size)
         item_schema = self._item_schema(call)
-        return self._document(call, [self.tools.fit(doc, item_schema) for doc in page], page)
+        data = [self.tools.fit(self._with_meta(call, kind, doc), item_schema) for doc in page]
+        return self._document(call, data, page)
+
+    def _with_meta(self, call: Call, kind: Kind, doc: dict[str, JSON]) -> dict[str, JSON]:
+        """The item with the `meta` the query asks for (`meta=containers_count`), when it has one."""
+        if not call.query.meta or self.tools.property(kind.schema, "meta") is None:
+            return doc
+        scope = self.state.scope(kind, call.hub_id)
+        return {**doc, "meta": meta_for(self.state, kind, scope, doc, call.query.meta, call.principal)}
 
     def _collection(self, call: Call, kind: Kind) -> list[Record]:
         store = self.state.store
@@ -199,19 +209,19 @@ class Handlers:
             record = self.state.create_resource(
                 kind, call.hub_id, body, principal=call.principal, parents=self._path_values(call)
             )
-        doc = self.state.view(record)
+        doc = self._with_meta(call, kind, self.state.view(record))
         return self._document(call, self.tools.fit(doc, call.op.data_schema), [doc])
 
     def _read(self, call: Call) -> Reply:
-        _, record = self._subject(call, self._resolve(call))
-        doc = self.state.view(record)
+        kind, record = self._subject(call, self._resolve(call))
+        doc = self._with_meta(call, kind, self.state.view(record))
         return self._document(call, self.tools.fit(doc, call.op.data_schema), [doc])
 
     def _update(self, call: Call) -> Reply:
         kind, record = self._subject(call, self._resolve(call))
         body = call.body if isinstance(call.body, dict) else {}
         self.state.update_resource(kind, record, body, call.hub_id)
-        doc = self.state.view(record)
+        doc = self._with_meta(call, kind, self.state.view(record))
         return self._document(call, self.tools.fit(doc, call.op.data_schema), [doc])
 
     def _delete(self, call: Call) -> Reply:
@@ -244,7 +254,12 @@ class Handlers:
             action = _action(call)
             subject = target_kind.topic if target_kind is not None else op.segments[-2].text
             queue = item.id if item is not None else hub_id
-            effects = state.job_effects_for_action(target_kind, item, action)
+            contents = body.get("contents") if isinstance(body, dict) else None
+            effects = []
+            if target_kind is not None and item is not None:
+                # Planned first: a task whose input names a missing item (a deploy's environment) is a 404.
+                effects = plan_task(state, target_kind, item, action, contents if isinstance(contents, dict) else {})
+            effects = state.job_effects_for_action(target_kind, item, action) + effects
             if action == "trigger" and target_kind is not None and target_kind.key == PIPELINE_KIND and item:
                 effects += self._pipeline_run(call, item)
         contents = body.get("contents") if isinstance(body, dict) else None

@@ -39,6 +39,7 @@ from ._spec import (
     load_spec_document,
 )
 from ._store import Record, Store
+from ._tasks import KIND_ACTION_STATES, apply_task
 
 # Fields the platform owns: a request body never sets them.
 PROTECTED: Final = frozenset({"id", "hub_id", "creator", "events", "state"})
@@ -306,10 +307,13 @@ class EmulatorState:
             base = key[:-3]
             if not (key.endswith("_id") and isinstance(value, str) and key not in props and base in props):
                 continue
-            if "id" not in self.tools.properties(props[base]):
-                continue
             referenced = self._referenced(base, value, hub_id)
-            fields[base] = {**(referenced.doc if referenced is not None else {}), "id": value}
+            if kind.key == "images" and base == "source" and referenced is not None:
+                # An image names its source as `{type, details: {id, origin}}`, not as a summary.
+                details = {"id": value, "origin": referenced.doc.get("origin")}
+                fields[base] = {"type": referenced.doc.get("type"), "details": details}
+            elif "id" in self.tools.properties(props[base]):
+                fields[base] = {**(referenced.doc if referenced is not None else {}), "id": value}
         return fields
 
     def _referenced(self, name: str, id_: str, hub_id: str | None) -> Record | None:
@@ -485,6 +489,9 @@ class EmulatorState:
                 continue
             if op == "delete" and success:
                 self.remove_resource(kind, record)
+            elif op in ("scale", "reconfigure", "generate", "deploy"):
+                if success:
+                    apply_task(self, kind, record, effect)
             elif op in ("delete", "state"):
                 target = effect.get("final") if success else effect.get("revert")
                 if isinstance(target, str):
@@ -521,9 +528,12 @@ class EmulatorState:
 
     def job_effects_for_action(self, kind: Kind | None, record: Record | None, action: str) -> list[dict[str, JSON]]:
         """What a task does to its resource: `start` makes a container `starting`, then `running`."""
-        if kind is None or record is None or action not in _ACTION_STATES:
+        if kind is None or record is None:
             return []
-        during, final = _ACTION_STATES[action]
+        states = KIND_ACTION_STATES.get((kind.key, action)) or _ACTION_STATES.get(action)
+        if states is None:
+            return []
+        during, final = states
         before = current_state(record.doc)
         self.set_state(kind, record, during)
         return [
