@@ -10,11 +10,12 @@ GEN_INPUTS := $(wildcard spec/*.yaml overlays/*/*.yaml generator/*.py generator/
 SPEC   ?=
 LINTED := cycle_sdk generator tests $(wildcard examples benchmarks)
 
-.PHONY: help install generate demo test check typecheck lint format bench api-diff wheel docs clean
+.PHONY: help install generate demo test conformance check typecheck lint format bench api-diff wheel docs clean
 
 help:
 	@echo "make demo      run the demo (examples/deploy.py) against the bundled emulator"
 	@echo "make test      run the tests and gates (lint, types, typing tests)"
+	@echo "make conformance  schemathesis against the emulator: more examples and the stateful phase"
 	@echo "make generate  regenerate cycle_sdk/_generated from spec/ (SPEC=path to override)"
 	@echo "make bench     write BENCHMARKS.md"
 	@echo "make api-diff OLD=spec.yml NEW=spec.yml   SDK surface changes between two spec states"
@@ -45,6 +46,10 @@ test: $(GEN)
 	$(BIN)/python -m mypy
 	$(BIN)/pyright
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+# The full schemathesis run against the emulator (make test runs a bounded smoke run of it).
+conformance: $(GEN)
+	$(BIN)/python -m pytest -q -p no:cacheprovider -s tests/emulator/schemathesis_run.py
 
 lint: $(STAMP)
 	$(BIN)/python -m ruff check $(LINTED)

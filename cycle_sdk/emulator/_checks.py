@@ -182,8 +182,6 @@ class RequestChecks:
             for key in param.required_keys:
                 if not any(sent.get(key, ())):
                     _missing(f"{param.name}[{key}]")
-            if param.required and not param.required_keys and not sent:
-                _missing(f"{param.name}[...]")
             for key, values in sent.items():
                 schema = param.keys.get(key)
                 if schema is None or not _is_string(self.tools.resolve(schema)):
