@@ -32,6 +32,7 @@ from ._config import (
     DEFAULT_TOTAL_TIMEOUT,
     Settings,
 )
+from ._decode import DecodeError, UnknownVariant
 from ._exceptions import (
     APIConnectionError,
     APIResponseValidationError,
@@ -115,6 +116,7 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "CycleError",
+    "DecodeError",
     "Err",
     "FileStorage",
     "InternalServerError",
@@ -132,6 +134,7 @@ __all__ = [
     "Settings",
     "Token",
     "TokenStorage",
+    "UnknownVariant",
     "UnprocessableEntityError",
     "Unset",
     "__version__",

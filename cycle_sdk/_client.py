@@ -29,7 +29,7 @@ from ._config import (
     to_timeout,
     total_of,
 )
-from ._decode import decode
+from ._decode import DecodeError, decode
 from ._exceptions import ConfigurationError
 from ._generated.namespaces import AsyncNamespaces, SyncNamespaces
 from ._httpx_private import transport_router
@@ -354,6 +354,10 @@ class BaseClient:
                 if isinstance(exc, json.JSONDecodeError | UnicodeDecodeError | RecursionError):
                     return self._error(
                         request, status, PARSE_ERROR, "The response is not valid JSON", str(exc), limit=200
+                    )
+                if isinstance(exc, DecodeError):  # names the JSON path: data[3].name: expected string, got integer
+                    return self._error(
+                        request, status, PARSE_ERROR, "The response does not match the API schema", str(exc), limit=300
                     )
                 return self._error(
                     request,

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator.decoders import RUNTIME_NAMES, Unions, annotate_unknown_variants, model_decoder
 from generator.effective import ROOT, SpecBuild, build_effective_spec, load_yaml, write_json
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -155,6 +156,7 @@ class Coverage:
     missing_operations: list[str] = field(default_factory=list)
     untyped_operations: list[str] = field(default_factory=list)
     missing_schemas: list[str] = field(default_factory=list)
+    unions: list[str] = field(default_factory=list)
 
 
 def _generator_data(spec: dict[str, Any], config: Any) -> tuple[Any, Any]:
@@ -224,6 +226,7 @@ def generate(build: SpecBuild, out_dir: Path, package: str = "cycle_sdk._generat
             tmp / "pkg",
         )
         data, schemas = _generator_data(spec, config)
+        unions = Unions(spec, schemas)
         project = Project(openapi=data, config=config, custom_template_path=TEMPLATES)
 
         def op_info(endpoint: Any) -> OpInfo:
@@ -266,8 +269,11 @@ def generate(build: SpecBuild, out_dir: Path, package: str = "cycle_sdk._generat
             type_imports=type_imports,
             AnyProperty=AnyProperty,
             NoneProperty=NoneProperty,
+            model_decoder=lambda model: model_decoder(unions, model),
+            decode_runtime=RUNTIME_NAMES,
         )
-        errors = project.build()
+        with annotate_unknown_variants(unions):
+            errors = project.build()
         pkg = tmp / "pkg"
         # Extra generated files: namespaces (one module per tag, loaded on first use) and the op index.
         ns_dir = pkg / "namespaces"
@@ -320,6 +326,7 @@ def generate(build: SpecBuild, out_dir: Path, package: str = "cycle_sdk._generat
         cov.missing_schemas = sorted(name for name in component_schemas if name not in parsed)
         cov.schemas_generated = cov.schemas_in_spec - len(cov.missing_schemas)
         cov.warnings = [_error_text(e) for e in errors]
+        cov.unions = unions.report()
 
         if out_dir.exists():
             shutil.rmtree(out_dir)
@@ -471,6 +478,7 @@ def report(build: SpecBuild, cov: Coverage, seconds: float) -> list[str]:
         " (operations whose spec has a success schema)",
         f"schemas generated:      {cov.schemas_generated}/{cov.schemas_in_spec}",
         f"generator warnings:     {len(cov.warnings)}",
+        *cov.unions,
         f"took {seconds:.1f}s",
     ]
     lines += [f"  missing operation: {m}" for m in cov.missing_operations]

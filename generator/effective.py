@@ -86,6 +86,14 @@ def apply_overlay(spec: dict[str, Any], overlay: dict[str, Any], source: str, re
             del parent[last]
         else:
             update = action.get("update")
+            if isinstance(node, list):
+                # Overlay 1.0: on an array, `update` is an entry to append (here: unless it is there).
+                if update in node:
+                    report.missing.append(f"{label} [already present]")
+                    continue
+                node.append(copy.deepcopy(update))
+                report.applied.append(label)
+                continue
             if not isinstance(update, dict):
                 raise ValueError(f"{source}: action on {target} needs an object 'update' or 'remove: true'")
             if node is None:

@@ -32,14 +32,25 @@ class InstanceBuilder:
             if key in schema:
                 options = [self.resolve(o) for o in schema[key]]
                 non_null = [o for o in options if o.get("type") != "null"]
-                return self.build(non_null[0] if non_null else options[0], depth + 1)
+                chosen = self.build(non_null[0] if non_null else options[0], depth + 1)
+                rest = {k: v for k, v in schema.items() if k != key}
+                if "properties" in rest and isinstance(chosen, dict):  # properties beside the oneOf
+                    base = self.build(rest, depth)
+                    return {**base, **chosen} if isinstance(base, dict) else chosen
+                return chosen
         if "allOf" in schema:
-            merged: dict[str, Any] = {}
+            # One schema from the parts and the siblings (`type: string, allOf: [Duration]` is a string).
+            merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
             for part in schema["allOf"]:
-                value = self.build(part, depth + 1)
-                if isinstance(value, dict):
-                    merged.update(value)
-            return merged
+                part = self.resolve(part)
+                for key, value in part.items():
+                    if key == "properties":
+                        merged["properties"] = {**merged.get("properties", {}), **value}
+                    elif key == "required":
+                        merged["required"] = [*merged.get("required", []), *value]
+                    else:
+                        merged.setdefault(key, value)
+            return self.build(merged, depth)
         kind = schema.get("type")
         if isinstance(kind, list):
             kind = next((k for k in kind if k != "null"), "null")
