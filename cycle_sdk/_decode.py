@@ -152,11 +152,14 @@ def _find(container: Any, target: Any, depth: int = 0) -> list[str | int] | None
     return None
 
 
-def failure(exc: BaseException, obj: Any, src: dict[str, Any], fields: tuple[tuple[str, str], ...]) -> DecodeError:
+def failure(exc: BaseException, obj: Any, src: Any, fields: tuple[tuple[str, str], ...]) -> DecodeError:
     """Turn what a model's from_dict raised into a DecodeError whose path starts at this model.
 
     Fields are set on the new instance in `fields` order, so the first one still unset is the
-    one that failed (or additional_properties, when they all are)."""
+    one that failed (or additional_properties, when they all are). A source that is not a
+    mapping is reported here rather than checked on every call: its first lookup failed."""
+    if not isinstance(src, Mapping):
+        return DecodeError(f"expected object, got {_describe(src)}", src)
     key: str | None = None
     for attr, name in fields:
         try:

@@ -53,7 +53,7 @@ def test_every_success_schema_is_covered() -> None:
     ids=[f"{c[0].removeprefix('_generated').strip('_') or 'platform'} {c[1].method} {c[1].path} {c[2]}" for c in CASES],
 )
 @settings(
-    max_examples=3,
+    max_examples=2,
     deadline=None,
     database=None,
     phases=(Phase.explicit, Phase.generate),  # no shrinking: a failure prints its document and site
