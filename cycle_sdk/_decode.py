@@ -249,8 +249,8 @@ def _fallback_time(value: Any, kind: str, parse: Callable[[str], Any]) -> Any:
     try:
         return parse(value)
     except (ValueError, OverflowError):
-        text = value if len(value) <= 40 else value[:40] + "..."
-        raise DecodeError(f"expected {kind}, got {json.dumps(text)}", value) from None
+        # The value is not quoted: it is data, which may hold anything (a secret, say).
+        raise DecodeError(f"expected {kind}, got a string that is not one", value) from None
 
 
 def _isoparse(value: str) -> datetime.datetime:
@@ -294,7 +294,7 @@ def parse_uuid(value: Any) -> uuid.UUID:
     try:
         return uuid.UUID(value)
     except ValueError:
-        raise DecodeError(f"expected uuid, got {json.dumps(value[:40])}", value) from None
+        raise DecodeError("expected uuid, got a string that is not one", value) from None
 
 
 def first_fit(value: Any, decoders: tuple[Callable[[Any], Any], ...], expected: str) -> Any:

@@ -20,7 +20,7 @@ import pytest
 
 import cycle_sdk
 from cycle_sdk import UNSET
-from cycle_sdk._decode import DecodeError
+from cycle_sdk._decode import DecodeError, parse_datetime
 from cycle_sdk._generated.operations import OPERATIONS
 from cycle_sdk._result import PARSE_ERROR
 from cycle_sdk.models import Environment, Job, JobState, JobStateErrorType0, StateError
@@ -147,7 +147,7 @@ def test_unknown_keys_are_additional_properties() -> None:
         ({"current": 5, "error": None}, "current: expected string, got integer"),  # enum of the wrong type
         (
             {"current": "queued", "error": None, "changed": "not a date"},
-            'changed: expected date-time, got "not a date"',
+            "changed: expected date-time, got a string that is not one",
         ),
         (
             {"current": "queued", "error": None, "changed": None},
@@ -285,3 +285,25 @@ def test_nested_models_load_on_first_use_only() -> None:
     JobState.from_dict({"current": "queued", "error": None})
     assert module._LOADED is True
     assert module.JobStateErrorType0 is JobStateErrorType0
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-03-26T12:00:00z", datetime.datetime(2026, 3, 26, 12, 0, tzinfo=UTC)),  # lowercase z
+        ("2026-03-26T24:00:00Z", datetime.datetime(2026, 3, 27, 0, 0, tzinfo=UTC)),  # 24:00 is the next day
+        ("2026-085T12:00:00Z", datetime.datetime(2026, 3, 26, 12, 0, tzinfo=UTC)),  # ordinal date
+    ],
+)
+def test_timestamps_fromisoformat_rejects_are_read_by_dateutil(text: str, expected: datetime.datetime) -> None:
+    with pytest.raises(ValueError):
+        datetime.datetime.fromisoformat(text)  # so the value goes down the fallback path
+    state = JobState.from_dict({"current": "queued", "error": None, "changed": text})
+    assert state.changed == expected
+    assert parse_datetime(text) == expected  # the same fallback where a datetime sits in a list or union
+
+
+@pytest.mark.parametrize("text", ["2026-03-26T25:00:00Z", "2026-13-01T00:00:00Z", "yesterday", ""])
+def test_timestamps_neither_parser_reads_are_a_decode_error(text: str) -> None:
+    with pytest.raises(DecodeError, match=r"^changed: expected date-time, got "):
+        JobState.from_dict({"current": "queued", "error": None, "changed": text})
