@@ -55,7 +55,7 @@ _CHECKS = {
     "StringProperty": ("{v}.__class__ is str", "_string"),
     "IntProperty": ("{v}.__class__ is int", "_integer"),
     "FloatProperty": ("{v}.__class__ is float or {v}.__class__ is int", "_number"),
-    "BooleanProperty": ("{v}.__class__ is bool", "_boolean"),
+    "BooleanProperty": ("{v} is True or {v} is False", "_boolean"),  # two identity tests, no attribute
     "NoneProperty": ("{v} is None", "_null"),
 }
 
