@@ -9,7 +9,7 @@ the caller knows it may have missed changes and can re-read what it cares about.
         if isinstance(note, Reconnected):
             ...  # resync
         else:
-            print(note.topic, note.object_.id)
+            print(note.topic, note.object.id)
 
 Needs the `websockets` package (`pip install cycle-sdk[notifications]`).
 """

@@ -11,6 +11,7 @@ operationId), and so that the coverage report can see the parsed schemas.
 from __future__ import annotations
 
 import argparse
+import builtins
 import json
 import keyword
 import re
@@ -32,6 +33,14 @@ CONFIG = ROOT / "generator" / "config.yaml"
 EXTENSIONS = ROOT / "generator" / "namespace_extensions.yaml"
 # Names the overlay adds to every generated method; a spec parameter may not take them.
 RESERVED_KWARGS = {"client", "body", "team", "cache", "timeout", "max_retries"}
+# Model fields are the API's names: openapi-python-client appends `_` to every builtin
+# (`type_`, `object_`, `hash_`); the SDK keeps it only for keywords and for the builtins the
+# generated model code itself names (in class-body annotations, to_dict and from_dict), which
+# a field of the same name would shadow.
+MODEL_CODE_NAMES = frozenset(
+    {"bool", "bytes", "dict", "float", "int", "isinstance", "len", "list", "map", "set", "str", "tuple"}
+)
+_BUILTIN_NAMES = frozenset(name for name in dir(builtins) if name.islower())
 
 
 def snake(name: str) -> str:
@@ -190,6 +199,7 @@ def _generator_data(spec: dict[str, Any], config: Any) -> tuple[Any, Any]:
     )
     enums = [p for p in schemas.classes_by_name.values() if isinstance(p, EnumProperty | LiteralEnumProperty)]
     models = [p for p in schemas.classes_by_name.values() if isinstance(p, ModelProperty)]
+    _api_field_names(models)
     data = oapi.GeneratorData(
         title=openapi.info.title,
         description=openapi.info.description,
@@ -200,6 +210,30 @@ def _generator_data(spec: dict[str, Any], config: Any) -> tuple[Any, Any]:
         enums=enums,
     )
     return data, schemas
+
+
+def field_name(python_name: str) -> str:
+    """A model field's attribute (and keyword) name: the tool's name without the `_` it adds
+    to builtins (`type_` -> `type`), kept for keywords (`from_`) and MODEL_CODE_NAMES."""
+    base = python_name[:-1]
+    if python_name.endswith("_") and base in _BUILTIN_NAMES and base not in MODEL_CODE_NAMES:
+        return base
+    return python_name
+
+
+def _api_field_names(models: list[Any]) -> None:
+    """Rename every model's fields by `field_name`, unless two fields of a model would clash."""
+    from openapi_python_client.strings import PythonIdentifier, snake_case
+
+    for model in models:
+        props = list(model.required_properties or []) + list(model.optional_properties or [])
+        taken = {str(p.python_name) for p in props}
+        for prop in props:
+            name = field_name(str(prop.python_name))
+            # Only where the tool added the `_` (a wire name "type_" keeps it).
+            if name != prop.python_name and name not in taken and snake_case(_text(prop.name)) == name:
+                taken.add(name)
+                prop.python_name = str.__new__(PythonIdentifier, name)
 
 
 def _error_text(err: Any) -> str:
