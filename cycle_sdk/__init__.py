@@ -55,7 +55,7 @@ from ._exceptions import (
 )
 from ._generated.namespaces import NAMESPACES
 from ._result import APIError, APIResult, Err, Ok
-from ._types import UNSET, Unset
+from ._types import UNSET, Unset, full_repr
 from ._version import API_SPEC_VERSION, __version__
 
 if TYPE_CHECKING:
@@ -139,6 +139,7 @@ __all__ = [
     "Unset",
     "__version__",
     "auth",
+    "full_repr",
     "models",
     "settings",
     "utils",

@@ -49,6 +49,10 @@ class Ok(Generic[T]):
     def __bool__(self) -> Literal[True]:
         return True
 
+    def __str__(self) -> str:
+        # print(res) reads like the JSON the API sent (a model's str is its JSON).
+        return f"Ok {self.value}"
+
     def unwrap(self) -> T:
         return self.value
 
@@ -80,6 +84,9 @@ class Err:
 
     def __bool__(self) -> Literal[False]:
         return False
+
+    def __str__(self) -> str:
+        return f"Err {self.error}"
 
     def unwrap(self) -> NoReturn:
         """For callers who prefer exceptions: raise the error (its class says what kind:

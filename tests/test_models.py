@@ -12,6 +12,7 @@ import datetime
 import importlib
 import inspect
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -258,7 +259,8 @@ def test_written_methods_are_the_ones_attrs_would_make() -> None:
             continue
         values = {f.alias: f"v{i}" for i, f in enumerate(fields) if f.init}
         obj, same, other_twin = cls(**values), cls(**values), twin(**values)
-        if repr(obj) != repr(other_twin):
+        # The repr is attrs' minus what is not set (issue 16): here an empty additional_properties.
+        if repr(obj) != re.sub(r"(, )?additional_properties=\{\}\)$", ")", repr(other_twin)):
             mismatches.append((cls, "repr", repr(obj), repr(other_twin)))
         if attrs.asdict(obj) != attrs.asdict(other_twin):
             mismatches.append((cls, "asdict", attrs.asdict(obj), attrs.asdict(other_twin)))
@@ -274,9 +276,9 @@ def test_written_methods_are_the_ones_attrs_would_make() -> None:
     assert mismatches == []
 
 
-def test_repr_of_a_decoded_model_names_every_field() -> None:
+def test_repr_of_a_decoded_model_names_every_set_field() -> None:
     state = JobState.from_dict({"current": "queued", "error": None, "extra": 1})
-    assert repr(state) == ("JobState(current='queued', error=None, changed=UNSET, additional_properties={'extra': 1})")
+    assert repr(state) == "JobState(current='queued', error=None, additional_properties={'extra': 1})"
     assert repr(object.__new__(JobState)).startswith("JobState(current=NOTHING")  # as attrs shows an unset slot
 
 
