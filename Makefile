@@ -72,7 +72,7 @@ wheel: $(GEN)
 
 # API reference from the docstrings, into docs/api.
 docs: $(GEN)
-	$(BIN)/python -m pdoc -o docs/api cycle_sdk cycle_sdk.auth cycle_sdk.utils cycle_sdk.emulator
+	$(BIN)/python -m pdoc -o docs/api cycle_sdk cycle_sdk.auth cycle_sdk.utils cycle_sdk.emulator cycle_sdk._generated.namespaces
 
 clean:
 	rm -rf cycle_sdk/_generated build dist .pytest_cache .mypy_cache

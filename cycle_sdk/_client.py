@@ -23,7 +23,6 @@ from ._auth import HEADER_VALUE, Token, TokenStorage
 from ._body import ACCEPT_ENCODING, BodyReader, BodyTooLarge, DeadlineExceeded
 from ._cache import CacheSettings, ResponseCache
 from ._config import (
-    DEFAULT_BASE_URL,
     DEFAULT_MAX_CONNECTIONS,
     Settings,
     to_timeout,
@@ -81,7 +80,6 @@ class BaseClient:
 
     _settings: Settings
     _cache: ResponseCache
-    _require_auth: bool
     _build_request: Callable[..., httpx.Request]
     # For an httpx client the SDK made itself: its transport router and default headers (see
     # `_adopt_http`). None for a caller's own httpx client, which goes through send().
@@ -94,10 +92,9 @@ class BaseClient:
     _HUB_HEADER: str | None = "X-Hub-Id"
     _MISSING_AUTH_HINT = _MISSING_KEY_HINT
 
-    def __init__(self, settings: Settings, *, require_auth: bool = True) -> None:
+    def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._cache = ResponseCache(settings.cache.max_entries)
-        self._require_auth = require_auth
         self._fingerprints: dict[str, str] = {}
         # Secrets this client has sent (API keys checked by api_key_auth, tokens replaced by a
         # refresh, passwords): redacted from errors even once they are no longer in settings/storage.
@@ -195,7 +192,7 @@ class BaseClient:
 
     def _missing_auth(self, request: RequestSpec, token: Token | None) -> Err | None:
         """Fail fast, before any I/O, when there is nothing to authenticate with."""
-        if self._require_auth and request.url is None and token is None:
+        if request.url is None and token is None:
             hint = self._MISSING_AUTH_HINT
             problem = getattr(self._settings.storage, "problem", None)
             if isinstance(problem, str) and problem:
@@ -1003,11 +1000,6 @@ class AsyncAPIClient(BaseClient):
             return result.value if isinstance(result, Ok) else current
 
 
-def _bare_settings(http_client: httpx.Client | httpx.AsyncClient) -> Settings:
-    # A bare httpx client carries its own base URL and auth: take nothing from CYCLE_* variables.
-    return Settings(base_url=str(http_client.base_url) or DEFAULT_BASE_URL, max_retries=0)
-
-
 class Client(SyncAPIClient, SyncNamespaces):
     """The synchronous Platform API client. Thread-safe: share one across threads.
 
@@ -1051,12 +1043,6 @@ class Client(SyncAPIClient, SyncNamespaces):
             http_client=http_client,
             transport=transport,
         )
-
-    @classmethod
-    def _wrap_httpx(cls, http_client: httpx.Client) -> Client:
-        client = cls(settings=_bare_settings(http_client), http_client=http_client)
-        client._require_auth = False
-        return client
 
     @cached_property
     def auth(self) -> Auth:
@@ -1108,12 +1094,6 @@ class AsyncClient(AsyncAPIClient, AsyncNamespaces):
             http_client=http_client,
             transport=transport,
         )
-
-    @classmethod
-    def _wrap_httpx(cls, http_client: httpx.AsyncClient) -> AsyncClient:
-        client = cls(settings=_bare_settings(http_client), http_client=http_client)
-        client._require_auth = False
-        return client
 
     @cached_property
     def auth(self) -> AsyncAuth:

@@ -109,15 +109,49 @@ def query_param(
         out.append((name, _scalar(name, value)))
 
 
-def body_kwargs(body: object, kind: str) -> dict[str, Any]:
-    """The request body as httpx keyword arguments: a generated model or a plain dict."""
-    if isinstance(body, Unset):
+def _json_value(value: Any, where: str) -> Any:
+    """A body value with every generated model (at any depth, in dicts and lists) turned into its
+    `to_dict()`, datetimes into RFC 3339 text, enums into their values and UNSET keys left out."""
+    if value is None or isinstance(value, str | int | float):
+        return value  # bool is an int
+    to_dict = getattr(value, "to_dict", None)
+    if callable(to_dict):
+        return to_dict()
+    if isinstance(value, Mapping):
+        out: dict[Any, Any] = {}
+        for key, item in value.items():
+            if not isinstance(item, Unset):
+                out[key] = _json_value(item, f"{where}[{key!r}]")
+        return out
+    if isinstance(value, list | tuple):
+        return [_json_value(item, f"{where}[{i}]") for i, item in enumerate(value)]
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime.datetime):
+        if value.utcoffset() is None:
+            raise ValueError(
+                f"{where} is a datetime without a UTC offset; RFC 3339 needs one (e.g. tzinfo=datetime.UTC)"
+            )
+        return value.isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value  # json.dumps below names what it cannot encode
+
+
+def body_kwargs(body: object, kind: str, *, required: bool = False) -> dict[str, Any]:
+    """The request body as httpx keyword arguments: a generated model or a plain dict (which may
+    hold generated models at any depth). A required body that is missing is a TypeError."""
+    if body is None or isinstance(body, Unset):
+        if required:
+            raise TypeError(f"body is required by this operation, not {body!r}: pass body=...")
+        if body is None:
+            raise TypeError("body must be a generated model or a dict, not None (leave it out instead)")
         return {}
     to_dict = getattr(body, "to_dict", None)
     if callable(to_dict):
         payload = to_dict()
-    elif isinstance(body, Mapping | list):
-        payload = body
+    elif isinstance(body, Mapping | list | tuple):
+        payload = _json_value(body, "body")
     else:
         raise TypeError(f"body must be a generated model or a dict, not {type(body).__name__}")
     if kind == "data":

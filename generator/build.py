@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,6 +71,10 @@ class OpInfo:
     styles: dict[str, str]  # wire name -> deepObject | comma | form
     paginated: bool
     has_success_schema: bool
+    description: str = ""
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)  # wire name -> resolved parameter
+    body: dict[str, Any] = field(default_factory=dict)  # the resolved requestBody
+    success_descriptions: dict[str, str] = field(default_factory=dict)  # status -> response description
 
 
 def path_shape(path: str) -> str:
@@ -111,6 +116,20 @@ def resolve(spec: dict[str, Any], node: Any) -> Any:
     return node
 
 
+def schema_needs_body(spec: dict[str, Any], schema: Any) -> bool:
+    """The rule behind overlays/corrections/*-required-bodies: a body whose schema has required
+    properties (each oneOf/anyOf member has; any allOf part has), or that is an array."""
+    node = resolve(spec, schema)
+    if not isinstance(node, dict):
+        return False
+    if node.get("required") or node.get("type") == "array":
+        return True
+    for key in ("oneOf", "anyOf"):
+        if node.get(key):
+            return all(schema_needs_body(spec, member) for member in node[key])
+    return any(schema_needs_body(spec, part) for part in node.get("allOf", []))
+
+
 def collect_operations(spec: dict[str, Any]) -> dict[tuple[str, str], OpInfo]:
     ops: dict[tuple[str, str], OpInfo] = {}
     for path, item in spec.get("paths", {}).items():
@@ -118,8 +137,10 @@ def collect_operations(spec: dict[str, Any]) -> dict[tuple[str, str], OpInfo]:
             if method not in HTTP_METHODS or not isinstance(op, dict):
                 continue
             styles: dict[str, str] = {}
+            params: dict[str, dict[str, Any]] = {}
             for raw in [*item.get("parameters", []), *op.get("parameters", [])]:
                 param = resolve(spec, raw)
+                params[param["name"]] = param
                 if param.get("in") != "query":
                     continue
                 schema = resolve(spec, param.get("schema", {}))
@@ -132,8 +153,11 @@ def collect_operations(spec: dict[str, Any]) -> dict[tuple[str, str], OpInfo]:
                 else:
                     styles[param["name"]] = "form"
             success_schema = False
+            described: dict[str, str] = {}
             for code, resp in op.get("responses", {}).items():
                 resp = resolve(spec, resp)
+                if str(code).startswith("2"):
+                    described[str(code)] = str(resp.get("description", ""))
                 if str(code).startswith("2") and any("schema" in c for c in resp.get("content", {}).values()):
                     success_schema = True
             tag = (op.get("tags") or ["default"])[0]
@@ -149,6 +173,10 @@ def collect_operations(spec: dict[str, Any]) -> dict[tuple[str, str], OpInfo]:
                 styles=styles,
                 paginated="page" in styles and method == "get",
                 has_success_schema=success_schema,
+                description=str(op.get("description", "")),
+                params=params,
+                body=resolve(spec, op.get("requestBody", {})),
+                success_descriptions=described,
             )
     return ops
 
@@ -166,6 +194,10 @@ class Coverage:
     untyped_operations: list[str] = field(default_factory=list)
     missing_schemas: list[str] = field(default_factory=list)
     unions: list[str] = field(default_factory=list)
+    request_bodies: int = 0
+    required_bodies: int = 0
+    # Bodies whose schema has required properties but that the effective spec leaves optional.
+    unmarked_required_bodies: list[str] = field(default_factory=list)
 
 
 def _generator_data(spec: dict[str, Any], config: Any) -> tuple[Any, Any]:
@@ -294,6 +326,7 @@ def generate(build: SpecBuild, out_dir: Path, package: str = "cycle_sdk._generat
             namespace_extensions=extensions,
             pascal=pascal,
             signature=signature,
+            method_doc=lambda endpoint: method_doc(endpoint, op_info(endpoint), spec),
             arg_name=arg_name,
             path_expr=path_expr,
             call_args=call_args,
@@ -353,6 +386,18 @@ def generate(build: SpecBuild, out_dir: Path, package: str = "cycle_sdk._generat
                     else:
                         cov.untyped_operations.append(f"{info.method} {info.path}")
         cov.operations_generated = len(generated)
+        for path, item in spec.get("paths", {}).items():
+            for method, op in item.items():
+                if method not in HTTP_METHODS or not isinstance(op, dict) or "requestBody" not in op:
+                    continue
+                body = resolve(spec, op["requestBody"])
+                cov.request_bodies += 1
+                if body.get("required"):
+                    cov.required_bodies += 1
+                    continue
+                schemas_ = [c["schema"] for c in body.get("content", {}).values() if "schema" in c]
+                if schemas_ and schema_needs_body(spec, schemas_[0]):
+                    cov.unmarked_required_bodies.append(f"{method.upper()} {path}")
         cov.missing_operations = sorted(f"{i.method} {i.path}" for k, i in ops.items() if k not in generated)
         component_schemas = spec.get("components", {}).get("schemas", {})
         cov.schemas_in_spec = len(component_schemas)
@@ -421,6 +466,96 @@ def call_args(endpoint: Any, *, skip: tuple[str, ...] = (), extra: str = "") -> 
     if extra:
         out.append(extra)
     return ", ".join(out)
+
+
+def _doc_lines(text: str, indent: str, width: int = 96) -> list[str]:
+    """Spec text as docstring lines: each source line wrapped on its own (lists stay lists)."""
+    out: list[str] = []
+    for line in text.strip().splitlines():
+        line = line.rstrip()
+        if not line:
+            out.append("")
+            continue
+        lead = line[: len(line) - len(line.lstrip())]
+        out += textwrap.wrap(
+            line.strip(),
+            width,
+            initial_indent=indent + lead,
+            subsequent_indent=indent + lead + "  ",
+            break_long_words=False,
+            break_on_hyphens=False,
+        ) or [""]
+    return out
+
+
+def _allowed(schema: dict[str, Any], spec: dict[str, Any]) -> list[str]:
+    node = resolve(spec, schema)
+    if node.get("type") == "array":
+        node = resolve(spec, node.get("items", {}))
+    return [str(v) for v in node.get("enum", [])]
+
+
+def method_doc(endpoint: Any, info: OpInfo, spec: dict[str, Any], *, params_name: str | None = None) -> str:
+    """The docstring of a namespace method: summary, description, HTTP method and path, every
+    parameter with its spec description and allowed values, what `body` is, what the result holds."""
+    lines = _doc_lines(info.summary or info.operation_id, "")
+    if info.description.strip():
+        lines += ["", *_doc_lines(info.description, "")]
+    lines += ["", f"HTTP: {info.method} {info.path} (operationId {info.operation_id})."]
+    args: list[str] = []
+    for prop in [*endpoint.path_parameters, *endpoint.query_parameters]:
+        param = info.params.get(_text(prop.name), {})
+        where = "path" if param.get("in") == "path" else "query"
+        need = "required" if prop.required else "optional"
+        args.append(f"    {arg_name(prop)} ({where}, {need}):")
+        args += _doc_lines(str(param.get("description", "")), "        ")
+        schema = resolve(spec, param.get("schema", {}))
+        allowed = _allowed(schema, spec)
+        if allowed:
+            args += _doc_lines("Allowed values: " + ", ".join(repr(v) for v in allowed) + ".", "        ")
+        for key, sub in (schema.get("properties") or {}).items():
+            sub = resolve(spec, sub)
+            text = str(sub.get("description", "")).strip()
+            values = _allowed(sub, spec)
+            if values:
+                text += (" " if text else "") + "Allowed values: " + ", ".join(repr(v) for v in values) + "."
+            args += _doc_lines(f"{_text(prop.name)}[{key}]: {text}".rstrip(": "), "        ")
+    if endpoint.bodies:
+        prop = endpoint.bodies[0].prop
+        from openapi_python_client.parser.properties import UnionProperty
+
+        kinds = [_code(p.get_type_string(no_optional=True)) for p in getattr(prop, "inner_properties", [])]
+        if not isinstance(prop, UnionProperty) or not kinds:
+            kinds = [_code(prop.get_type_string(no_optional=True))]
+        need = "required" if prop.required else "optional"
+        what = f"the model {kinds[0]}" if len(kinds) == 1 else "one of the models " + ", ".join(kinds)
+        args.append(f"    body ({need}):")
+        args += _doc_lines(what + (f", or the typed dict {params_name}." if params_name else "."), "        ")
+        if info.body.get("description"):
+            args += _doc_lines(str(info.body["description"]), "        ")
+        content = next(iter(info.body.get("content", {}).values()), {})
+        schema = resolve(spec, content.get("schema", {}))
+        if schema.get("required"):
+            args += _doc_lines("Required keys: " + ", ".join(schema["required"]) + ".", "        ")
+    args.append("    team, cache, timeout, max_retries: per-call options (hub ID, response cache, seconds, retries).")
+    lines += ["", "Args:", *args]
+    returned = " ".join(d for d in info.success_descriptions.values() if d).strip()
+    lines += ["", "Returns:", f"    APIResult[{return_type(endpoint)}]:"]
+    lines += _doc_lines(
+        "Ok holding the decoded document"
+        + (f" ({returned.rstrip('.')})" if returned else "")
+        + ", or Err holding an APIError (status, code, title); check `res.ok is True` before reading `.value`.",
+        "        ",
+    )
+    lines += [
+        "",
+        "Raises:",
+        "    TypeError, ValueError: an argument cannot be encoded (the message names it); nothing was sent.",
+    ]
+    text = "\n".join(lines).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    if text.endswith('"'):
+        text += " "
+    return text
 
 
 def success_responses(endpoint: Any) -> list[Any]:
@@ -511,6 +646,8 @@ def report(build: SpecBuild, cov: Coverage, seconds: float) -> list[str]:
         f"typed success response: {cov.operations_typed}/{cov.operations_with_success_schema}"
         " (operations whose spec has a success schema)",
         f"schemas generated:      {cov.schemas_generated}/{cov.schemas_in_spec}",
+        f"required request bodies: {cov.required_bodies}/{cov.request_bodies}"
+        f" ({len(cov.unmarked_required_bodies)} whose schema requires properties left optional)",
         f"generator warnings:     {len(cov.warnings)}",
         *cov.unions,
         f"took {seconds:.1f}s",
@@ -518,6 +655,7 @@ def report(build: SpecBuild, cov: Coverage, seconds: float) -> list[str]:
     lines += [f"  missing operation: {m}" for m in cov.missing_operations]
     lines += [f"  untyped operation: {m}" for m in cov.untyped_operations]
     lines += [f"  missing schema: {m}" for m in cov.missing_schemas]
+    lines += [f"  body not marked required: {m}" for m in cov.unmarked_required_bodies]
     lines += [f"  warning: {w}" for w in cov.warnings]
     failures = []
     for key, actual in (
@@ -525,6 +663,7 @@ def report(build: SpecBuild, cov: Coverage, seconds: float) -> list[str]:
         ("untyped_operations", len(cov.untyped_operations)),
         ("missing_schemas", len(cov.missing_schemas)),
         ("warnings", len(cov.warnings)),
+        ("unmarked_required_bodies", len(cov.unmarked_required_bodies)),
     ):
         if key in floors and actual > floors[key]:
             failures.append(f"{key}: {actual} > {floors[key]} allowed by {build.name} spec config")

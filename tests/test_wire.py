@@ -6,8 +6,7 @@ import pytest
 
 import cycle_sdk
 from cycle_sdk import UNSET
-from cycle_sdk._generated.api.environments import get_environment, get_environments
-from cycle_sdk._generated.api.jobs import get_job
+from cycle_sdk._generated.api.environments import get_environments
 from cycle_sdk.models import GetEnvironmentsFilter
 from tests.support.fault_server import FaultServer, Reply
 
@@ -88,26 +87,29 @@ def test_body_accepts_dict_and_team_override(server: FaultServer, client: cycle_
     assert b'"name": "web"' in req.body or b'"name":"web"' in req.body
 
 
-def test_generated_functions_sync_with_bare_httpx_client(server: FaultServer) -> None:
-    import httpx
-
+def test_sync_namespace_encodes_filter(server: FaultServer, client: cycle_sdk.Client) -> None:
     server.script("GET", "/v1/environments", LIST)
-    with httpx.Client(base_url=server.url, headers={"Authorization": "Bearer x"}) as http:
-        res = get_environments.sync(client=http, filter={"state": "live"})
+    res = client.environments.get_environments(filter={"state": "live"})
     assert res.ok
     assert server.requests[-1].query == [("filter[state]", "live")]
 
 
-async def test_generated_functions_async(server: FaultServer, aclient: cycle_sdk.AsyncClient) -> None:
+async def test_async_namespace_encodes_page_and_path(server: FaultServer, aclient: cycle_sdk.AsyncClient) -> None:
     server.script("GET", "/v1/environments", LIST)
-    res = await get_environments.asyncio(client=aclient, page={"number": 3, "size": 5})
+    res = await aclient.environments.get_environments(page={"number": 3, "size": 5})
     assert res.ok
     assert server.requests[-1].query == [("page[number]", "3"), ("page[size]", "5")]
     with pytest.raises(ValueError, match="jobId"):
-        await get_job.asyncio("..", client=aclient)
-    res2 = await get_environment.asyncio("a/b", client=aclient)
+        await aclient.jobs.get_job("..")
+    res2 = await aclient.environments.get_environment("a/b")
     assert not res2.ok  # fallback body is not an environment document
     assert server.requests[-1].segments == ["v1", "environments", "a/b"]
+
+
+def test_endpoint_modules_have_one_calling_convention() -> None:
+    # Issue 18: namespace methods are the one way to call; the module-level sync()/asyncio() are gone.
+    assert not hasattr(get_environments, "sync") and not hasattr(get_environments, "asyncio")
+    assert callable(get_environments.build_request) and callable(get_environments.parse)
 
 
 async def test_async_namespaces_encode_the_same(server: FaultServer, aclient: cycle_sdk.AsyncClient) -> None:
