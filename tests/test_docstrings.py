@@ -13,6 +13,8 @@ import pytest
 
 from generator.build import pascal, resolve
 
+pytestmark = pytest.mark.slow  # a whole-API sweep (about 320 cases)
+
 APIS = ("_generated", "_generated_internal", "_generated_scheduler")
 ROOT = Path(__file__).parents[1] / "cycle_sdk"
 
