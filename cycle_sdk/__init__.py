@@ -4,7 +4,7 @@
 
     client = cycle_sdk.Client(api_key="...", team="HUB_ID")
     res = client.environments.get_environments(filter={"state": "live"})
-    if res.ok:
+    if res.ok is True:                    # `is True`/`is False` narrow in mypy and pyright alike
         for env in res.value.data:
             print(env.id, env.name)
     else:
@@ -14,7 +14,10 @@ Or in the seed style, on the module-level default client:
 
     cycle_sdk.settings.team = "HUB_ID"
     cycle_sdk.auth.api_key_auth(secret="...")
-    res = cycle_sdk.environments.get_environments()
+    res = cycle_sdk.environments.get_environments()   # typed as on Client; loaded on first use
+
+Request bodies and filter/page objects take a generated model or its typed dict, named after the
+model + `Param` (`cycle_sdk.params.CreateEnvironmentBodyParam`), which type checkers verify.
 """
 
 from __future__ import annotations
@@ -59,7 +62,10 @@ from ._types import UNSET, Unset, full_repr
 from ._version import API_SPEC_VERSION, __version__
 
 if TYPE_CHECKING:
-    from . import auth, models, utils
+    from . import auth, models, params, utils
+
+    # `cycle_sdk.environments` etc. (seed style): declared with the types of Client().<namespace>.
+    from ._generated.namespaces.module_namespaces import *  # noqa: F403
     from ._jobs import JobProgress
     from ._keyring import KeyringStorage
     from ._notifications import Reconnected
@@ -87,9 +93,17 @@ def __getattr__(name: str) -> Any:
         value = getattr(importlib.import_module(_LAZY[name], __name__), name)
         globals()[name] = value
         return value
-    if name in ("auth", "models", "utils", "internal", "scheduler"):
+    if name in _SUBMODULES:
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+_SUBMODULES = ("auth", "models", "params", "utils", "internal", "scheduler")
+
+
+def __dir__() -> list[str]:
+    # Tab completion on `cycle_sdk.` offers the namespaces and lazy names too.
+    return sorted({*globals(), *NAMESPACES, *_LAZY, *_SUBMODULES})
 
 
 __all__ = [
@@ -141,6 +155,7 @@ __all__ = [
     "auth",
     "full_repr",
     "models",
+    "params",
     "settings",
     "utils",
 ]

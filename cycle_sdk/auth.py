@@ -2,7 +2,7 @@
 
     import cycle_sdk
     res = cycle_sdk.auth.api_key_auth(secret="...")
-    if not res.ok:
+    if res.ok is False:
         raise SystemExit(res.error)
 
 Per-client: `client.auth.api_key_auth(...)`, `await async_client.auth.password_auth(...)`.

@@ -313,6 +313,7 @@ def generate(build: SpecBuild, out_dir: Path, package: str = "cycle_sdk._generat
             ns["entries"].sort(key=lambda e: e[0].name)
 
         project.env.filters["text"] = _text
+        typed = TypedDicts(schemas.classes_by_name)
         extensions = {
             name: {"module": spec_["module"], "sync": spec_["sync"], "async_": spec_["async"]}
             for name, spec_ in ((load_yaml(EXTENSIONS) or {}).get(build.name) or {}).items()
@@ -326,7 +327,9 @@ def generate(build: SpecBuild, out_dir: Path, package: str = "cycle_sdk._generat
             namespace_extensions=extensions,
             pascal=pascal,
             signature=signature,
-            method_doc=lambda endpoint: method_doc(endpoint, op_info(endpoint), spec),
+            method_doc=lambda endpoint: method_doc(endpoint, op_info(endpoint), spec, typed=typed),
+            typed_signature=lambda endpoint: signature(endpoint, typed=typed),
+            typed_dict_names=lambda endpoint: typed_dict_names(endpoint, typed),
             arg_name=arg_name,
             path_expr=path_expr,
             call_args=call_args,
@@ -350,6 +353,8 @@ def generate(build: SpecBuild, out_dir: Path, package: str = "cycle_sdk._generat
         for ns_name, ns in namespaces.items():
             (ns_dir / f"{ns_name}.py").write_text(ns_template.render(ns_name=ns_name, ns=ns))
         (pkg / "operations.py").write_text(project.env.get_template("operations.py.jinja").render())
+        (ns_dir / "module_namespaces.py").write_text(project.env.get_template("module_namespaces.py.jinja").render())
+        (pkg / "params.py").write_text(typed.render())  # after the namespaces: they name the typed dicts
         imports = model_imports(data)
         (pkg / "models" / "__init__.pyi").write_text(
             project.env.get_template("models_init.pyi.jinja").render(imports=imports)
@@ -419,6 +424,136 @@ def generate(build: SpecBuild, out_dir: Path, package: str = "cycle_sdk._generat
 # --- helpers the templates call (Python is clearer than Jinja for these) ---------------
 
 
+# The naming rule of the request typed dicts (cycle_sdk.params): the model's class name + "Param",
+# for bodies, filter/page objects and every object nested in them alike (CreateEnvironmentBody ->
+# CreateEnvironmentBodyParam). One rule for all, so the name of any nested typed dict can be read
+# off the model a GET returns.
+PARAMS_SUFFIX = "Param"
+
+
+class TypedDicts:
+    """The typed dicts of one API: collected while the signatures are written, rendered last."""
+
+    def __init__(self, classes: dict[Any, Any]) -> None:
+        self.classes = classes  # the parsed schemas' class name -> processed ModelProperty
+        self.models: dict[str, Any] = {}  # typed dict name -> ModelProperty
+        self.model_imports: set[str] = set()
+
+    def _processed(self, model: Any) -> Any:
+        # A union's members may be unprocessed copies (no properties yet): use the registry's.
+        return self.classes.get(model.class_info.name, model)
+
+    def name_for(self, model: Any) -> str | None:
+        """The typed dict of a model, or None for a free-form object (a Mapping then)."""
+        model = self._processed(model)
+        if not (model.required_properties or model.optional_properties):
+            return None
+        name = f"{model.class_info.name}{PARAMS_SUFFIX}"
+        self.models.setdefault(name, model)
+        return name
+
+    def _model(self, model: Any) -> str:
+        self.model_imports.add(f"from .models.{model.class_info.module_name} import {model.class_info.name}")
+        return str(model.class_info.name)
+
+    def type_of(self, prop: Any) -> str:
+        """A property's type in a typed dict: what a JSON body may hold there (models accepted too)."""
+        from openapi_python_client.parser.properties import (
+            AnyProperty,
+            BooleanProperty,
+            ConstProperty,
+            DateProperty,
+            DateTimeProperty,
+            EnumProperty,
+            FloatProperty,
+            IntProperty,
+            ListProperty,
+            LiteralEnumProperty,
+            ModelProperty,
+            NoneProperty,
+            StringProperty,
+            UnionProperty,
+        )
+
+        if isinstance(prop, ModelProperty):
+            prop = self._processed(prop)
+            name = self.name_for(prop)
+            if name is not None:
+                return f"{name} | {self._model(prop)}"
+            extra = prop.additional_properties
+            value = "Any" if extra is None or isinstance(extra, AnyProperty) else self.type_of(extra)
+            return f"Mapping[str, {value}] | {self._model(prop)}"
+        if isinstance(prop, ListProperty):
+            return f"Sequence[{self.type_of(prop.inner_property)}]"
+        if isinstance(prop, UnionProperty):
+            parts: list[str] = []
+            for inner in prop.inner_properties:
+                for part in self.type_of(inner).split(" | "):
+                    if part not in parts:
+                        parts.append(part)
+            return "Any" if "Any" in parts else " | ".join(parts)
+        if isinstance(prop, LiteralEnumProperty | EnumProperty):
+            values = prop.values.values() if isinstance(prop.values, dict) else prop.values
+            return "Literal[" + ", ".join(repr(v) for v in sorted(values, key=repr)) + "]"
+        if isinstance(prop, ConstProperty):
+            return f"Literal[{prop.value.raw_value!r}]"
+        simple = {
+            StringProperty: "str",
+            IntProperty: "int",
+            FloatProperty: "float",
+            BooleanProperty: "bool",
+            DateTimeProperty: "datetime.datetime | str",
+            DateProperty: "datetime.date | str",
+            NoneProperty: "None",
+        }
+        for kind, text in simple.items():
+            if isinstance(prop, kind):
+                return text
+        return "Any"
+
+    def render(self) -> str:
+        classes: list[str] = []
+        done: set[str] = set()
+        while len(done) < len(self.models):
+            for name, model in list(self.models.items()):
+                if name in done:
+                    continue
+                done.add(name)
+                classes.append(self._render_one(name, model))
+        head = [
+            '"""Typed dicts of the request bodies and filter/page objects (cycle_sdk.params).',
+            "",
+            "Generated by `make generate`; do not edit. Naming rule: the model's class name + `Param`.",
+            "Keys are the wire names; a model is accepted wherever its typed dict is.",
+            '"""',
+            "",
+            "from __future__ import annotations",
+            "",
+            "import datetime",
+            "from collections.abc import Mapping, Sequence",
+            "from typing import TYPE_CHECKING, Any, Literal, Required, TypedDict",
+            "",
+            "if TYPE_CHECKING:",
+            *(f"    {line}" for line in sorted(self.model_imports) or ["pass"]),
+            "",
+            f"__all__ = {sorted(self.models)!r}",
+            "",
+        ]
+        return "\n".join(head) + "\n\n" + "\n\n\n".join(classes) + "\n"
+
+    def _render_one(self, name: str, model: Any) -> str:
+        fields: list[tuple[str, str]] = []
+        for prop in [*(model.required_properties or []), *(model.optional_properties or [])]:
+            kind = self.type_of(prop)
+            fields.append((_text(prop.name), f"Required[{kind}]" if prop.required else kind))
+        doc = f"{model.class_info.name} as a typed dict (the model itself is accepted too)."
+        if all(key.isidentifier() and not keyword.iskeyword(key) for key, _ in fields):
+            body = "\n".join(f"    {key}: {kind}" for key, kind in fields)
+            return f'class {name}(TypedDict, total=False):\n    """{doc}"""\n\n{body}'
+        items = "\n".join(f"        {key!r}: {kind!r}," for key, kind in fields)
+        return f'{name} = TypedDict(\n    {name!r},\n    {{\n{items}\n    }},\n    total=False,\n)\n"""{doc}"""'
+
+
 def arg_name(prop: Any) -> str:
     """The SDK's keyword for a parameter: the tool's `filter_` becomes `filter`, as users write it."""
     name = str(prop.python_name)
@@ -427,30 +562,40 @@ def arg_name(prop: Any) -> str:
     return name
 
 
-def _arg_type(prop: Any, *, accept_mapping: bool) -> str:
-    """The argument's type; model (or union of models) arguments also take a plain dict."""
+def _arg_type(prop: Any, *, accept_mapping: bool, typed: TypedDicts | None = None) -> str:
+    """The argument's type; model (or union of models) arguments also take a dict: their typed
+    dict (namespace methods, given `typed`) or any Mapping (the endpoint modules' build_request)."""
     from openapi_python_client.parser.properties import ModelProperty, UnionProperty
 
     base = _code(prop.get_type_string(no_optional=True))
-    takes_model = isinstance(prop, ModelProperty) or (
-        isinstance(prop, UnionProperty) and any(isinstance(p, ModelProperty) for p in prop.inner_properties)
-    )
-    if accept_mapping and takes_model:
-        base = f"{base} | Mapping[str, Any]"
+    models = [prop] if isinstance(prop, ModelProperty) else []
+    if isinstance(prop, UnionProperty):
+        models = [p for p in prop.inner_properties if isinstance(p, ModelProperty)]
+    if accept_mapping and models:
+        names = [typed.name_for(m) for m in models] if typed is not None else [None]
+        extra = [n for n in names if n is not None] + (["Mapping[str, Any]"] if None in names else [])
+        base = " | ".join([base, *extra])
     return base if prop.required else f"{base} | Unset"
 
 
-def signature(endpoint: Any, *, closed: bool = False) -> str:
+def typed_dict_names(endpoint: Any, typed: TypedDicts) -> list[str]:
+    """The typed dicts a namespace method's signature names (for its TYPE_CHECKING imports)."""
+    found = re.findall(rf"\b(\w+{PARAMS_SUFFIX})\b", signature(endpoint, typed=typed))
+    return sorted(set(found))
+
+
+def signature(endpoint: Any, *, closed: bool = False, typed: TypedDicts | None = None) -> str:
     """Path parameters positional; then `*`; body and query parameters keyword-only."""
     parts = [f"{arg_name(p)}: {_arg_type(p, accept_mapping=False)}" for p in endpoint.path_parameters]
     parts.append("*")
     if endpoint.bodies:
         body = endpoint.bodies[0].prop
-        parts.append(f"body: {_arg_type(body, accept_mapping=True)}" + ("" if body.required else " = UNSET"))
+        kind = _arg_type(body, accept_mapping=True, typed=typed)
+        parts.append(f"body: {kind}" + ("" if body.required else " = UNSET"))
     required = [p for p in endpoint.query_parameters if p.required]
     optional = [p for p in endpoint.query_parameters if not p.required]
     for p in required + optional:
-        decl = f"{arg_name(p)}: {_arg_type(p, accept_mapping=True)}"
+        decl = f"{arg_name(p)}: {_arg_type(p, accept_mapping=True, typed=typed)}"
         parts.append(decl if p.required else decl + " = UNSET")
     if closed and parts[-1] == "*":
         parts.pop()  # a bare `*` may not end a signature
@@ -495,7 +640,7 @@ def _allowed(schema: dict[str, Any], spec: dict[str, Any]) -> list[str]:
     return [str(v) for v in node.get("enum", [])]
 
 
-def method_doc(endpoint: Any, info: OpInfo, spec: dict[str, Any], *, params_name: str | None = None) -> str:
+def method_doc(endpoint: Any, info: OpInfo, spec: dict[str, Any], *, typed: TypedDicts | None = None) -> str:
     """The docstring of a namespace method: summary, description, HTTP method and path, every
     parameter with its spec description and allowed values, what `body` is, what the result holds."""
     lines = _doc_lines(info.summary or info.operation_id, "")
@@ -530,7 +675,12 @@ def method_doc(endpoint: Any, info: OpInfo, spec: dict[str, Any], *, params_name
         need = "required" if prop.required else "optional"
         what = f"the model {kinds[0]}" if len(kinds) == 1 else "one of the models " + ", ".join(kinds)
         args.append(f"    body ({need}):")
-        args += _doc_lines(what + (f", or the typed dict {params_name}." if params_name else "."), "        ")
+        dicts = typed_dict_names(endpoint, typed) if typed is not None and prop else []
+        dicts = [d for d in dicts if d in _arg_type(prop, accept_mapping=True, typed=typed)]
+        if dicts:
+            what += f", or {'the typed dict' if len(dicts) == 1 else 'one of the typed dicts'} {', '.join(dicts)}"
+            what += " (cycle_sdk.params)"
+        args += _doc_lines(what + ".", "        ")
         if info.body.get("description"):
             args += _doc_lines(str(info.body["description"]), "        ")
         content = next(iter(info.body.get("content", {}).values()), {})
