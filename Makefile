@@ -5,12 +5,13 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+INSTALL_LOG := $(VENV)/install.log
 GEN    := cycle_sdk/_generated/__init__.py
 GEN_INPUTS := $(wildcard spec/*.yaml overlays/*/*.yaml generator/*.py generator/*.yaml generator/templates/*.jinja generator/templates/*/*.jinja) $(wildcard ../shared/cycle-api-spec/*.yml)
 SPEC   ?=
 LINTED := cycle_sdk generator tests $(wildcard examples benchmarks)
 
-.PHONY: help install generate demo test conformance check typecheck lint format bench api-diff wheel docs clean
+.PHONY: help install generate demo test conformance check typecheck lint format bench api-diff wheel release docs clean
 
 help:
 	@echo "make demo      run the demo (examples/deploy.py) against the bundled emulator"
@@ -19,12 +20,16 @@ help:
 	@echo "make generate  regenerate cycle_sdk/_generated from spec/ (SPEC=path to override)"
 	@echo "make bench     write BENCHMARKS.md"
 	@echo "make api-diff OLD=spec.yml NEW=spec.yml   SDK surface changes between two spec states"
+	@echo "make wheel     build and check the sdist and wheel into dist/"
+	@echo "make release [INDEX=url-or-pypirc-name]   build, check and upload with twine (default PyPI)"
 
+# Quiet: pip's detail goes to $(INSTALL_LOG), shown (its tail) only when the install fails.
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
-	touch $@
+	@echo "installing $(VENV) (log: $(INSTALL_LOG))"
+	@$(PYTHON) -m venv $(VENV)
+	@{ $(BIN)/python -m pip install --upgrade pip && $(BIN)/python -m pip install -e '.[dev]'; } >$(INSTALL_LOG) 2>&1 \
+		|| { tail -n 40 $(INSTALL_LOG); echo "install failed: the full log is $(INSTALL_LOG)"; exit 1; }
+	@touch $@
 
 install: $(STAMP)
 
@@ -64,11 +69,15 @@ api-diff: $(STAMP)
 bench: $(GEN)
 	$(BIN)/python -m benchmarks.run
 
-# An sdist and a wheel holding the generated and the hand-written code; twine-checked.
+# An sdist and a wheel holding the generated and the hand-written code, into dist/:
+# twine-checked, contents and size checked (generator/release.py).
 wheel: $(GEN)
-	rm -rf dist
-	$(BIN)/python -m build --no-isolation --outdir dist .
-	$(BIN)/python -m twine check --strict dist/*
+	$(BIN)/python -m generator.release --no-upload
+
+# `make wheel`, then upload with twine to INDEX (a URL or a ~/.pypirc repository name;
+# default: twine's own, PyPI). Credentials: TWINE_USERNAME/TWINE_PASSWORD, keyring or ~/.pypirc.
+release: $(GEN)
+	$(BIN)/python -m generator.release $(if $(INDEX),--index '$(INDEX)')
 
 # API reference from the docstrings, into docs/api.
 docs: $(GEN)

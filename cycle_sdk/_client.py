@@ -49,7 +49,7 @@ from ._result import (
 )
 from ._retry import TRANSIENT_STATUSES, backoff_delay, is_transient, jitter
 from ._transport import bound_client_transports, call_deadline, default_async_transport, default_transport
-from ._version import __version__
+from ._version import API_SPEC_VERSION, __version__
 
 if TYPE_CHECKING:
     import asyncio
@@ -62,7 +62,7 @@ T = TypeVar("T")
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 RETRY_STATUSES = TRANSIENT_STATUSES  # the name this module has always exported
-USER_AGENT = f"cycle-sdk-python/{__version__}"
+USER_AGENT = f"cycle-sdk-python/{__version__} (cycle-api {API_SPEC_VERSION})"
 _TOKEN_OPERATION = Operation("POST", "/oauth/token", "createOauthToken", "tokens", "create_oauth_token", (200,))
 _MISSING_KEY_HINT = (
     "hint: pass Client(api_key=...), set cycle_sdk.settings.api_key, "

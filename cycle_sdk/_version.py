@@ -1,11 +1,13 @@
-"""The SDK's version: its own semver, plus the API spec state it was generated from.
+"""The SDK's version and the Cycle API spec state it speaks.
 
-`__version__` is PEP 440 with the spec state as a local label, e.g. `0.1.0+api.20260326`,
-so a wheel says which API it speaks; `API_SPEC_VERSION` is the state itself.
+`__version__` is the SDK's own public PEP 440 semver (no local segment, so package
+indexes accept it). It is a literal so that setuptools reads it without importing the
+package; `make update-spec` bumps it (rule in the CHANGELOG preamble). The API spec
+state is `API_SPEC_VERSION`, also in the User-Agent, each release's CHANGELOG heading
+and the wheel's `cycle-api-<state>` keyword.
 """
 
 from ._generated import SPEC_STATE
 
-SDK_VERSION = "0.1.0"
+__version__ = "0.1.0"
 API_SPEC_VERSION: str = SPEC_STATE
-__version__ = f"{SDK_VERSION}+api.{SPEC_STATE.replace('-', '')}"

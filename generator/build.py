@@ -364,7 +364,6 @@ def generate(build: SpecBuild, out_dir: Path, package: str = "cycle_sdk._generat
         )
         write_json(spec, pkg / "spec.json")
         (pkg / "py.typed").write_text("")
-        (pkg / "VERSION").write_text(package_version(spec_state(build)) + "\n")
         fmt = subprocess.run(
             [sys.executable, "-m", "ruff", "format", "--no-cache", "."], cwd=pkg, capture_output=True, text=True
         )
@@ -763,15 +762,6 @@ def collection_module(tag_dir: Any, endpoint: Any, project: Any) -> str:
     from openapi_python_client import strings
 
     return f"api.{tag_dir}.{strings.PythonIdentifier(endpoint.name, project.config.field_prefix)}"
-
-
-def package_version(state: str) -> str:
-    """SDK semver (cycle_sdk/_version.py) + the spec state as a PEP 440 local label."""
-    source = (ROOT / "cycle_sdk" / "_version.py").read_text()
-    found = re.search(r'^SDK_VERSION = "([^"]+)"', source, re.M)
-    if found is None:
-        raise SystemExit("cycle_sdk/_version.py has no SDK_VERSION")
-    return f"{found.group(1)}+api.{state.replace('-', '')}"
 
 
 def spec_state(build: SpecBuild) -> str:
