@@ -9,6 +9,7 @@ CHANGELOG section; breaking changes are called out.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ class Param:
     name: str
     where: str
     required: bool
+    type: str = "any"
 
 
 @dataclass
@@ -30,6 +32,7 @@ class Surface:
     methods: dict[str, tuple[Param, ...]] = field(default_factory=dict)  # "ns.name" -> params
     bodies: dict[str, bool] = field(default_factory=dict)  # "ns.name" -> body required
     models: dict[str, dict[str, tuple[str, bool]]] = field(default_factory=dict)  # Model -> field -> (type, required)
+    enums: dict[str, frozenset[str]] = field(default_factory=dict)  # enum component -> its values
 
 
 def _type_of(spec: dict[str, Any], schema: Any) -> str:
@@ -56,13 +59,18 @@ def surface_of(spec: dict[str, Any]) -> Surface:
         params = []
         for raw in [*spec["paths"][info.path].get("parameters", []), *op.get("parameters", [])]:
             p = resolve(spec, raw)
-            params.append(Param(snake(p["name"]), p["in"], bool(p.get("required"))))
+            params.append(
+                Param(snake(p["name"]), p["in"], bool(p.get("required")), _type_of(spec, p.get("schema", {})))
+            )
         key = f"{info.namespace}.{info.name}"
         surface.methods[key] = tuple(sorted(params, key=lambda p: p.name))
         if "requestBody" in op:
             surface.bodies[key] = bool(resolve(spec, op["requestBody"]).get("required"))
     for name, schema in spec.get("components", {}).get("schemas", {}).items():
         schema = resolve(spec, schema)
+        if "enum" in schema and not schema.get("properties"):
+            surface.enums[pascal(schema.get("title") or name)] = frozenset(map(str, schema["enum"]))
+            continue
         required = set(schema.get("required", []))
         surface.models[pascal(schema.get("title") or name)] = {
             prop: (_type_of(spec, sub), prop in required) for prop, sub in (schema.get("properties") or {}).items()
@@ -70,8 +78,30 @@ def surface_of(spec: dict[str, Any]) -> Surface:
     return surface
 
 
+_ENUM = re.compile(r"enum\(([^)]*)\)")
+
+
+def _type_change(where: str, before: str, after: str) -> str:
+    """A changed type, classed: only added enum values are additive; any other change breaks callers."""
+    if _ENUM.sub("enum", before) == _ENUM.sub("enum", after):
+        values_before = {v for m in _ENUM.findall(before) for v in m.split(",")}
+        values_after = {v for m in _ENUM.findall(after) for v in m.split(",")}
+        gone, new = sorted(values_before - values_after), sorted(values_after - values_before)
+        if gone:
+            return f"BREAKING: {where}: enum value(s) removed: {', '.join(gone)}" + (
+                f"; added: {', '.join(new)}" if new else ""
+            )
+        return f"{where}: enum value(s) added: {', '.join(new)}"
+    return f"BREAKING: {where}: type {before} -> {after}"
+
+
 def diff(old: Surface, new: Surface) -> tuple[list[str], list[str], list[str]]:
-    """(added, removed, changed) lines; breaking ones start with 'BREAKING'."""
+    """(added, removed, changed) lines; breaking ones start with 'BREAKING'.
+
+    Breaking: a removed operation, parameter, model or field; a changed type (a field that
+    may now be absent included); a newly required parameter or body; a removed enum value.
+    Additive: everything else (new operations, optional parameters, fields, enum values).
+    """
     added, removed, changed = [], [], []
     for key in sorted(new.methods.keys() - old.methods.keys()):
         added.append(f"method `client.{key}()`")
@@ -90,28 +120,54 @@ def diff(old: Surface, new: Surface) -> tuple[list[str], list[str], list[str]]:
         for name in sorted(before.keys() & after.keys()):
             if after[name].required and not before[name].required:
                 changed.append(f"BREAKING: `client.{key}()`: parameter `{name}` is now required")
-        if old.bodies.get(key) != new.bodies.get(key):
-            changed.append(f"`client.{key}()`: request body {old.bodies.get(key)} -> {new.bodies.get(key)}")
+            elif before[name].required and not after[name].required:
+                changed.append(f"`client.{key}()`: parameter `{name}` is now optional")
+            if before[name].type != after[name].type:
+                changed.append(
+                    _type_change(f"`client.{key}()` parameter `{name}`", before[name].type, after[name].type)
+                )
+        body_before, body_after = old.bodies.get(key), new.bodies.get(key)
+        if body_before != body_after:
+            breaking = body_after is None or (body_after and not body_before)
+            state = {None: "none", False: "optional", True: "required"}
+            changed.append(
+                f"{'BREAKING: ' if breaking else ''}`client.{key}()`: request body "
+                f"{state[body_before]} -> {state[body_after]}"
+            )
     for model in sorted(new.models.keys() - old.models.keys()):
         added.append(f"model `{model}`")
     for model in sorted(old.models.keys() - new.models.keys()):
         removed.append(f"BREAKING: model `{model}`")
     for model in sorted(old.models.keys() & new.models.keys()):
-        before, after = old.models[model], new.models[model]
-        for name in sorted(after.keys() - before.keys()):
-            changed.append(f"`{model}`: new field `{name}`" + (" (required)" if after[name][1] else ""))
-        for name in sorted(before.keys() - after.keys()):
+        before_fields, after_fields = old.models[model], new.models[model]
+        for name in sorted(after_fields.keys() - before_fields.keys()):
+            changed.append(f"`{model}`: new field `{name}`" + (" (required)" if after_fields[name][1] else ""))
+        for name in sorted(before_fields.keys() - after_fields.keys()):
             changed.append(f"BREAKING: `{model}`: field `{name}` removed")
-        for name in sorted(before.keys() & after.keys()):
-            if before[name][0] != after[name][0]:
-                changed.append(f"BREAKING: `{model}.{name}`: type {before[name][0]} -> {after[name][0]}")
-            elif before[name][1] and not after[name][1]:
+        for name in sorted(before_fields.keys() & after_fields.keys()):
+            if before_fields[name][0] != after_fields[name][0]:
+                changed.append(_type_change(f"`{model}.{name}`", before_fields[name][0], after_fields[name][0]))
+            elif before_fields[name][1] and not after_fields[name][1]:
                 changed.append(f"BREAKING: `{model}.{name}`: no longer always present")
+    for enum in sorted(new.enums.keys() - old.enums.keys()):
+        added.append(f"enum `{enum}`")
+    for enum in sorted(old.enums.keys() - new.enums.keys()):
+        removed.append(f"BREAKING: enum `{enum}`")
+    for enum in sorted(old.enums.keys() & new.enums.keys()):
+        gone, new_values = sorted(old.enums[enum] - new.enums[enum]), sorted(new.enums[enum] - old.enums[enum])
+        if gone:
+            changed.append(f"BREAKING: enum `{enum}`: value(s) removed: {', '.join(gone)}")
+        if new_values:
+            changed.append(f"enum `{enum}`: value(s) added: {', '.join(new_values)}")
     return added, removed, changed
 
 
+def is_breaking(line: str) -> bool:
+    return line.startswith("BREAKING")
+
+
 def render(old_label: str, new_label: str, added: list[str], removed: list[str], changed: list[str]) -> str:
-    breaking = [line for line in removed + changed if line.startswith("BREAKING")]
+    breaking = [line for line in removed + changed if is_breaking(line)]
     out = [f"## API changes: {old_label} -> {new_label}", ""]
     out.append(f"{len(added)} added, {len(removed)} removed, {len(changed)} changed; {len(breaking)} breaking.")
     for title, lines in (("Added", added), ("Removed", removed), ("Changed", changed)):
