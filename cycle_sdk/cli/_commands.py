@@ -1,0 +1,200 @@
+"""The commands beside the generated operations: auth, hub-notifications listen, emulator."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from typing import Any
+
+from . import _errors as errors
+from ._app import Parser, add_global_options, make_client, report_api_error, secrets_of
+
+
+def _auth_parser(action: str) -> Parser:
+    texts = {
+        "login": (
+            "Check an API key against the API and store it with the SDK's token storage: a 0600 file under "
+            "the config directory, or the OS keyring with --keyring (the [keyring] extra). The key is read "
+            "from a prompt on a terminal, else from stdin, never from the command line (where other users "
+            "and shell history could see it). The hub and base URL are saved beside it.",
+            "example:\n  cycle auth login --hub HUB_ID\n  printf '%s' \"$KEY\" | cycle auth login --hub HUB_ID",
+        ),
+        "status": (
+            "Show where the key comes from (CYCLE_API_KEY, the file or the keyring), the hub and the base URL, "
+            "and check the key against the API. Prints a JSON object; exit status 3 when not authenticated. "
+            "The key itself is never shown.",
+            "example:\n  cycle auth status",
+        ),
+        "logout": ("Forget the stored key (CYCLE_API_KEY, if set, still applies).", "example:\n  cycle auth logout"),
+    }
+    description, epilog = texts[action]
+    parser = Parser(
+        prog=f"cycle auth {action}",
+        description=description,
+        epilog=epilog.replace("%", "%%"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    if action == "login":
+        parser.add_argument("--keyring", action="store_true", help="store the key in the OS keyring")
+    add_global_options(parser)
+    return parser
+
+
+AUTH_HELP = """\
+usage: cycle auth {login,status,logout} [options]
+
+  login    check an API key and store it (file under the config dir, or --keyring)
+  status   where the key comes from, the hub, and whether the API accepts it
+  logout   forget the stored key
+
+`cycle auth <command> --help` for details.
+"""
+
+
+def auth(words: list[str], argv: list[str]) -> int:
+    action = words[0] if words else None
+    if action not in ("login", "status", "logout"):
+        if action is None and ("-h" in argv or "--help" in argv):
+            sys.stdout.write(AUTH_HELP)
+            return errors.EXIT_OK
+        sys.stderr.write(AUTH_HELP)
+        return errors.EXIT_USAGE
+    args = _auth_parser(action).parse_args(argv)
+    if action == "login":
+        return _login(args)
+    if action == "status":
+        return _status(args)
+    return _logout(args)
+
+
+def _read_key() -> str:
+    if sys.stdin.isatty():
+        return getpass.getpass("Cycle API key: ").strip()
+    return sys.stdin.readline().strip()
+
+
+def _login(args: argparse.Namespace) -> int:
+    from ._store import describe, load_config, save_config
+
+    config = load_config()
+    config["storage"] = "keyring" if args.keyring else "file"
+    key = _read_key()
+    if not key:
+        errors.report("0.no_api_key", "No API key given", "type it at the prompt or pipe it on stdin")
+        return errors.EXIT_AUTH
+    if args.hub:
+        config["hub"] = args.hub
+    if args.base_url:
+        config["base_url"] = args.base_url
+    client = make_client(args, config)
+    try:
+        result = client.auth.api_key_auth(secret=key)
+        if result.ok is False:
+            return report_api_error(result.error, [key, *secrets_of(client)])
+    finally:
+        client.close()
+    save_config(config)
+    hub = client.settings.team or "(none)"
+    sys.stderr.write(f"cycle: logged in to hub {hub} at {client.settings.base_url}; key stored in {describe(config)}\n")
+    return errors.EXIT_OK
+
+
+def _status(args: argparse.Namespace) -> int:
+    import os
+
+    from cycle_sdk._config import ENV_API_KEY
+    from cycle_sdk._session import _key_check_request
+
+    from ._store import describe, load_config
+
+    config = load_config()
+    client = make_client(args)
+    try:
+        settings = client.settings
+        stored = settings.storage.read()
+        source = "CYCLE_API_KEY" if os.environ.get(ENV_API_KEY) else (describe(config) if stored else None)
+        status: dict[str, Any] = {
+            "authenticated": False,
+            "source": source,
+            "hub": settings.team,
+            "base_url": settings.base_url,
+        }
+        if source is None:
+            sys.stdout.write(json.dumps(status, indent=2) + "\n")
+            errors.report("0.no_api_key", "Not logged in", None, hint=errors.hint_for(errors.EXIT_AUTH))
+            return errors.EXIT_AUTH
+        request, _ = _key_check_request(settings.team)
+        result = client._send(request, lambda code, data: data, cache=False)
+        status["authenticated"] = result.ok is True
+        sys.stdout.write(json.dumps(status, indent=2) + "\n")
+        if result.ok is False:
+            return report_api_error(result.error, secrets_of(client))
+        return errors.EXIT_OK
+    finally:
+        client.close()
+
+
+def _logout(args: argparse.Namespace) -> int:
+    from ._store import describe, load_config, save_config, storage
+
+    config = load_config()
+    storage(config).delete()
+    config.pop("storage", None)
+    save_config(config)
+    sys.stderr.write(f"cycle: logged out; removed the key from {describe(config)}\n")
+    return errors.EXIT_OK
+
+
+def listen(argv: list[str]) -> int:
+    parser = Parser(
+        prog="cycle hub-notifications listen",
+        description="Print each hub notification as one JSON line on stdout until interrupted (Ctrl-C). "
+        "The SDK reconnects by itself when the socket drops, and says so on stderr (changes may have been "
+        "missed). Needs the [notifications] extra.",
+        epilog="example:\n  cycle hub-notifications listen --topic environment.state.changed | jq .object.id",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--topic", action="append", metavar="TOPIC", help="only these topics (repeatable)")
+    parser.add_argument("--max-reconnects", type=int, metavar="N", help="give up after N failed reconnects in a row")
+    add_global_options(parser)
+    args = parser.parse_args(argv)
+    from cycle_sdk import Reconnected
+    from cycle_sdk._exceptions import APIResultError, CycleError
+
+    topics = set(args.topic or ())
+    client = make_client(args)
+    try:
+        for note in client.hub_notifications.listen(max_reconnects=args.max_reconnects):
+            if isinstance(note, Reconnected):
+                sys.stderr.write(f"cycle: reconnected (attempt {note.attempt}); changes may have been missed\n")
+                continue
+            document = note.to_dict()
+            if topics and document.get("topic") not in topics:
+                continue
+            sys.stdout.write(json.dumps(document, ensure_ascii=False) + "\n")
+            sys.stdout.flush()
+    except APIResultError as exc:
+        return report_api_error(exc.error, secrets_of(client))
+    except CycleError as exc:
+        errors.report("0.configuration", str(exc))
+        return errors.EXIT_ERROR
+    finally:
+        client.close()
+    return errors.EXIT_OK
+
+
+def emulator(argv: list[str]) -> int:
+    try:
+        from cycle_sdk.emulator.__main__ import main as emulator_main
+    except ImportError as exc:
+        errors.report(
+            "0.missing_extra",
+            "The emulator needs the [emulator] extra",
+            str(exc),
+            hint="pip install 'cycle-sdk[emulator]'",
+        )
+        return errors.EXIT_ERROR
+    sys.argv[0] = "cycle emulator"
+    return int(emulator_main(argv) or 0)

@@ -1,0 +1,95 @@
+"""`--wait` and `cycle jobs wait JOB_ID`: the SDK's job tracker, with its progress display
+(a rich bar on a terminal, plain lines otherwise, on stderr), printing the job's own document."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+from . import _errors as errors
+from ._app import DEFAULT_POLL_INTERVAL, Exit, Parser, _positive_float, add_global_options, make_client, secrets_of
+from ._index import namespaces, operation
+
+if TYPE_CHECKING:
+    from cycle_sdk import Client
+
+FAILED_STATES = frozenset({"error", "expired"})
+
+
+def job_id_in(document: Any) -> str | None:
+    """The job id of a task answer: `{"data": {"job": {"id": ...}}}`."""
+    data = document.get("data") if isinstance(document, dict) else None
+    job = data.get("job") if isinstance(data, dict) else None
+    job_id = job.get("id") if isinstance(job, dict) else None
+    return job_id if isinstance(job_id, str) and job_id else None
+
+
+def wait_for_job(client: Client, job_id: str, args: argparse.Namespace) -> int:
+    """Wait with the SDK's tracker; print the final job document; exit status from its state."""
+    from cycle_sdk._generated.models.get_job_response_200 import GetJobResponse200
+
+    from ._app import _document, build_request, report_api_error
+    from ._output import write
+
+    get_job = operation(namespaces()["jobs"]["get-job"])
+    last: dict[str, Any] = {}
+
+    def fetch(jid: str) -> Any:
+        request = build_request(get_job, argparse.Namespace(path_jobId=jid, include=None, meta=None))
+
+        def parse(status: int, data: Any) -> Any:
+            last["document"] = _document(status, data)
+            return GetJobResponse200.from_dict(data)
+
+        return client._send(request, parse, cache=False)
+
+    result = client.jobs.wait(
+        job_id,
+        fetch_job=fetch,
+        progress_bar=True,
+        delay=args.poll_interval,
+        timeout=args.wait_timeout,
+    )
+    if result.ok is False:
+        return report_api_error(result.error, secrets_of(client))
+    document = last.get("document")
+    write(document, args.output)
+    job = document.get("data", {}) if isinstance(document, dict) else {}
+    state = job.get("state", {}) if isinstance(job, dict) else {}
+    current = state.get("current") if isinstance(state, dict) else None
+    if current in FAILED_STATES:
+        detail = f"job {job_id} ended {current}"
+        message = (state.get("error") or {}).get("message") if isinstance(state.get("error"), dict) else None
+        if message:
+            detail += f": {message}"
+        errors.report(errors.JOB_FAILED, "The job failed", detail, hint=errors.hint_for(errors.EXIT_JOB_FAILED))
+        return errors.EXIT_JOB_FAILED
+    return errors.EXIT_OK
+
+
+def jobs_wait(argv: list[str]) -> int:
+    parser = Parser(
+        prog="cycle jobs wait",
+        description="Wait for a job until it completes, errors or expires, showing progress on stderr; then "
+        "print the job. Exit status 0 when it completed, 8 when it failed or expired, 7 on --wait-timeout.",
+        epilog="example:\n  cycle jobs wait JOB_ID --wait-timeout 600",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("job_id", metavar="JOB_ID", help="the job's ID (from a task's answer: data.job.id)")
+    parser.add_argument("--wait-timeout", type=_positive_float, metavar="SECONDS", help="give up waiting after")
+    parser.add_argument(
+        "--poll-interval",
+        type=_positive_float,
+        default=DEFAULT_POLL_INTERVAL,
+        metavar="SECONDS",
+        help=f"seconds between job reads (default {DEFAULT_POLL_INTERVAL:g})",
+    )
+    add_global_options(parser)
+    args = parser.parse_args(argv)
+    client = make_client(args)
+    try:
+        return wait_for_job(client, args.job_id, args)
+    except Exit as exc:
+        return exc.status
+    finally:
+        client.close()
