@@ -208,6 +208,13 @@ class Report:
                     "—" if errors is None else ("meets" if errors == 0 else "**errors**"),
                 ]
             )
+        for key, label, target in (
+            ("help", "`cycle --help` vs `import httpx` (fresh processes)", 1.5),
+            ("command", "`cycle jobs get-job ID` vs `import cycle_sdk` + the same SDK call", 1.2),
+        ):
+            for venv, path in (("dev venv", ()), ("runtime dependencies only", ("runtime",))):
+                value = _get(r, "cli", *path, f"ratio_{key}")
+                rows.append([f"{label}, {venv}", f"≤ {target}x", "—", _x(value), _verdict(value, target)])
         self.add("## Summary", "")
         self.table(["measure", "target", "before", "after", ""], rows)
 
@@ -523,7 +530,36 @@ class Report:
         self.async_()
         self.memory()
         self.load()
+        self.cli()
         return "\n".join(self.lines).rstrip() + "\n"
+
+    def cli(self) -> None:
+        self.add("## Command line", "")
+        self.add(
+            "Wall time of fresh processes (benchmarks/bench_cli.py), interleaved; the CLI runs as its console",
+            "script does. `cycle --help` is compared with `python -c \"import httpx\"`; `cycle jobs get-job j1`",
+            "with `import cycle_sdk` + `Client().jobs.get_job('j1')`, against the same loopback server. Ratios",
+            "are the median of per-round ratios.",
+            "",
+        )
+        if self.failed("cli"):
+            return
+        for venv, data in (("dev venv", self.r["cli"]), ("runtime dependencies only", self.r["cli"].get("runtime"))):
+            if not data:
+                continue
+            self.add(f"### {venv}", "")
+            rows = [
+                [f"`{name}`", _ms(_get(data, name, "median")), _ms(_get(data, name, "min"))]
+                for name in ("import httpx", "cycle --help", "import cycle_sdk + get_job", "cycle jobs get-job")
+            ]
+            self.table(["program", "median", "min"], rows)
+            loaded = data.get("loaded", {})
+            self.add(
+                f"`cycle --help` / `import httpx`: {_x(data.get('ratio_help'))}; `cycle jobs get-job` / SDK call: "
+                f"{_x(data.get('ratio_command'))}. The command imported {loaded.get('endpoint_modules', '—')} "
+                f"endpoint modules and {loaded.get('model_modules', '—')} model modules.",
+                "",
+            )
 
 
 def render(results: dict[str, Any], env: dict[str, Any], before: dict[str, Any] | None) -> str:

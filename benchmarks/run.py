@@ -27,7 +27,7 @@ from typing import Any
 from benchmarks.common import ROOT, bench_server, child_env, quick, run_section
 
 BEFORE = Path(__file__).with_name("before.json")
-SECTIONS = ("import", "call", "parse", "cache", "async", "memory", "load")
+SECTIONS = ("import", "call", "parse", "cache", "async", "memory", "load", "cli")
 
 
 def _log(message: str) -> None:
@@ -66,6 +66,8 @@ def run_all(sections: list[str], tree: Path | None, stock: Path | None) -> dict[
         _log(f"[bench] {name} done in {time.monotonic() - started:.0f}s")
 
     section("import", lambda: run_section("bench_import", tree=tree))
+    if tree is None:  # the command line is newer than the stock "before" build
+        section("cli", lambda: run_section("bench_cli"))
     with bench_server(pages=100) as url:
         section("call", lambda: run_section("bench_call", url, tree=tree))
         section("parse", lambda: _parse(tree, stock))

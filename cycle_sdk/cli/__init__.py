@@ -81,9 +81,8 @@ def _dispatch(argv: list[str]) -> int:
 
         (sys.stdout if wants_help else sys.stderr).write(top_help(__version__))
         return EXIT_OK if wants_help else EXIT_USAGE
-    from ._help import EXTRA_COMMANDS, namespace_help
     from ._index import namespaces
-    from ._top import TOP_COMMANDS
+    from ._top import EXTRA_COMMANDS, TOP_COMMANDS
 
     first = words[0]
     if first == "emulator":
@@ -107,6 +106,8 @@ def _dispatch(argv: list[str]) -> int:
     if first not in groups:
         return _unknown("command", first, [*groups, *TOP_COMMANDS], "cycle --help")
     if len(words) == 1:
+        from ._help import namespace_help
+
         (sys.stdout if wants_help else sys.stderr).write(namespace_help(first))
         return EXIT_OK if wants_help else EXIT_USAGE
     name = words[1]

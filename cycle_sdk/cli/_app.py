@@ -171,6 +171,14 @@ def report_failure(failure: Failure, secrets: Sequence[str] = ()) -> int:
 # -- one operation -----------------------------------------------------------------
 
 
+def first_sentence(text: str, limit: int = 160) -> str:
+    text = " ".join(text.replace("#", "").split())
+    end = text.find(". ")
+    if 0 < end < limit:
+        return text[: end + 1]
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _dest(param: Param) -> str:
     return "path_" + param.name
 
@@ -183,24 +191,22 @@ def _schema_type(param: Param) -> str:
 
 
 def _param_help(param: Param, default: str = "") -> str:
-    from ._help import first_sentence
-
     text = first_sentence(param.description) or default
     if param.enum:
         text += f" Values: {', '.join(map(str, param.enum))}."
     return text.replace("%", "%%")
 
 
-def operation_parser(op: Operation) -> Parser:
-    from ._help import description, example
-
+def operation_parser(op: Operation, *, with_help: bool = True) -> Parser:
+    """The operation's parser; its description and example (which read more of the spec) only
+    `with_help`, since argparse shows them on --help alone."""
     entry = op.entry
-    parser = Parser(
-        prog=f"cycle {op.command}",
-        description=description(op).replace("%", "%%"),
-        epilog=example(op).replace("%", "%%"),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = Parser(prog=f"cycle {op.command}", formatter_class=argparse.RawDescriptionHelpFormatter)
+    if with_help:
+        from ._help import description, example
+
+        parser.description = description(op).replace("%", "%%")
+        parser.epilog = example(op).replace("%", "%%")
     for param in op.path_params:
         parser.add_argument(_dest(param), metavar=metavar(param.name), help=_param_help(param).replace("%%", "%"))
     query = parser.add_argument_group("query options")
@@ -221,7 +227,7 @@ def operation_parser(op: Operation) -> Parser:
             )
         elif param.name == "sort":
             query.add_argument(
-                "--sort", action="append", metavar="FIELD", help="sort by FIELD; -FIELD for descending (repeatable)"
+                "--sort", action="append", metavar="FIELD", help="sort by FIELD, --sort=-FIELD descending (repeatable)"
             )
         elif param.name == "page":
             query.add_argument("--page-number", type=_page_number, metavar="N", help="the page to read (from 1)")
@@ -324,8 +330,6 @@ def build_request(op: Operation, args: argparse.Namespace, page: dict[str, int] 
     from cycle_sdk._request import RequestSpec
     from cycle_sdk._wire import QueryStyle, path_param, query_param
 
-    from ._check import BodyError, check
-
     entry = op.entry
     checking = not getattr(args, "no_check", False)
     path = entry.path
@@ -368,6 +372,8 @@ def build_request(op: Operation, args: argparse.Namespace, page: dict[str, int] 
         if args.body is not None:
             body = read_body(args.body)
             if checking:
+                from ._check import BodyError, check
+
                 try:
                     check(body, op.body_schema)
                 except BodyError as exc:
@@ -423,7 +429,8 @@ class Exit(Exception):
 def run_operation(op: Operation, argv: list[str]) -> int:
     from ._output import merge_pages, write
 
-    args = operation_parser(op).parse_args(argv)
+    wants_help = "-h" in argv or "--help" in argv
+    args = operation_parser(op, with_help=wants_help).parse_args(argv)
     client = make_client(args)
     secrets = secrets_of(client)
     try:

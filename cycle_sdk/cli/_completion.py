@@ -3,9 +3,8 @@ namespaces, their operations, and each operation's options. `cycle completion ba
 
 from __future__ import annotations
 
-from ._help import EXTRA_COMMANDS
 from ._index import kebab, namespaces, operation
-from ._top import TOP_COMMANDS
+from ._top import EXTRA_COMMANDS, TOP_COMMANDS
 
 GLOBAL_OPTIONS = ("--hub", "--team", "--base-url", "--timeout", "--max-retries", "--output", "--verbose", "--help")
 VALUE_OPTIONS = ("--hub", "--team", "--base-url", "--timeout", "--max-retries", "--output", "-o")

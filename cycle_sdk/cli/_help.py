@@ -8,22 +8,9 @@ import re
 import textwrap
 from typing import Any
 
+from ._app import first_sentence
 from ._index import Operation, kebab, metavar, namespaces, resolve, spec
-from ._top import EXIT_STATUS_HELP
-
-# Commands the CLI adds beside the generated operations, per namespace.
-EXTRA_COMMANDS: dict[str, dict[str, str]] = {
-    "jobs": {"wait": "Wait for a job to complete; the exit status tells how it ended"},
-    "hub-notifications": {"listen": "Print each hub notification as one JSON line, until interrupted"},
-}
-
-
-def first_sentence(text: str, limit: int = 160) -> str:
-    text = " ".join(text.replace("#", "").split())
-    end = text.find(". ")
-    if 0 < end < limit:
-        return text[: end + 1]
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+from ._top import EXIT_STATUS_HELP, EXTRA_COMMANDS
 
 
 def namespace_help(namespace: str) -> str:

@@ -5,6 +5,13 @@ from __future__ import annotations
 
 from cycle_sdk._generated.namespaces import NAMESPACES
 
+# Commands the CLI adds beside the generated operations, per namespace.
+EXTRA_COMMANDS: dict[str, dict[str, str]] = {
+    "jobs": {"wait": "Wait for a job to complete; the exit status tells how it ended"},
+    "hub-notifications": {"listen": "Print each hub notification as one JSON line, until interrupted"},
+}
+
+
 TOP_COMMANDS = {
     "auth": "Log in with an API key (login), show (status) or forget it (logout)",
     "emulator": "Start the bundled Cycle API emulator (needs the [emulator] extra)",
@@ -14,7 +21,7 @@ GLOBAL_OPTIONS_HELP = """\
 global options (anywhere on the line):
   --hub, --team HUB_ID   the hub (X-Hub-Id); default CYCLE_HUB_ID, or the hub saved by `auth login`
   --base-url URL         the API's URL; default CYCLE_BASE_URL, or https://api.cycle.io
-  --timeout SECONDS      per attempt, body included (default 30)
+  --timeout SECONDS      per attempt, body included (default: 30 s per read, 60 s in all)
   --max-retries N        retries of transient failures (default 2)
   -o, --output FORMAT    json (default: the API's document, as sent) or table
   -v, --verbose          log each request (method, path, status) on stderr; never secrets
