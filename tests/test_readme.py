@@ -78,6 +78,7 @@ def test_readme_has_runnable_shell_blocks() -> None:
     assert len(SHELL_BLOCKS) >= 4
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("index", range(len(SHELL_BLOCKS)), ids=lambda i: f"sh{i + 1}")
 def test_readme_shell_block_runs(index: int, emu: Emulator, tmp_path: Path) -> None:
     """A block runs in bash with `set -euo pipefail`, the venv's `cycle` first on PATH, in a fresh

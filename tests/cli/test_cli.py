@@ -24,6 +24,9 @@ from cycle_sdk.emulator import Emulator
 from tests.cli.support import CYCLE, cli_env, run
 from tests.support.fault_server import FaultServer, Reply
 
+# Each test runs the console script in subprocesses against an emulator.
+pytestmark = pytest.mark.slow
+
 ENV_BODY = {
     "name": "web",
     "cluster": "production",
@@ -230,22 +233,6 @@ def test_help_at_every_level(env: dict[str, str]) -> None:
         assert run(*special, env=env).returncode == EXIT_OK, special
 
 
-def test_every_operation_has_help() -> None:
-    """Every operation's parser builds and its help renders (in-process: 281 subprocesses would be slow)."""
-    import contextlib
-    import io
-
-    from cycle_sdk.cli import main
-    from cycle_sdk.cli._index import namespaces
-
-    for namespace, ops in namespaces().items():
-        for name in ops:
-            out = io.StringIO()
-            with contextlib.redirect_stdout(out):
-                assert main([namespace, name, "--help"]) == EXIT_OK
-            assert "example:" in out.getvalue(), (namespace, name)
-
-
 def test_python_dash_m(env: dict[str, str]) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "cycle_sdk", "jobs", "get-jobs"], env=env, capture_output=True, text=True, timeout=120
@@ -366,24 +353,3 @@ def test_emulator_command(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(60)
-
-
-@pytest.mark.parametrize(
-    ("status", "code", "expected"),
-    [
-        (401, "401.auth-invalid", EXIT_AUTH),
-        (403, "403.wrong-hub", EXIT_AUTH),
-        (0, "0.no_api_key", EXIT_AUTH),
-        (404, "404.environment", EXIT_NOT_FOUND),
-        (422, "422.invalid-input", EXIT_VALIDATION),
-        (400, "400.invalid-syntax", EXIT_VALIDATION),
-        (0, "0.network_error", EXIT_NETWORK),
-        (0, "0.timeout", EXIT_TIMEOUT),
-        (0, "0.job_failed", EXIT_JOB_FAILED),
-        (500, "500.unknown", 1),
-    ],
-)
-def test_exit_code_classes(status: int, code: str, expected: int) -> None:
-    from cycle_sdk.cli import exit_code
-
-    assert exit_code(status, code) == expected
