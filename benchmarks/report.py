@@ -537,7 +537,7 @@ class Report:
         self.add("## Command line", "")
         self.add(
             "Wall time of fresh processes (benchmarks/bench_cli.py), interleaved; the CLI runs as its console",
-            "script does. `cycle --help` is compared with `python -c \"import httpx\"`; `cycle jobs get-job j1`",
+            'script does. `cycle --help` is compared with `python -c "import httpx"`; `cycle jobs get-job j1`',
             "with `import cycle_sdk` + `Client().jobs.get_job('j1')`, against the same loopback server. Ratios",
             "are the median of per-round ratios.",
             "",
