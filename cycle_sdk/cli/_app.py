@@ -47,7 +47,7 @@ class Failure(Exception):
 
 class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
+        # One line, as every error: the usage is one --help away.
         errors.report("0.usage", message, hint=f"{self.prog} --help")
         raise SystemExit(errors.EXIT_USAGE)
 

@@ -207,6 +207,9 @@ def test_usage_errors(env: dict[str, str]) -> None:
         proc = run(*args, env=env)
         assert proc.returncode == EXIT_USAGE, args
         assert proc.stdout == ""
+        if len(args) == 2:
+            _one_error_line(proc.stderr)
+            assert len(proc.stderr.splitlines()) == 1, proc.stderr
     proc = run("environmnts", env=env)
     assert "did you mean: environments" in proc.stderr
     proc = run("environments", "get-environment", "..", env=env)
@@ -353,3 +356,44 @@ def test_emulator_command(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(60)
+
+
+def test_wait_shows_the_progress_bar_on_a_terminal(env: dict[str, str]) -> None:
+    """With stderr on a terminal, --wait draws the SDK's rich progress bar instead of plain lines."""
+    import os
+    import pty
+
+    env_id = _create(env)
+    task = run("environments", "create-environment-job", env_id, "--body", '{"action": "start"}', env=env)
+    job_id = json.loads(task.stdout)["data"]["job"]["id"]
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.run(
+            [str(CYCLE), "jobs", "wait", job_id, "--poll-interval", "0.1"],
+            env={**env, "TERM": "xterm"},
+            stdout=subprocess.PIPE,
+            stderr=slave,
+            stdin=subprocess.DEVNULL,
+            timeout=120,
+            check=False,
+        )
+        os.close(slave)
+        slave = -1
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the terminal's other side is closed and drained
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        if slave >= 0:
+            os.close(slave)
+        os.close(master)
+    assert proc.returncode == EXIT_OK
+    assert json.loads(proc.stdout)["data"]["id"] == job_id  # stdout stays the job document
+    text = shown.decode("utf-8", "replace")
+    assert f"job {job_id}" in text and "━━━━" in text and "100%" in text  # rich's bar
+    assert "completed 100% (" not in text  # not the plain lines
