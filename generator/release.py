@@ -31,8 +31,8 @@ from packaging.version import InvalidVersion, Version
 
 from generator.effective import ROOT, load_yaml
 
-# The wheel was 5.1 MB when the budget was set (all 3 APIs' generated code and specs).
-WHEEL_BUDGET_BYTES = 6_000_000
+# The wheel was 5.8 MB when the budget was set (all 3 APIs' generated code, decoders and specs).
+WHEEL_BUDGET_BYTES = 7_000_000
 DEFAULT_INDEX_TIMEOUT = 15.0  # seconds, for reading an index's file listing
 # Paths that must never ship in the wheel: only the package's run-time code does.
 UNNEEDED_IN_WHEEL = re.compile(r"(^|/)(tests?|benchmarks|examples|generator|__pycache__)/|\.pyc$|(^|/)conftest\.py$")
