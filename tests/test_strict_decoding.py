@@ -67,7 +67,7 @@ def test_image_source_origin_decodes_into_the_class_its_type_names(
         listed = client.image_sources.get_image_sources().unwrap().data
     origin = next(s for s in listed if s.id == created.id).origin
     assert type(origin) is cls
-    assert origin.type_ == kind
+    assert origin.type == kind
     assert origin.details.additional_properties == {}
     if "url" in details:
         assert origin.details.url == details["url"]
