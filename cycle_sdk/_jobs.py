@@ -275,7 +275,8 @@ def _rich_progress(console: Any) -> ProgressCallback:
         task = task_ids.get(p.job.id)
         if task is None:
             task = task_ids[p.job.id] = bar.add_task(f"job {escape(p.job.id)}", total=100)
-        description = f"job {escape(p.job.id)} [{escape(p.state)}]"
+        # The brackets are text, not markup: escaped with the state, or rich reads `[completed]` as a style.
+        description = escape(f"job {p.job.id} [{p.state}]")
         if p.failed:
             description = f"[bold red]{escape(f'job {p.job.id} {_failure_note(p)}')}[/]"
         bar.update(task, completed=p.percent, description=description)

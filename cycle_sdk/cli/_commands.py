@@ -5,11 +5,19 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import logging
 import sys
-from typing import Any
+import time
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from . import _errors as errors
 from ._app import Parser, add_global_options, make_client, report_api_error, secrets_of
+
+if TYPE_CHECKING:
+    from cycle_sdk import Client, Reconnected
+
+log = logging.getLogger("cycle_sdk.cli")
 
 
 def _auth_parser(action: str) -> Parser:
@@ -147,12 +155,57 @@ def _logout(args: argparse.Namespace) -> int:
     return errors.EXIT_OK
 
 
+def notification_frames(client: Client, *, max_reconnects: int | None = None) -> Iterator[str | Reconnected]:
+    """Each hub notification frame as the API sent it (text), with the SDK's token, reconnect and
+    backoff handling. `client.hub_notifications.listen()` yields typed models, whose `to_dict()`
+    is not the frame (unknown keys, order, nulls); the command prints the frame itself."""
+    from cycle_sdk._notifications import _Reconnects, _socket_url, _websockets
+
+    websockets = _websockets()  # ConfigurationError without the [notifications] extra
+    from websockets.sync.client import connect
+
+    reconnects = _Reconnects(max_reconnects)
+    while True:
+        token = client.hub_notifications.get_hub_notification_socket_auth(cache=False)
+        if token.ok is False:
+            time.sleep(reconnects.token_failed(token.error))
+            continue
+        try:
+            with connect(_socket_url(client.settings.base_url, token.value.data.token)) as socket:
+                marker = reconnects.connected()
+                if marker is not None:
+                    yield marker
+                for frame in socket:
+                    yield frame if isinstance(frame, str) else bytes(frame).decode("utf-8", "replace")
+            reason = "the server closed the socket"
+        except (OSError, websockets.exceptions.WebSocketException) as exc:
+            reason = f"{type(exc).__name__}: {exc}"
+        time.sleep(reconnects.lost(reason))
+
+
+def frame_line(frame: str, topics: set[str]) -> str | None:
+    """The line to print for a frame: the frame as sent (re-encoded on one line only if the
+    API spread it over several), or None when it is not a JSON object or not a wanted topic."""
+    try:
+        document = json.loads(frame)
+    except ValueError:
+        log.debug("skipping a hub notification frame that is not JSON")
+        return None
+    if not isinstance(document, dict):
+        return None
+    if topics and document.get("topic") not in topics:
+        return None
+    if "\n" in frame or "\r" in frame:
+        return json.dumps(document, ensure_ascii=False)
+    return frame
+
+
 def listen(argv: list[str]) -> int:
     parser = Parser(
         prog="cycle hub-notifications listen",
-        description="Print each hub notification as one JSON line on stdout until interrupted (Ctrl-C). "
-        "The SDK reconnects by itself when the socket drops, and says so on stderr (changes may have been "
-        "missed). Needs the [notifications] extra.",
+        description="Print each hub notification as one JSON line on stdout, exactly as the API sends it, until "
+        "interrupted (Ctrl-C). The SDK reconnects by itself when the socket drops, and says so on stderr (changes "
+        "may have been missed). Needs the [notifications] extra.",
         epilog="example:\n  cycle hub-notifications listen --topic environment.state.changed | jq .object.id",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -166,15 +219,14 @@ def listen(argv: list[str]) -> int:
     topics = set(args.topic or ())
     client = make_client(args)
     try:
-        for note in client.hub_notifications.listen(max_reconnects=args.max_reconnects):
-            if isinstance(note, Reconnected):
-                sys.stderr.write(f"cycle: reconnected (attempt {note.attempt}); changes may have been missed\n")
+        for frame in notification_frames(client, max_reconnects=args.max_reconnects):
+            if isinstance(frame, Reconnected):
+                sys.stderr.write(f"cycle: reconnected (attempt {frame.attempt}); changes may have been missed\n")
                 continue
-            document = note.to_dict()
-            if topics and document.get("topic") not in topics:
-                continue
-            sys.stdout.write(json.dumps(document, ensure_ascii=False) + "\n")
-            sys.stdout.flush()
+            line = frame_line(frame, topics)
+            if line is not None:
+                sys.stdout.write(line + "\n")
+                sys.stdout.flush()
     except APIResultError as exc:
         return report_api_error(exc.error, secrets_of(client))
     except CycleError as exc:

@@ -308,38 +308,59 @@ def test_completion_scripts_are_generated(env: dict[str, str], tmp_path: Path) -
         assert checked.returncode == 0, checked.stderr
 
 
-def test_listen_prints_json_lines(emu: Emulator, env: dict[str, str]) -> None:
+def test_listen_prints_each_frame_as_sent(emu: Emulator, env: dict[str, str]) -> None:
+    """One line per notification, the frame exactly as the API sent it (not the model's to_dict():
+    unknown keys, key order and nulls kept); --topic filters; Ctrl-C ends it with 130."""
     import threading
-    import time
 
+    import httpx
+
+    # A frame with what the typed model would drop or reorder.
+    frame = {
+        "topic": "environment.state.changed",
+        "object": {"state": "live", "id": "e1", "extra": [1, None]},
+        "context": {"hub_id": emu.hub_id, "account_id": None, "new_field": {"nested": True}},
+        "unknown_top": "kept",
+    }
+    other = {"topic": "container.created", "object": {"id": "c1"}, "context": {"hub_id": emu.hub_id}}
     proc = subprocess.Popen(
-        [str(CYCLE), "hub-notifications", "listen", "--topic", "environment.created"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+        [str(CYCLE), "hub-notifications", "listen", "--topic", "environment.created",
+         "--topic", "environment.state.changed"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    watchdog = threading.Timer(120, proc.kill)  # a bound on the blocking reads below, not a timing check
+    watchdog.start()
     stop = threading.Event()
 
     def make_changes() -> None:
-        # Until the listener is subscribed, changes go unseen: keep making them.
-        while not stop.wait(0.3):
-            _create(env, "noted")
+        # Until the listener is subscribed, notifications go unseen: keep sending them.
+        with httpx.Client(base_url=emu.url, headers=emu.headers) as http:
+            while not stop.wait(0.3):
+                emu.state.notifications.publish(emu.hub_id, other)
+                emu.state.notifications.publish(emu.hub_id, frame)
+                http.post("/v1/environments", json={**ENV_BODY, "name": "noted"})  # the real pipeline
 
     changer = threading.Thread(target=make_changes, daemon=True)
     changer.start()
+    lines: list[str] = []
     try:
         assert proc.stdout is not None
-        line = proc.stdout.readline()
-        note = json.loads(line)
-        assert note["topic"] == "environment.created"
+        while not ({"environment.created", "environment.state.changed"} <= {json.loads(x)["topic"] for x in lines}):
+            line = proc.stdout.readline()
+            assert line, proc.stderr.read() if proc.stderr else ""
+            lines.append(line.rstrip("\n"))
     finally:
         stop.set()
         changer.join(60)
         proc.send_signal(2)  # SIGINT, as Ctrl-C
-        started = time.monotonic()
         proc.wait(60)
-    assert proc.returncode == 130, (proc.returncode, time.monotonic() - started)
+        watchdog.cancel()
+    assert proc.returncode == 130
+    sent = json.dumps(frame)  # the emulator's frame text
+    assert sent in lines
+    assert all(json.loads(line)["topic"] != "container.created" for line in lines)  # --topic filtered it
+    created = next(json.loads(line) for line in lines if '"environment.created"' in line)
+    assert created["context"]["hub_id"] == emu.hub_id and created["object"]["id"]
 
 
 def test_emulator_command(tmp_path: Path) -> None:
@@ -396,4 +417,5 @@ def test_wait_shows_the_progress_bar_on_a_terminal(env: dict[str, str]) -> None:
     assert json.loads(proc.stdout)["data"]["id"] == job_id  # stdout stays the job document
     text = shown.decode("utf-8", "replace")
     assert f"job {job_id}" in text and "━━━━" in text and "100%" in text  # rich's bar
+    assert f"job {job_id} [completed]" in text  # the state, shown as text (not read as rich markup)
     assert "completed 100% (" not in text  # not the plain lines
