@@ -22,63 +22,112 @@ model + `Param` (`cycle_sdk.params.CreateEnvironmentBodyParam`), which type chec
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, Any
 
-from ._auth import FileStorage, MemoryStorage, Token, TokenStorage
-from ._cache import CacheSettings
-from ._client import AsyncClient, BaseClient, Client
-from ._config import (
-    DEFAULT_BASE_URL,
-    DEFAULT_MAX_BODY_SIZE,
-    DEFAULT_MAX_RETRIES,
-    DEFAULT_TIMEOUT,
-    DEFAULT_TOTAL_TIMEOUT,
-    Settings,
-)
-from ._decode import DecodeError, UnknownVariant
-from ._exceptions import (
-    APIConnectionError,
-    APIResponseValidationError,
-    APIResultError,
-    APIStatusError,
-    APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
-    ConfigurationError,
-    ConflictError,
-    CycleError,
-    InternalServerError,
-    JobFailedError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitError,
-    ResultAccessError,
-    SDKError,
-    UnprocessableEntityError,
-)
 from ._generated.namespaces import NAMESPACES
-from ._result import APIError, APIResult, Err, Ok
-from ._types import UNSET, Unset, full_repr
 from ._version import API_SPEC_VERSION, __version__
 
 if TYPE_CHECKING:
     from . import auth, models, params, utils
+    from ._auth import FileStorage, MemoryStorage, Token, TokenStorage
+    from ._cache import CacheSettings
+    from ._client import AsyncClient, BaseClient, Client
+    from ._config import (
+        DEFAULT_BASE_URL,
+        DEFAULT_MAX_BODY_SIZE,
+        DEFAULT_MAX_RETRIES,
+        DEFAULT_TIMEOUT,
+        DEFAULT_TOTAL_TIMEOUT,
+        Settings,
+    )
+    from ._decode import DecodeError, UnknownVariant
+    from ._exceptions import (
+        APIConnectionError,
+        APIResponseValidationError,
+        APIResultError,
+        APIStatusError,
+        APITimeoutError,
+        AuthenticationError,
+        BadRequestError,
+        ConfigurationError,
+        ConflictError,
+        CycleError,
+        InternalServerError,
+        JobFailedError,
+        NotFoundError,
+        PermissionDeniedError,
+        RateLimitError,
+        ResultAccessError,
+        SDKError,
+        UnprocessableEntityError,
+    )
 
     # `cycle_sdk.environments` etc. (seed style): declared with the types of Client().<namespace>.
     from ._generated.namespaces.module_namespaces import *  # noqa: F403
     from ._jobs import JobProgress
     from ._keyring import KeyringStorage
     from ._notifications import Reconnected
+    from ._result import APIError, APIResult, Err, Ok
+    from ._types import UNSET, Unset, full_repr
 
-# Public names whose modules load on first use (import cycle_sdk stays cheap).
-_LAZY = {
-    "JobProgress": "._jobs",
-    "KeyringStorage": "._keyring",
-    "Reconnected": "._notifications",
+    # The module-level settings of the default client (seed style); read from CYCLE_* on first use.
+    settings: Settings
+
+# Every public name loads its module on first use, so `import cycle_sdk` (and `cycle --help`,
+# which needs only the version and the namespace names) stays cheap: module -> its names.
+_MODULES: dict[str, tuple[str, ...]] = {
+    "._auth": ("FileStorage", "MemoryStorage", "Token", "TokenStorage"),
+    "._cache": ("CacheSettings",),
+    "._client": ("AsyncClient", "BaseClient", "Client"),
+    "._config": (
+        "DEFAULT_BASE_URL",
+        "DEFAULT_MAX_BODY_SIZE",
+        "DEFAULT_MAX_RETRIES",
+        "DEFAULT_TIMEOUT",
+        "DEFAULT_TOTAL_TIMEOUT",
+        "Settings",
+    ),
+    "._decode": ("DecodeError", "UnknownVariant"),
+    "._exceptions": (
+        "APIConnectionError",
+        "APIResponseValidationError",
+        "APIResultError",
+        "APIStatusError",
+        "APITimeoutError",
+        "AuthenticationError",
+        "BadRequestError",
+        "ConfigurationError",
+        "ConflictError",
+        "CycleError",
+        "InternalServerError",
+        "JobFailedError",
+        "NotFoundError",
+        "PermissionDeniedError",
+        "RateLimitError",
+        "ResultAccessError",
+        "SDKError",
+        "UnprocessableEntityError",
+    ),
+    "._jobs": ("JobProgress",),
+    "._keyring": ("KeyringStorage",),
+    "._notifications": ("Reconnected",),
+    "._result": ("APIError", "APIResult", "Err", "Ok"),
+    "._types": ("UNSET", "Unset", "full_repr"),
 }
+_LAZY = {name: module for module, names in _MODULES.items() for name in names}
+_SUBMODULES = ("auth", "models", "params", "utils", "internal", "scheduler")
+_settings_lock = threading.Lock()
 
-# The module-level settings of the default client (seed style); read from CYCLE_* at import.
-settings: Settings = Settings.from_env()
+
+def _make_settings() -> Any:
+    with _settings_lock:
+        found = globals().get("settings")
+        if found is None:
+            from ._config import Settings
+
+            found = globals()["settings"] = Settings.from_env()
+        return found
 
 
 def __getattr__(name: str) -> Any:
@@ -87,6 +136,8 @@ def __getattr__(name: str) -> Any:
         from ._default import default_client
 
         return getattr(default_client(), name)
+    if name == "settings":
+        return _make_settings()
     import importlib
 
     if name in _LAZY:
@@ -98,12 +149,9 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-_SUBMODULES = ("auth", "models", "params", "utils", "internal", "scheduler")
-
-
 def __dir__() -> list[str]:
     # Tab completion on `cycle_sdk.` offers the namespaces and lazy names too.
-    return sorted({*globals(), *NAMESPACES, *_LAZY, *_SUBMODULES})
+    return sorted({*globals(), *__all__, *NAMESPACES, *_LAZY, *_SUBMODULES})
 
 
 __all__ = [
