@@ -90,7 +90,11 @@ def add_global_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--timeout", type=_positive_float, metavar="SECONDS", help="per attempt, body included")
     group.add_argument("--max-retries", type=_count, metavar="N", help="retries of transient failures (default 2)")
     group.add_argument(
-        "-o", "--output", choices=OUTPUT_FORMATS, default="json", help="json (the API's document) or table"
+        "-o",
+        "--output",
+        choices=OUTPUT_FORMATS,
+        default="json",
+        help="json (the API's document), table, or yaml (the [cli] extra)",
     )
     group.add_argument("-v", "--verbose", action="store_true", help="log requests on stderr (never secrets)")
 
@@ -136,6 +140,8 @@ def make_client(args: argparse.Namespace, config: dict[str, Any] | None = None) 
 
     from ._store import load_config, storage
 
+    if getattr(args, "output", None) == "yaml":
+        _need_yaml()
     config = load_config() if config is None else config
     hub = args.hub or (None if os.environ.get(ENV_HUB_ID) else config.get("hub"))
     base_url = args.base_url or (None if os.environ.get(ENV_BASE_URL) else config.get("base_url"))
@@ -148,6 +154,21 @@ def make_client(args: argparse.Namespace, config: dict[str, Any] | None = None) 
     )
     configure_logging(args.verbose, secrets_of(client))
     return client
+
+
+def _need_yaml() -> None:
+    """Refuse `--output yaml` without PyYAML before anything is sent (a create would happen, unprinted)."""
+    from ._output import yaml_dumper
+
+    try:
+        yaml_dumper()
+    except ImportError:
+        errors.report(
+            "0.missing_extra",
+            "--output yaml needs PyYAML",
+            hint="pip install 'cycle-sdk[cli]', or use --output json",
+        )
+        raise SystemExit(errors.EXIT_ERROR) from None
 
 
 def report_api_error(error: APIError, secrets: list[str]) -> int:

@@ -4,6 +4,7 @@ namespaces, their operations, and each operation's options. `cycle completion ba
 from __future__ import annotations
 
 from ._index import kebab, namespaces, operation
+from ._output import OUTPUT_FORMATS
 from ._top import EXTRA_COMMANDS, TOP_COMMANDS
 
 GLOBAL_OPTIONS = ("--hub", "--team", "--base-url", "--timeout", "--max-retries", "--output", "--verbose", "--help")
@@ -77,7 +78,7 @@ _cycle() {{
     local cur="${{COMP_WORDS[COMP_CWORD]}}" prev="${{COMP_WORDS[COMP_CWORD-1]}}" i word
     local -a words=()
     case "$prev" in
-        --output|-o) COMPREPLY=($(compgen -W "json table" -- "$cur")); return ;;
+        --output|-o) COMPREPLY=($(compgen -W "{" ".join(OUTPUT_FORMATS)}" -- "$cur")); return ;;
         {"|".join(o for o in VALUE_OPTIONS if o not in ("--output", "-o"))}) COMPREPLY=(); return ;;
     esac
     for ((i = 1; i < COMP_CWORD; i++)); do
@@ -114,7 +115,7 @@ _cycle() {{
     local -a found candidates
     local i word cur="${{words[CURRENT]}}" prev="${{words[CURRENT-1]}}"
     case "$prev" in
-        --output|-o) compadd -- json table; return ;;
+        --output|-o) compadd -- {" ".join(OUTPUT_FORMATS)}; return ;;
         {"|".join(o for o in VALUE_OPTIONS if o not in ("--output", "-o"))}) return ;;
     esac
     for ((i = 2; i < CURRENT; i++)); do

@@ -1,4 +1,5 @@
-"""Output: the API's JSON document as is (default), or a table of the main fields."""
+"""Output: the API's JSON document as is (default), a table of the main fields, or YAML (with
+PyYAML, the [cli] extra, imported only for `--output yaml`)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-OUTPUT_FORMATS = ("json", "table")
+OUTPUT_FORMATS = ("json", "table", "yaml")
 # Columns a table shows first when the items have them; then other short scalar fields.
 _PREFERRED = ("id", "name", "identifier", "state", "hub_id", "environment_id", "created")
 _MAX_COLUMNS = 6
@@ -72,11 +73,24 @@ def table(document: Any) -> str:
     return "\n".join(lines) + "\n"
 
 
+def yaml_dumper() -> Any:
+    """PyYAML's safe dumper (its C one when built); ImportError without the [cli] extra."""
+    import yaml
+
+    return getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
 def write(document: Any, output: str) -> None:
     if document is None:
         return  # 204 No Content, or a 202 without a body
     if output == "table":
         sys.stdout.write(table(document))
+    elif output == "yaml":
+        import yaml
+
+        sys.stdout.write(
+            yaml.dump(document, Dumper=yaml_dumper(), sort_keys=False, allow_unicode=True, default_flow_style=False)
+        )
     else:
         write_json(document)
     sys.stdout.flush()

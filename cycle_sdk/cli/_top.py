@@ -23,7 +23,8 @@ global options (anywhere on the line):
   --base-url URL         the API's URL; default CYCLE_BASE_URL, or https://api.cycle.io
   --timeout SECONDS      per attempt, body included (default: 30 s per read, 60 s in all)
   --max-retries N        retries of transient failures (default 2)
-  -o, --output FORMAT    json (default: the API's document, as sent) or table
+  -o, --output FORMAT    json (default: the API's document, as sent), table, or yaml
+                         (yaml needs PyYAML: the [cli] extra)
   -v, --verbose          log each request (method, path, status) on stderr; never secrets
   -h, --help             help for the command
 """

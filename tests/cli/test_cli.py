@@ -92,6 +92,33 @@ def test_output_is_the_api_document(env: dict[str, str], emu: Emulator) -> None:
     assert json.loads(proc.stdout) == raw
 
 
+def test_output_yaml(env: dict[str, str], emu: Emulator) -> None:
+    import yaml
+
+    env_id = _create(env, "yaml")
+    as_json = run("environments", "get-environment", env_id, env=env)
+    as_yaml = run("environments", "get-environment", env_id, "--output", "yaml", env=env)
+    assert as_yaml.returncode == EXIT_OK, as_yaml.stderr
+    assert yaml.safe_load(as_yaml.stdout) == json.loads(as_json.stdout)
+    assert as_yaml.stdout.startswith("data:\n")  # block style, the API's key order
+
+
+def test_output_yaml_without_pyyaml_sends_nothing(env: dict[str, str], emu: Emulator) -> None:
+    emu.reset_stats()
+    # The console script's code with PyYAML made unimportable, as without the [cli] extra.
+    no_yaml = "import sys; sys.modules['yaml'] = None; from cycle_sdk.cli import console; console()"
+    proc = subprocess.run(
+        [sys.executable, "-c", no_yaml, "environments", "create-environment", "--body", json.dumps(ENV_BODY),
+         "-o", "yaml"],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stderr
+    line = _one_error_line(proc.stderr)
+    assert "0.missing_extra" in line and "cycle-sdk[cli]" in line
+    assert proc.stdout == ""
+    assert emu.request_count("POST", "/v1/environments") == 0  # refused before sending
+
+
 def test_filter_reaches_the_api(env: dict[str, str]) -> None:
     env_id = _create(env, "filtered")
     proc = run("environments", "get-environments", "--filter", "search=filtered", env=env)
