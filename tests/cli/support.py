@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+from keyring.backend import KeyringBackend
+from keyring.errors import PasswordDeleteError
 
 CYCLE = Path(sys.executable).with_name("cycle")
 # Generous: a loaded machine can take seconds to start a Python process.
@@ -37,3 +41,33 @@ def run(
         timeout=RUN_TIMEOUT,
         check=False,
     )
+
+
+ENV_TEST_KEYRING = "CYCLE_TEST_KEYRING_FILE"
+
+
+class FileKeyring(KeyringBackend):
+    """A keyring backend in a JSON file ($CYCLE_TEST_KEYRING_FILE), so that the console script in
+    a subprocess uses the real `keyring` API against a store the test can read. Selected with
+    PYTHON_KEYRING_BACKEND=tests.cli.support.FileKeyring."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def _load(self) -> dict[str, str]:
+        path = Path(os.environ[ENV_TEST_KEYRING])
+        return dict(json.loads(path.read_text())) if path.exists() else {}
+
+    def _save(self, data: dict[str, str]) -> None:
+        Path(os.environ[ENV_TEST_KEYRING]).write_text(json.dumps(data))
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self._load().get(f"{service}/{username}")
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self._save({**self._load(), f"{service}/{username}": password})
+
+    def delete_password(self, service: str, username: str) -> None:
+        data = self._load()
+        if data.pop(f"{service}/{username}", None) is None:
+            raise PasswordDeleteError("not found")
+        self._save(data)

@@ -22,7 +22,7 @@ from cycle_sdk.cli import (
     EXIT_VALIDATION,
 )
 from cycle_sdk.emulator import Emulator
-from tests.cli.support import CYCLE, cli_env, run
+from tests.cli.support import CYCLE, ENV_TEST_KEYRING, cli_env, run
 from tests.support.fault_server import FaultServer, Reply
 
 # Each test runs the console script in subprocesses against an emulator.
@@ -260,8 +260,17 @@ def test_help_at_every_level(env: dict[str, str]) -> None:
     assert "ENVIRONMENT_ID" in task.stdout and "--wait" in task.stdout
     assert "deployments.reconfigure" in task.stdout  # the body's enum values
     assert '--body \'{"action": "start"}\'' in task.stdout
-    for special in (["auth", "--help"], ["auth", "login", "--help"], ["jobs", "wait", "--help"]):
-        assert run(*special, env=env).returncode == EXIT_OK, special
+    assert "example:\n  cycle environments get-environments " in namespace.stdout
+    for special in (
+        ["auth", "--help"],
+        ["auth", "login", "--help"],
+        ["jobs", "wait", "--help"],
+        ["hub-notifications", "listen", "--help"],
+        ["completion", "--help"],
+    ):
+        shown = run(*special, env=env)
+        assert shown.returncode == EXIT_OK, special
+        assert "example:\n  " in shown.stdout, special
 
 
 def test_python_dash_m(env: dict[str, str]) -> None:
@@ -487,3 +496,31 @@ def test_wait_shows_the_progress_bar_on_a_terminal(env: dict[str, str]) -> None:
     assert f"job {job_id}" in text and "━━━━" in text and "100%" in text  # rich's bar
     assert f"job {job_id} [completed]" in text  # the state, shown as text (not read as rich markup)
     assert "completed 100% (" not in text  # not the plain lines
+
+
+def test_auth_login_with_keyring(emu: Emulator, tmp_path: Path) -> None:
+    """--keyring keeps the key in the OS keyring (here a file-backed backend chosen the way keyring
+    lets users choose one, PYTHON_KEYRING_BACKEND), never in the config directory."""
+    config = tmp_path / "config"
+    ring = tmp_path / "keyring.json"
+    env = {
+        **cli_env(emu.url, None, None, config),
+        "PYTHON_KEYRING_BACKEND": "tests.cli.support.FileKeyring",
+        ENV_TEST_KEYRING: str(ring),
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+    }
+    login = run("auth", "login", "--keyring", "--hub", emu.hub_id, env=env, input=emu.api_key + "\n")
+    assert login.returncode == EXIT_OK, login.stderr
+    assert "keyring" in login.stderr and emu.api_key not in login.stderr
+    assert emu.api_key in ring.read_text()
+    assert not (config / "token.json").exists()
+    assert emu.api_key not in (config / "config.json").read_text()
+
+    status = run("auth", "status", env=env)
+    assert status.returncode == EXIT_OK, status.stderr
+    assert json.loads(status.stdout)["source"].startswith("keyring")
+    assert run("environments", "get-environments", env=env).returncode == EXIT_OK
+
+    assert run("auth", "logout", env=env).returncode == EXIT_OK
+    assert emu.api_key not in ring.read_text()
+    assert run("auth", "status", env=env).returncode == EXIT_AUTH
