@@ -92,11 +92,11 @@ def _dispatch(argv: list[str]) -> int:
 
         return auth(words[1:], rest)
     if first == "completion":
-        from ._completion import SHELLS
+        from ._completion import COMPLETION_HELP, SHELLS
 
         shell = words[1] if len(words) > 1 else None
         if shell not in SHELLS:
-            sys.stderr.write("usage: cycle completion bash|zsh\n")
+            (sys.stdout if wants_help else sys.stderr).write(COMPLETION_HELP)
             return EXIT_OK if wants_help else EXIT_USAGE
         sys.stdout.write(SHELLS[shell]())
         return EXIT_OK

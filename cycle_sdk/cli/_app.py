@@ -133,8 +133,11 @@ def configure_logging(verbose: bool, secrets: list[str]) -> None:
     sdk_log.addHandler(handler)
 
 
-def make_client(args: argparse.Namespace, config: dict[str, Any] | None = None) -> Client:
-    """A Client from the flags, then CYCLE_* variables, then what `auth login` saved."""
+def make_client(
+    args: argparse.Namespace, config: dict[str, Any] | None = None, *, secrets: Sequence[str] = ()
+) -> Client:
+    """A Client from the flags, then CYCLE_* variables, then what `auth login` saved. `secrets`:
+    more to keep out of --verbose logs (the key `auth login` is checking, not yet stored)."""
     from cycle_sdk import Client
     from cycle_sdk._config import ENV_BASE_URL, ENV_HUB_ID
 
@@ -152,7 +155,7 @@ def make_client(args: argparse.Namespace, config: dict[str, Any] | None = None) 
         timeout=args.timeout,
         max_retries=args.max_retries,
     )
-    configure_logging(args.verbose, secrets_of(client))
+    configure_logging(args.verbose, [*secrets, *secrets_of(client)])
     return client
 
 

@@ -57,6 +57,10 @@ usage: cycle auth {login,status,logout} [options]
   status   where the key comes from, the hub, and whether the API accepts it
   logout   forget the stored key
 
+example:
+  printf '%s' "$CYCLE_KEY" | cycle auth login --hub HUB_ID
+  cycle auth status
+
 `cycle auth <command> --help` for details.
 """
 
@@ -96,7 +100,7 @@ def _login(args: argparse.Namespace) -> int:
         config["hub"] = args.hub
     if args.base_url:
         config["base_url"] = args.base_url
-    client = make_client(args, config)
+    client = make_client(args, config, secrets=[key])
     try:
         result = client.auth.api_key_auth(secret=key)
         if result.ok is False:

@@ -145,3 +145,13 @@ fi
 
 
 SHELLS = {"bash": bash, "zsh": zsh}
+COMPLETION_HELP = """\
+usage: cycle completion bash|zsh
+
+Print a completion script for the shell, generated from the operation index: namespaces,
+operations and each operation's options.
+
+example:
+  source <(cycle completion bash)                  # in ~/.bashrc
+  cycle completion zsh > "${fpath[1]}/_cycle"      # then restart zsh (compinit loads it)
+"""

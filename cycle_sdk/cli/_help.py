@@ -9,7 +9,7 @@ import textwrap
 from typing import Any
 
 from ._app import first_sentence
-from ._index import Operation, kebab, metavar, namespaces, resolve, spec
+from ._index import Operation, kebab, metavar, namespaces, operation, resolve, spec
 from ._top import EXIT_STATUS_HELP, EXTRA_COMMANDS
 
 
@@ -30,6 +30,9 @@ def namespace_help(namespace: str) -> str:
     lines.append("operations:")
     lines += [f"  {name.ljust(width)}{text}" for name, text in sorted(rows)]
     first = sorted(ops)[0]
+    # The example: a list operation where there is one (the usual first command), else the first.
+    shown = next((name for name, entry in ops.items() if entry.paginated), first)
+    lines += ["", "example:", "  " + example_command(operation(ops[shown]))]
     lines += ["", f"`cycle {namespace} {first} --help` shows an operation's parameters, body and an example."]
     return "\n".join(lines) + "\n"
 
@@ -110,7 +113,8 @@ def example_value(schema: Any, depth: int = 0) -> Any:
     return {"string": "...", "integer": 1, "number": 1, "boolean": False}.get(str(kind))
 
 
-def example(op: Operation) -> str:
+def example_command(op: Operation) -> str:
+    """One command line that runs the operation, with its path arguments and a minimal body."""
     words = ["cycle", kebab(op.entry.namespace), kebab(op.entry.name)]
     words += [metavar(p.name) for p in op.path_params]
     filter_param = op.query_param("filter")
@@ -128,7 +132,11 @@ def example(op: Operation) -> str:
         words.append("--body '" + json.dumps(body if body is not None else {}) + "'")
     if op.task:
         words.append("--wait")
-    lines = ["example:", "  " + " ".join(words)]
+    return " ".join(words)
+
+
+def example(op: Operation) -> str:
+    lines = ["example:", "  " + example_command(op)]
     if op.entry.paginated:
-        lines.append(f"  cycle {words[1]} {words[2]} --all --output table")
+        lines.append(f"  cycle {kebab(op.entry.namespace)} {kebab(op.entry.name)} --all --output table")
     return "\n".join(lines) + "\n\n" + EXIT_STATUS_HELP

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+from pathlib import Path
 
 import pytest
 
@@ -23,6 +24,14 @@ from cycle_sdk.cli import (
 from cycle_sdk.cli._check import BodyError, check
 from cycle_sdk.cli._index import namespaces, operation
 from cycle_sdk.cli._output import merge_pages, table
+
+
+def test_every_namespace_has_help_with_an_example() -> None:
+    for namespace in namespaces():
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            assert main([namespace, "--help"]) == EXIT_OK
+        assert f"example:\n  cycle {namespace} " in out.getvalue(), namespace
 
 
 def test_every_operation_has_help() -> None:
@@ -125,3 +134,30 @@ def test_main_returns_usage_for_unknown_words() -> None:
         assert main(["nope"]) == EXIT_USAGE
         assert main([]) == EXIT_USAGE
     assert "Unknown command" in err.getvalue()
+
+
+def test_verbose_log_never_shows_the_key_login_is_checking(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`auth login --verbose`: the key typed in is not stored yet, and is kept out of the log too."""
+    import argparse
+    import logging
+
+    from cycle_sdk.cli._app import make_client
+
+    monkeypatch.setenv("CYCLE_CONFIG_DIR", str(tmp_path))
+    key = "sk-typed-at-the-prompt-0123456789"
+    args = argparse.Namespace(hub="h", base_url="http://127.0.0.1:9", timeout=None, max_retries=0, verbose=True)
+    sdk_log = logging.getLogger("cycle_sdk")
+    before, level = list(sdk_log.handlers), sdk_log.level
+    client = make_client(args, {}, secrets=[key])
+    try:
+        logging.getLogger("cycle_sdk.cli").debug("checking %s", key)
+    finally:
+        client.close()
+        for handler in sdk_log.handlers[len(before) :]:
+            sdk_log.removeHandler(handler)
+        sdk_log.setLevel(level)
+    err = capsys.readouterr().err
+    assert "checking [REDACTED]" in err
+    assert key not in err
