@@ -54,8 +54,11 @@ def _run(argv: list[str], env: dict[str, str], cwd: Path) -> float:
     return time.perf_counter() - started
 
 
-def _check_run(cmd: list[str]) -> None:
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+def _check_run(cmd: list[str], cwd: Path) -> None:
+    # No PYTHONPATH, and not run from the source tree: pip would see its egg-info as cycle-sdk
+    # already installed and skip the wheel.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd[:4])} failed:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
 
@@ -65,10 +68,15 @@ def installed_runtime(where: Path) -> tuple[Path, Path]:
     installed non-editable: (its python, its `cycle` script)."""
     python = runtime_python(where / "venv")
     dist = where / "dist"
-    _check_run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist), str(ROOT)])
+    _check_run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist), str(ROOT)], where)
     wheels = [str(w) for w in dist.glob("*.whl")]
-    _check_run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index", *wheels])
-    return python, python.with_name("cycle")
+    _check_run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index", *wheels], where
+    )
+    cycle = python.with_name("cycle")
+    if not cycle.exists():
+        raise RuntimeError(f"the wheel's console script is missing: {cycle}")
+    return python, cycle
 
 
 def _modules(python: str, env: dict[str, str], cwd: Path) -> dict[str, int]:

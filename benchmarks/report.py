@@ -536,10 +536,12 @@ class Report:
     def cli(self) -> None:
         self.add("## Command line", "")
         self.add(
-            "Wall time of fresh processes (benchmarks/bench_cli.py), interleaved; the CLI runs as its console",
-            'script does. `cycle --help` is compared with `python -c "import httpx"`; `cycle jobs get-job j1`',
-            "with `import cycle_sdk` + `Client().jobs.get_job('j1')`, against the same loopback server. Ratios",
-            "are the median of per-round ratios.",
+            "Wall time of fresh processes (benchmarks/bench_cli.py), interleaved. `cycle --help` is compared",
+            'with `python -c "import httpx"`; `cycle jobs get-job j1` with `import cycle_sdk` +',
+            "`Client().jobs.get_job('j1')`, against the same loopback server. Ratios are the median of per-round",
+            "ratios. Dev venv: the editable install, the CLI started as its console script does. Runtime only:",
+            "what `pip install cycle-sdk` gives, the project's wheel built and installed non-editable in a venv",
+            "of its runtime dependencies alone, run as the real `cycle` script from outside the source tree.",
             "",
         )
         if self.failed("cli"):
