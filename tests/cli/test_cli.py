@@ -347,7 +347,11 @@ def test_completion_scripts_are_generated(env: dict[str, str], tmp_path: Path) -
 ZSH_DRIVER = r"""
 zmodload zsh/zpty
 zpty -b z zsh -f -i
-zpty -w z 'PS1="> "; path=(); autoload -U compinit; compinit -u -D; source "$CYCLE_ZSH_SCRIPT"'
+if [[ -n $CYCLE_ZSH_FPATH ]]; then  # installed as _cycle in a directory of $fpath
+  zpty -w z 'PS1="> "; path=(); fpath=("$CYCLE_ZSH_FPATH" $fpath); autoload -U compinit; compinit -u -D'
+else  # sourced after compinit
+  zpty -w z 'PS1="> "; path=(); autoload -U compinit; compinit -u -D; source "$CYCLE_ZSH_SCRIPT"'
+fi
 zpty -w z 'zle-line-finish() { print -r -- "<<B""UF:$BUFFER:END>>" }; zle -N zle-line-finish'
 for typed in "$@"; do
   zpty -w -n z "$typed"$'\t\n'
@@ -359,8 +363,9 @@ zpty -d z
 
 
 def test_zsh_completion_completes_in_zsh(env: dict[str, str], tmp_path: Path) -> None:
-    """The generated zsh script, loaded with compinit in a real interactive zsh, completes a
-    namespace, an operation, an option and an option's value (needs zsh: `apt-get install zsh`)."""
+    """The generated zsh script, in a real interactive zsh with compinit (sourced, or as _cycle in
+    $fpath), completes a namespace, an operation, an option and its value (needs zsh: `apt-get
+    install zsh`)."""
     zsh = shutil.which("zsh")
     assert zsh, "this test needs zsh: apt-get install zsh (.ci/run installs it)"
     generated = run("completion", "zsh", env=env)
@@ -376,13 +381,15 @@ def test_zsh_completion_completes_in_zsh(env: dict[str, str], tmp_path: Path) ->
         "cycle jobs wa": "cycle jobs wait",  # the CLI's own commands too
         "cycle auth lo": "cycle auth log",  # login, logout: the common part
     }
-    proc = subprocess.run(
-        [zsh, "-f", "-c", ZSH_DRIVER, "zsh", *typed],
-        env={**env, "CYCLE_ZSH_SCRIPT": str(script), "TERM": "dumb"},
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
-    completed = [line.removeprefix("COMPLETED:").strip() for line in proc.stdout.splitlines() if "COMPLETED:" in line]
-    assert completed == list(typed.values()), proc.stdout + proc.stderr
+    for how in ({"CYCLE_ZSH_SCRIPT": str(script)}, {"CYCLE_ZSH_FPATH": str(tmp_path)}):
+        proc = subprocess.run(
+            [zsh, "-f", "-c", ZSH_DRIVER, "zsh", *typed],
+            env={**env, **how, "TERM": "dumb"},
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        lines = proc.stdout.splitlines()
+        completed = [line.removeprefix("COMPLETED:").strip() for line in lines if line.startswith("COMPLETED:")]
+        assert completed == list(typed.values()), (how, proc.stdout + proc.stderr)
 
 
 def test_listen_prints_each_frame_as_sent(emu: Emulator, env: dict[str, str]) -> None:

@@ -13,9 +13,11 @@ import cycle_sdk
 HEAVY = ("httpx", "attr", "cycle_sdk._client", "cycle_sdk._config", "cycle_sdk._generated.operations", "argparse")
 
 
-def _loaded_after(code: str) -> list[str]:
+def _loaded_after(code: str, env: dict[str, str] | None = None) -> list[str]:
     probe = f"import sys, io, contextlib\n{code}\nimport json\nprint(json.dumps(sorted(sys.modules)))"
-    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True, env=env
+    )
     return list(json.loads(proc.stdout.splitlines()[-1]))
 
 
@@ -27,6 +29,20 @@ def test_top_help_loads_no_client() -> None:
         "assert 'environments' in out.getvalue()"
     )
     assert [m for m in HEAVY if m in loaded] == []
+
+
+def test_an_operation_loads_no_endpoint_or_model_module(env: dict[str, str]) -> None:
+    loaded = _loaded_after(
+        "import json\n"
+        "from cycle_sdk.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+        "    assert main(['environments', 'get-environments']) == 0\n"
+        "assert json.loads(out.getvalue())['data'] is not None",
+        env,
+    )
+    assert "cycle_sdk._client" in loaded  # it did send the request
+    generated = [m for m in loaded if m.startswith(("cycle_sdk._generated.api.", "cycle_sdk._generated.models."))]
+    assert generated == []
 
 
 def test_import_cycle_sdk_is_lazy() -> None:
