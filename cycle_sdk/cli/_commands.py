@@ -220,7 +220,7 @@ def listen(argv: list[str]) -> int:
     from cycle_sdk import Reconnected
     from cycle_sdk._exceptions import APIResultError, CycleError
 
-    topics = set(args.topic or ())
+    topics: set[str] = set(args.topic or ())
     client = make_client(args)
     try:
         for frame in notification_frames(client, max_reconnects=args.max_reconnects):
