@@ -447,6 +447,17 @@ def test_listen_prints_each_frame_as_sent(emu: Emulator, env: dict[str, str]) ->
     assert created["context"]["hub_id"] == emu.hub_id and created["object"]["id"]
 
 
+def test_listen_without_websockets_says_which_extra(env: dict[str, str]) -> None:
+    no_websockets = "import sys; sys.modules['websockets'] = None; from cycle_sdk.cli import console; console()"
+    proc = subprocess.run(
+        [sys.executable, "-c", no_websockets, "hub-notifications", "listen"],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stderr
+    line = _one_error_line(proc.stderr)
+    assert "0.configuration" in line and "cycle-sdk[notifications]" in line
+
+
 def test_emulator_command(tmp_path: Path) -> None:
     proc = subprocess.Popen(
         [str(CYCLE), "emulator", "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
