@@ -174,8 +174,9 @@ def notification_frames(client: Client, *, max_reconnects: int | None = None) ->
         if token.ok is False:
             time.sleep(reconnects.token_failed(token.error))
             continue
+        secret = token.value.data.token
         try:
-            with connect(_socket_url(client.settings.base_url, token.value.data.token)) as socket:
+            with connect(_socket_url(client.settings.base_url, secret)) as socket:
                 marker = reconnects.connected()
                 if marker is not None:
                     yield marker
@@ -183,7 +184,8 @@ def notification_frames(client: Client, *, max_reconnects: int | None = None) ->
                     yield frame if isinstance(frame, str) else bytes(frame).decode("utf-8", "replace")
             reason = "the server closed the socket"
         except (OSError, websockets.exceptions.WebSocketException) as exc:
-            reason = f"{type(exc).__name__}: {exc}"
+            # Some websockets errors quote the URL, whose query holds the socket token.
+            reason = errors.redact(f"{type(exc).__name__}: {exc}", [secret])
         time.sleep(reconnects.lost(reason))
 
 
