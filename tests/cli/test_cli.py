@@ -367,7 +367,7 @@ def test_zsh_completion_completes_in_zsh(env: dict[str, str], tmp_path: Path) ->
     $fpath), completes a namespace, an operation, an option and its value (needs zsh: `apt-get
     install zsh`)."""
     zsh = shutil.which("zsh")
-    assert zsh, "this test needs zsh: apt-get install zsh (.ci/run installs it)"
+    assert zsh, "this test needs zsh: apt-get install zsh (make test installs it)"
     generated = run("completion", "zsh", env=env)
     assert generated.returncode == EXIT_OK
     script = tmp_path / "_cycle"
