@@ -63,12 +63,14 @@ if TYPE_CHECKING:
         UnprocessableEntityError,
     )
 
-    # `cycle_sdk.environments` etc. (seed style): declared with the types of Client().<namespace>.
+    # `cycle_sdk.environments` etc. (seed style): declared with the types of Client().<namespace>,
+    # by the generated package, and by _seed_namespaces for those the Client replaces (`jobs`...).
     from ._generated.namespaces.module_namespaces import *  # noqa: F403
     from ._jobs import JobProgress
     from ._keyring import KeyringStorage
     from ._notifications import Reconnected
     from ._result import APIError, APIResult, Err, Ok
+    from ._seed_namespaces import *  # noqa: F403
     from ._types import UNSET, Unset, full_repr
 
     # The module-level settings of the default client (seed style); read from CYCLE_* on first use.

@@ -54,6 +54,8 @@ from ._version import API_SPEC_VERSION, __version__
 if TYPE_CHECKING:
     import asyncio
 
+    from ._jobs import AsyncJobs, Jobs
+    from ._notifications import AsyncHubNotifications, HubNotifications
     from ._session import AsyncAuth, Auth
 
 log = logging.getLogger("cycle_sdk")
@@ -1050,6 +1052,21 @@ class Client(SyncAPIClient, SyncNamespaces):
 
         return Auth(self)
 
+    # The hand-written namespaces: subclasses of the generated ones, in place of them.
+    @cached_property
+    def jobs(self) -> Jobs:
+        """Operations tagged "Jobs", plus `wait()`: the job tracker."""
+        from ._jobs import Jobs
+
+        return Jobs(self)
+
+    @cached_property
+    def hub_notifications(self) -> HubNotifications:
+        """Operations tagged "Hub Notifications", plus `listen()`."""
+        from ._notifications import HubNotifications
+
+        return HubNotifications(self)
+
 
 class AsyncClient(AsyncAPIClient, AsyncNamespaces):
     """The asyncio Platform API client. Share one per event loop.
@@ -1100,6 +1117,21 @@ class AsyncClient(AsyncAPIClient, AsyncNamespaces):
         from ._session import AsyncAuth
 
         return AsyncAuth(self)
+
+    # The hand-written namespaces: subclasses of the generated ones, in place of them.
+    @cached_property
+    def jobs(self) -> AsyncJobs:
+        """Operations tagged "Jobs", plus `await wait()`: the job tracker (one shared poll loop)."""
+        from ._jobs import AsyncJobs
+
+        return AsyncJobs(self)
+
+    @cached_property
+    def hub_notifications(self) -> AsyncHubNotifications:
+        """Operations tagged "Hub Notifications", plus `async for ... in listen()`."""
+        from ._notifications import AsyncHubNotifications
+
+        return AsyncHubNotifications(self)
 
 
 __all__ = ["AsyncAPIClient", "AsyncClient", "BaseClient", "Client", "SyncAPIClient"]

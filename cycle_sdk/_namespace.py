@@ -1,9 +1,14 @@
-"""Base classes of the generated resource namespaces: thin, over the client's one requester."""
+"""Base classes of the generated resource namespaces: thin, over their client's one requester.
+
+Part of the contract layer that generated code may import (with `_request`, `_wire`, `_types`,
+`_decode`, `_result`): a namespace knows its client only as a requester (`SyncRequester`,
+`AsyncRequester`), never the client classes, so generated code never imports `_client`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from ._config import DEFAULT_PAGE_SIZE
 from ._exceptions import APIResultError
@@ -13,11 +18,40 @@ from ._types import Unset
 if TYPE_CHECKING:
     import httpx
 
-    from ._client import AsyncClient, Client
     from ._result import APIResult
 
 T = TypeVar("T")
 Item = TypeVar("Item")
+
+
+class SyncRequester(Protocol):
+    """What a sync namespace needs of its client: the one requester (Client, InternalClient...)."""
+
+    def _send(
+        self,
+        request: RequestSpec,
+        parse: Parser[T],
+        *,
+        team: str | None = None,
+        cache: bool | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+    ) -> APIResult[T]: ...
+
+
+class AsyncRequester(Protocol):
+    """What an async namespace needs of its client: the one requester (AsyncClient...)."""
+
+    async def _send(
+        self,
+        request: RequestSpec,
+        parse: Parser[T],
+        *,
+        team: str | None = None,
+        cache: bool | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+    ) -> APIResult[T]: ...
 
 
 def _first_page(page: object) -> tuple[int, int]:
@@ -42,7 +76,7 @@ def _items(value: Any) -> list[Any]:
 
 
 class SyncNamespace:
-    def __init__(self, client: Client) -> None:
+    def __init__(self, client: SyncRequester) -> None:
         self._client = client
 
     def __repr__(self) -> str:
@@ -86,7 +120,7 @@ class SyncNamespace:
 
 
 class AsyncNamespace:
-    def __init__(self, client: AsyncClient) -> None:
+    def __init__(self, client: AsyncRequester) -> None:
         self._client = client
 
     def __repr__(self) -> str:

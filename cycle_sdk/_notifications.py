@@ -32,6 +32,7 @@ from ._result import APIError
 from ._retry import backoff, is_transient
 
 if TYPE_CHECKING:
+    from ._client import AsyncClient, Client
     from ._generated.models.hub_notification import HubNotification
 
 log = logging.getLogger("cycle_sdk")
@@ -118,6 +119,10 @@ class _Reconnects:
 class HubNotifications(_GeneratedSync):
     """`client.hub_notifications`: the token operation plus `listen()`."""
 
+    def __init__(self, client: Client) -> None:
+        super().__init__(client)
+        self._platform_client = client  # listen() reads its base URL at each connect
+
     def listen(self, *, max_reconnects: int | None = None) -> Iterator[HubNotification | Reconnected]:
         """Yield notifications forever (reconnecting), until the caller stops iterating.
 
@@ -134,7 +139,7 @@ class HubNotifications(_GeneratedSync):
                 time.sleep(reconnects.token_failed(token.error))
                 continue
             try:
-                with connect(_socket_url(self._client.settings.base_url, token.value.data.token)) as socket:
+                with connect(_socket_url(self._platform_client.settings.base_url, token.value.data.token)) as socket:
                     marker = reconnects.connected()
                     if marker is not None:
                         yield marker
@@ -151,6 +156,10 @@ class HubNotifications(_GeneratedSync):
 class AsyncHubNotifications(_GeneratedAsync):
     """`async_client.hub_notifications`: the token operation plus `listen()`."""
 
+    def __init__(self, client: AsyncClient) -> None:
+        super().__init__(client)
+        self._platform_client = client  # listen() reads its base URL at each connect
+
     async def listen(self, *, max_reconnects: int | None = None) -> AsyncIterator[HubNotification | Reconnected]:
         """`async for` notifications forever (reconnecting); see the sync `listen()`."""
         websockets = _websockets()
@@ -163,7 +172,9 @@ class AsyncHubNotifications(_GeneratedAsync):
                 await asyncio.sleep(reconnects.token_failed(token.error))
                 continue
             try:
-                async with connect(_socket_url(self._client.settings.base_url, token.value.data.token)) as socket:
+                async with connect(
+                    _socket_url(self._platform_client.settings.base_url, token.value.data.token)
+                ) as socket:
                     marker = reconnects.connected()
                     if marker is not None:
                         yield marker

@@ -17,7 +17,8 @@ Parser = Callable[[int, Any], T]
 
 @frozen
 class Operation:
-    """Facts about one API operation, fixed at generation time."""
+    """Facts about one API operation, fixed at generation time: a generated package's
+    `operations.py` holds one per operation, and its endpoint modules take theirs from there."""
 
     method: str
     path: str
@@ -25,7 +26,10 @@ class Operation:
     namespace: str
     name: str
     success: tuple[int, ...]
+    # Whether the namespace has `iter_<name>()`: a GET that takes `page` and lists `data`.
     paginated: bool = False
+    tag: str = ""  # the spec's tag (the namespace is its snake_case)
+    module: str = ""  # the endpoint module, relative to the generated package (`api.jobs.get_job`)
 
 
 @define(slots=True)

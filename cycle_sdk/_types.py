@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Mapping
-from typing import IO, Any, BinaryIO, Literal
+from typing import Any, Literal
 
-from attrs import NOTHING, define
+from attrs import NOTHING
 
 
 class Unset:
@@ -23,23 +22,6 @@ class Unset:
 
 
 UNSET: Unset = Unset()
-
-FileContent = IO[bytes] | bytes | str
-FileTypes = tuple[str | None, FileContent, str | None] | tuple[str | None, FileContent, str | None, Mapping[str, str]]
-RequestFiles = list[tuple[str, FileTypes]]
-
-
-@define
-class File:
-    """A file for a multipart upload."""
-
-    payload: BinaryIO
-    file_name: str | None = None
-    mime_type: str | None = None
-
-    def to_tuple(self) -> FileTypes:
-        return self.file_name, self.payload, self.mime_type
-
 
 # A default repr stays short: models nested deeper than this show their plain fields only
 # (`Foo(id='x', ...)`), and lists show their first items. full_repr() shows everything.
@@ -120,4 +102,4 @@ def _value(value: object, depth: int, short: bool) -> str:
     return repr(value)
 
 
-__all__ = ["UNSET", "File", "FileTypes", "RequestFiles", "Unset", "full_repr", "model_json", "model_repr"]
+__all__ = ["UNSET", "Unset", "full_repr", "model_json", "model_repr"]

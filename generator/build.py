@@ -11,6 +11,7 @@ operationId), and so that the coverage report can see the parsed schemas.
 from __future__ import annotations
 
 import argparse
+import ast
 import builtins
 import json
 import keyword
@@ -26,12 +27,19 @@ from pathlib import Path
 from typing import Any
 
 from generator.decoders import RUNTIME_NAMES, Unions, annotate_unknown_variants, model_decoder
-from generator.effective import ROOT, SpecBuild, build_effective_spec, load_yaml, write_json
+from generator.effective import ROOT, SpecBuild, build_effective_spec, write_json
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 TEMPLATES = ROOT / "generator" / "templates"
 CONFIG = ROOT / "generator" / "config.yaml"
-EXTENSIONS = ROOT / "generator" / "namespace_extensions.yaml"
+# The seed-style module attributes (`cycle_sdk.environments`) of the platform package are declared
+# for type checkers by its namespaces/module_namespaces.py, except those the hand-written Client
+# replaces with a subclass of the generated namespace (`jobs` with `wait()`...): those are declared
+# by cycle_sdk/_seed_namespaces.py, whose `__all__` is read here as text (nothing is imported).
+SEED_PACKAGE = "cycle_sdk._generated"
+SEED_DECLARED_BY_HAND = ROOT / "cycle_sdk" / "_seed_namespaces.py"
+# Request body kinds the requester sends (cycle_sdk._wire.body_kwargs): JSON and form fields.
+SUPPORTED_BODY_TYPES = frozenset({"json", "data"})
 # Names the overlay adds to every generated method; a spec parameter may not take them.
 RESERVED_KWARGS = {"client", "body", "team", "cache", "timeout", "max_retries"}
 # Model fields are the API's names: openapi-python-client appends `_` to every builtin
@@ -75,6 +83,14 @@ class OpInfo:
     params: dict[str, dict[str, Any]] = field(default_factory=dict)  # wire name -> resolved parameter
     body: dict[str, Any] = field(default_factory=dict)  # the resolved requestBody
     success_descriptions: dict[str, str] = field(default_factory=dict)  # status -> response description
+
+
+def seed_names_declared_by_hand(path: Path = SEED_DECLARED_BY_HAND) -> frozenset[str]:
+    """The `__all__` of cycle_sdk/_seed_namespaces.py."""
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+            return frozenset(ast.literal_eval(node.value))
+    raise SystemExit(f"{path}: no __all__ naming the seed-style namespaces it declares")
 
 
 def path_shape(path: str) -> str:
@@ -299,6 +315,7 @@ def generate(build: SpecBuild, out_dir: Path, package: str = "cycle_sdk._generat
             return ops[(endpoint.method.lower(), path_shape(_text(endpoint.path)))]
 
         namespaces: dict[str, dict[str, Any]] = {}
+        names: dict[str, str] = {}  # method name -> operationId
         for tag_dir, collection in data.endpoint_collections_by_tag.items():
             for endpoint in collection.endpoints:
                 info = op_info(endpoint)
@@ -307,6 +324,14 @@ def generate(build: SpecBuild, out_dir: Path, package: str = "cycle_sdk._generat
                         raise SystemExit(
                             f"{info.operation_id}: parameter {param.python_name!r} collides with an SDK option"
                         )
+                for body in endpoint.bodies:
+                    # The requester sends JSON and form bodies (_wire.body_kwargs); nothing else.
+                    if str(body.body_type) not in SUPPORTED_BODY_TYPES:
+                        raise SystemExit(f"{info.operation_id}: a {body.body_type} request body is not supported")
+                if info.name in names:
+                    # operations.py names each operation's constant after it.
+                    raise SystemExit(f"{info.operation_id}: method name {info.name!r} is taken by {names[info.name]}")
+                names[info.name] = info.operation_id
                 ns = namespaces.setdefault(info.namespace, {"tag": info.tag, "entries": []})
                 ns["entries"].append((info, endpoint, collection_module(tag_dir, endpoint, project)))
         for ns in namespaces.values():
@@ -314,17 +339,12 @@ def generate(build: SpecBuild, out_dir: Path, package: str = "cycle_sdk._generat
 
         project.env.filters["text"] = _text
         typed = TypedDicts(schemas.classes_by_name)
-        extensions = {
-            name: {"module": spec_["module"], "sync": spec_["sync"], "async_": spec_["async"]}
-            for name, spec_ in ((load_yaml(EXTENSIONS) or {}).get(build.name) or {}).items()
-        }
         project.env.globals.update(
             op_info=op_info,
             package_import=package,
             spec_state=spec_state(build),
             spec_sha256=build.sha256,
             namespaces=dict(sorted(namespaces.items())),
-            namespace_extensions=extensions,
             pascal=pascal,
             signature=signature,
             method_doc=lambda endpoint: method_doc(endpoint, op_info(endpoint), spec, typed=typed),
@@ -342,18 +362,27 @@ def generate(build: SpecBuild, out_dir: Path, package: str = "cycle_sdk._generat
             model_decoder=lambda model: model_decoder(unions, model),
             decode_runtime=RUNTIME_NAMES,
         )
+        pkg = tmp / "pkg"
+        # The namespaces name the same types as the endpoint modules (UnknownVariant included).
         with annotate_unknown_variants(unions):
             errors = project.build()
-        pkg = tmp / "pkg"
-        # Extra generated files: namespaces (one module per tag, loaded on first use) and the op index.
-        ns_dir = pkg / "namespaces"
-        ns_dir.mkdir()
-        (ns_dir / "__init__.py").write_text(project.env.get_template("namespaces_init.py.jinja").render())
-        ns_template = project.env.get_template("namespace.py.jinja")
-        for ns_name, ns in namespaces.items():
-            (ns_dir / f"{ns_name}.py").write_text(ns_template.render(ns_name=ns_name, ns=ns))
-        (pkg / "operations.py").write_text(project.env.get_template("operations.py.jinja").render())
-        (ns_dir / "module_namespaces.py").write_text(project.env.get_template("module_namespaces.py.jinja").render())
+            # Extra generated files: namespaces (one module per tag, loaded on first use) and the op index.
+            ns_dir = pkg / "namespaces"
+            ns_dir.mkdir()
+            (ns_dir / "__init__.py").write_text(project.env.get_template("namespaces_init.py.jinja").render())
+            ns_template = project.env.get_template("namespace.py.jinja")
+            for ns_name, ns in namespaces.items():
+                (ns_dir / f"{ns_name}.py").write_text(ns_template.render(ns_name=ns_name, ns=ns))
+            (pkg / "operations.py").write_text(project.env.get_template("operations.py.jinja").render())
+        # The tool always writes these; the SDK's client and errors are hand-written (cycle_sdk._client,
+        # _exceptions), and generated code never imports them.
+        for unused in ("client.py", "errors.py"):
+            (pkg / unused).unlink()
+        if package == SEED_PACKAGE:
+            seed = {name: ns for name, ns in sorted(namespaces.items()) if name not in seed_names_declared_by_hand()}
+            (ns_dir / "module_namespaces.py").write_text(
+                project.env.get_template("module_namespaces.py.jinja").render(seed_namespaces=seed)
+            )
         (pkg / "params.py").write_text(typed.render())  # after the namespaces: they name the typed dicts
         imports = model_imports(data)
         (pkg / "models" / "__init__.pyi").write_text(
@@ -754,7 +783,12 @@ def type_imports(endpoint: Any, prefix: str) -> list[str]:
     for prop in props:
         found |= set(prop.get_imports(prefix=prefix)) | set(prop.get_lazy_imports(prefix=prefix) or ())
     keep = (f"from {prefix}models", "import datetime", "from uuid", "from io")
-    return sorted(line for line in found if line.startswith(keep))
+    lines = sorted(line for line in found if line.startswith(keep))
+    # A discriminated union's type names UnknownVariant (decoders.annotate_unknown_variants).
+    types = [*(_code(p.get_type_string()) for p in props), return_type(endpoint)]
+    if any("UnknownVariant" in t for t in types):
+        lines.append("from cycle_sdk._decode import UnknownVariant")
+    return lines
 
 
 def collection_module(tag_dir: Any, endpoint: Any, project: Any) -> str:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from attrs import frozen
 
 if TYPE_CHECKING:
-    from cycle_sdk._generated.operations import OperationEntry
+    from cycle_sdk._request import Operation as OperationEntry
 
 SPEC_PATH = Path(__file__).resolve().parents[1] / "_generated" / "spec.json"
 _PATH_PARAM = re.compile(r"\{([^}]+)\}")
