@@ -773,17 +773,19 @@ def page_item_type(endpoint: Any) -> str | None:
     return None if item is None else _code(item.get_type_string(no_optional=True))
 
 
-def type_imports(endpoint: Any, prefix: str) -> list[str]:
-    """Imports the signatures need, for an `if TYPE_CHECKING:` block (nothing loads at run time)."""
+def type_imports(endpoint: Any, prefix: str, *, page_item: bool = False) -> list[str]:
+    """Imports the signatures need, for an `if TYPE_CHECKING:` block (nothing loads at run time);
+    with `page_item`, also the list item type an `iter_<name>()` yields."""
     props = list(endpoint.list_all_parameters()) + [r.prop for r in success_responses(endpoint)]
-    item = _page_item(endpoint)
+    item = _page_item(endpoint) if page_item else None
     if item is not None:
         props.append(item)
     found: set[str] = set()
     for prop in props:
         found |= set(prop.get_imports(prefix=prefix)) | set(prop.get_lazy_imports(prefix=prefix) or ())
     keep = (f"from {prefix}models", "import datetime", "from uuid", "from io")
-    lines = sorted(line for line in found if line.startswith(keep))
+    # Not the tool's literal-enum checkers (`import check_...`): functions, which no annotation names.
+    lines = sorted(line for line in found if line.startswith(keep) and not re.search(r"import check_\w+$", line))
     # A discriminated union's type names UnknownVariant (decoders.annotate_unknown_variants).
     types = [*(_code(p.get_type_string()) for p in props), return_type(endpoint)]
     if any("UnknownVariant" in t for t in types):
