@@ -32,6 +32,26 @@ MAX_TOKEN_FILE_SIZE = 64 * 1024
 log = logging.getLogger("cycle_sdk")
 
 
+@frozen
+class AuthScheme:
+    """How a client's credentials and hub travel: a value each client holds.
+
+    The platform API takes `Authorization: Bearer <key or token>` and `X-Hub-Id`; the
+    Internal and Scheduler APIs take their own token header and have no hub."""
+
+    header: str = "Authorization"
+    prefix: str = "Bearer "
+    hub_header: str | None = "X-Hub-Id"
+    # The hint of the `0.no_api_key` error: where this client's credentials come from.
+    missing_hint: str = (
+        "hint: pass Client(api_key=...), set cycle_sdk.settings.api_key, "
+        "set the CYCLE_API_KEY environment variable, or authenticate with cycle_sdk.auth.api_key_auth()"
+    )
+
+
+PLATFORM_AUTH = AuthScheme()
+
+
 def _mask(secret: str | None) -> str:
     return "None" if secret is None else "'***'"
 
@@ -268,4 +288,4 @@ def _read_at_most(fd: int, size: int) -> bytes:
     return b"".join(parts)
 
 
-__all__ = ["DEFAULT_OAUTH_TTL", "FileStorage", "MemoryStorage", "Token", "TokenStorage"]
+__all__ = ["DEFAULT_OAUTH_TTL", "PLATFORM_AUTH", "AuthScheme", "FileStorage", "MemoryStorage", "Token", "TokenStorage"]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypedDict
 
 import httpx
 from attrs import define, field
@@ -114,3 +115,59 @@ def service_settings(
     if max_retries is not None:
         values["max_retries"] = max_retries
     return Settings(**values)
+
+
+class ClientOptions(TypedDict, total=False):
+    """The keyword options Client and AsyncClient share (one list, typed once; see settings_from_options).
+
+    Each is optional; left out (or None), the setting comes from the environment
+    (CYCLE_API_KEY, CYCLE_HUB_ID, CYCLE_BASE_URL) or its default.
+    """
+
+    # The API key, sent as `Authorization: Bearer ...` (never shown by repr()).
+    api_key: str | None
+    # The hub (team) id, sent as `X-Hub-Id`.
+    team: str | None
+    # An alias of `team` (used when `team` is not given).
+    hub_id: str | None
+    # The API's address (default https://api.cycle.io).
+    base_url: str | None
+    # Where password_auth/refresh_auth post (default base_url + /oauth/token).
+    token_url: str | None
+    # Where tokens are kept (default: in memory).
+    storage: TokenStorage | None
+    # True to cache identical GETs for `CacheSettings.refresh` seconds, or the CacheSettings.
+    cache: bool | CacheSettings | None
+    # Seconds (at most that long for an attempt, body included) or an httpx.Timeout.
+    timeout: float | httpx.Timeout | None
+    # Retries of a failed attempt (default 2; POST and PATCH only when nothing was sent).
+    max_retries: int | None
+    # Largest response body in bytes (default 32 MiB); larger is Err `0.body_too_large`.
+    max_body_size: int | None
+    # Refresh a stored OAuth token shortly before it expires (default False).
+    auto_refresh: bool | None
+
+
+def settings_from_options(options: ClientOptions) -> Settings:
+    """The Settings a client's keyword options make (then the environment, then defaults)."""
+    values: dict[str, Any] = dict(options)
+    hub_id = values.pop("hub_id", None)
+    if values.get("team") is None and hub_id is not None:
+        values["team"] = hub_id
+    total = total_of(values.get("timeout"))
+    if total is not None:
+        # `timeout=5` means the same per client as per call: at most 5 s for an attempt, body included.
+        values["total_timeout"] = total
+    cache = values.pop("cache", None)
+    if isinstance(cache, bool):
+        values["cache"] = CacheSettings(use=cache)
+    elif isinstance(cache, CacheSettings):
+        values["cache"] = cache
+    return Settings.from_env(**values)
+
+
+def check_option_names(owner: str, options: Mapping[str, object]) -> None:
+    """A misspelled keyword is a TypeError, as for any Python function (`**options` takes any name)."""
+    for name in options:
+        if name not in ClientOptions.__annotations__:
+            raise TypeError(f"{owner}() got an unexpected keyword argument {name!r}")

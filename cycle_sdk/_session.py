@@ -14,7 +14,7 @@ from ._auth import Token
 from ._result import APIResult, Ok
 
 if TYPE_CHECKING:
-    from ._client import AsyncAPIClient, SyncAPIClient
+    from ._base_client import AsyncAPIClient, SyncAPIClient
     from ._request import RequestSpec
 
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import httpx
 
-from ._client import AsyncAPIClient, SyncAPIClient
+from ._auth import AuthScheme
+from ._base_client import AsyncAPIClient, SyncAPIClient
 from ._config import service_settings
 from ._generated_internal.namespaces import AsyncNamespaces, SyncNamespaces
 from ._transport import deadline_transport
@@ -34,14 +35,10 @@ def _needs_tls(base_url: str) -> bool:
     return base_url.lower().startswith("https://")
 
 
-class _InternalAuth:
-    _AUTH_HEADER = "X-CYCLE-TOKEN"
-    _AUTH_PREFIX = ""
-    _HUB_HEADER: str | None = None
-    _MISSING_AUTH_HINT = _HINT
+INTERNAL_AUTH = AuthScheme(header="X-CYCLE-TOKEN", prefix="", hub_header=None, missing_hint=_HINT)
 
 
-class InternalClient(_InternalAuth, SyncAPIClient, SyncNamespaces):
+class InternalClient(SyncAPIClient, SyncNamespaces):
     """Sync client of the Internal API, over the unix socket by default."""
 
     def __init__(
@@ -62,6 +59,7 @@ class InternalClient(_InternalAuth, SyncAPIClient, SyncNamespaces):
             settings=service_settings(token, ENV_API_TOKEN, base_url, timeout, max_retries),
             http_client=http_client,
             transport=transport,
+            auth_scheme=INTERNAL_AUTH,
         )
         self.socket_path = socket_path
 
@@ -69,7 +67,7 @@ class InternalClient(_InternalAuth, SyncAPIClient, SyncNamespaces):
         return f"InternalClient(socket_path={self.socket_path!r})"
 
 
-class AsyncInternalClient(_InternalAuth, AsyncAPIClient, AsyncNamespaces):
+class AsyncInternalClient(AsyncAPIClient, AsyncNamespaces):
     """Async client of the Internal API, over the unix socket by default."""
 
     def __init__(
@@ -89,6 +87,7 @@ class AsyncInternalClient(_InternalAuth, AsyncAPIClient, AsyncNamespaces):
             settings=service_settings(token, ENV_API_TOKEN, base_url, timeout, max_retries),
             http_client=http_client,
             transport=transport,
+            auth_scheme=INTERNAL_AUTH,
         )
         self.socket_path = socket_path
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import httpx
 
-from ._client import AsyncAPIClient, SyncAPIClient
+from ._auth import AuthScheme
+from ._base_client import AsyncAPIClient, SyncAPIClient
 from ._config import service_settings
 from ._generated_scheduler.namespaces import AsyncNamespaces, SyncNamespaces
 
@@ -25,14 +26,10 @@ _HINT = (
 )
 
 
-class _SchedulerAuth:
-    _AUTH_HEADER = "X-CYCLE-ACCESS-KEY"
-    _AUTH_PREFIX = ""
-    _HUB_HEADER: str | None = None
-    _MISSING_AUTH_HINT = _HINT
+SCHEDULER_AUTH = AuthScheme(header="X-CYCLE-ACCESS-KEY", prefix="", hub_header=None, missing_hint=_HINT)
 
 
-class SchedulerClient(_SchedulerAuth, SyncAPIClient, SyncNamespaces):
+class SchedulerClient(SyncAPIClient, SyncNamespaces):
     """Sync client of the Scheduler API."""
 
     def __init__(
@@ -49,10 +46,11 @@ class SchedulerClient(_SchedulerAuth, SyncAPIClient, SyncNamespaces):
             settings=service_settings(access_key, ENV_ACCESS_KEY, base_url, timeout, max_retries),
             http_client=http_client,
             transport=transport,
+            auth_scheme=SCHEDULER_AUTH,
         )
 
 
-class AsyncSchedulerClient(_SchedulerAuth, AsyncAPIClient, AsyncNamespaces):
+class AsyncSchedulerClient(AsyncAPIClient, AsyncNamespaces):
     """Async client of the Scheduler API."""
 
     def __init__(
@@ -69,6 +67,7 @@ class AsyncSchedulerClient(_SchedulerAuth, AsyncAPIClient, AsyncNamespaces):
             settings=service_settings(access_key, ENV_ACCESS_KEY, base_url, timeout, max_retries),
             http_client=http_client,
             transport=transport,
+            auth_scheme=SCHEDULER_AUTH,
         )
 
 

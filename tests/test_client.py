@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
+
 import httpx
 import pytest
 
@@ -255,3 +258,27 @@ def test_api_key_token_is_reused_until_the_key_changes(server: FaultServer) -> N
         assert client.environments.get_environments().ok
         assert server.requests[-1].headers["authorization"] == "Bearer another-key"
         assert client._current_token() is not first
+
+
+@pytest.mark.parametrize("cls", [cycle_sdk.Client, cycle_sdk.AsyncClient])
+def test_options_are_one_typed_list_for_both_clients(cls: type[cycle_sdk.BaseClient]) -> None:
+    # One source (ClientOptions) for Client and AsyncClient: every option is a named keyword
+    # for help() and inspect, and a misspelled one is a TypeError as for any Python function.
+    from cycle_sdk._config import ClientOptions
+
+    params = inspect.signature(cls).parameters
+    for name in (*ClientOptions.__annotations__, "http_client", "transport", "settings", "clock"):
+        assert params[name].kind is inspect.Parameter.KEYWORD_ONLY, name
+    assert not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    with pytest.raises(TypeError, match="unexpected keyword argument 'api_keyy'"):
+        cls(api_keyy="k")
+    made = cls(api_key="k", hub_id="h", timeout=5, cache=True, max_body_size=10)
+    try:
+        assert (made.settings.team, made.settings.total_timeout, made.settings.cache.use) == ("h", 5.0, True)
+        assert made.settings.max_body_size == 10
+    finally:
+        if isinstance(made, cycle_sdk.AsyncClient):
+            asyncio.run(made.aclose())
+        else:
+            assert isinstance(made, cycle_sdk.Client)
+            made.close()

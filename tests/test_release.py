@@ -33,7 +33,7 @@ import pytest
 from packaging.version import Version
 
 import cycle_sdk
-from cycle_sdk._client import USER_AGENT
+from cycle_sdk._base_client import USER_AGENT
 from generator import release
 
 ROOT = Path(__file__).parents[1]

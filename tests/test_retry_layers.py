@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 import cycle_sdk
-from cycle_sdk import _client, _jobs, _notifications, _retry
+from cycle_sdk import _base_client, _jobs, _notifications, _retry
 from tests.support.clients import KINDS, TEST_API_KEY, job_doc
 from tests.support.fault_server import FaultServer, Reply
 
@@ -80,7 +80,7 @@ def test_the_job_tracker_is_the_one_retry_layer(server: FaultServer, kind: str) 
 
 
 def test_one_definition_of_transient_and_backoff() -> None:
-    assert _client.RETRY_STATUSES is _retry.TRANSIENT_STATUSES
+    assert _base_client.RETRY_STATUSES is _retry.TRANSIENT_STATUSES
     assert [_retry.is_transient(s) for s in (0, None, 408, 429, 500, 502, 503, 504)] == [True] * 8
     assert not any(_retry.is_transient(s) for s in (200, 400, 401, 404, 409, 422, 501))
     assert [_retry.backoff_delay(n) for n in range(1, 8)] == [0.5, 1.0, 2.0, 4.0, 8.0, 8.0, 8.0]
