@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from ._auth import FileStorage, MemoryStorage, Token, TokenStorage
     from ._cache import CacheSettings
     from ._client import AsyncClient, BaseClient, Client
+    from ._clock import Clock
     from ._config import (
         DEFAULT_BASE_URL,
         DEFAULT_MAX_BODY_SIZE,
@@ -82,6 +83,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "._auth": ("FileStorage", "MemoryStorage", "Token", "TokenStorage"),
     "._cache": ("CacheSettings",),
     "._client": ("AsyncClient", "BaseClient", "Client"),
+    "._clock": ("Clock",),
     "._config": (
         "DEFAULT_BASE_URL",
         "DEFAULT_MAX_BODY_SIZE",
@@ -177,6 +179,7 @@ __all__ = [
     "BaseClient",
     "CacheSettings",
     "Client",
+    "Clock",
     "ConfigurationError",
     "ConflictError",
     "CycleError",

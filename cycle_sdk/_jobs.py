@@ -16,13 +16,13 @@ so N jobs cost about 1/delay requests per second instead of N/delay.
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TextIO, TypeAlias
 
 from attrs import frozen
 
+from ._clock import Clock
 from ._config import DEFAULT_RETRY_AFTER_CAP
 from ._exceptions import INVALID_JOB, JOB_FAILED, JOB_WAIT_STOPPED, JOB_WAIT_TIMEOUT
 from ._generated.namespaces.jobs import AsyncJobs as _GeneratedAsyncJobs
@@ -195,25 +195,28 @@ class _Tracker:
         delay: float,
         timeout: float | None,
         not_found_retries: int,
+        clock: Clock,
     ) -> None:
         self.job_id = job_id
+        # The client's clock: polls, backoff and the wait's timeout run on it.
+        self.clock = clock
         self.on_progress = on_progress
         self.delay = delay
-        self.deadline = None if timeout is None else time.monotonic() + timeout
+        self.deadline = None if timeout is None else clock.monotonic() + timeout
         self.not_found_left = not_found_retries
         self.transient_left = DEFAULT_TRANSIENT_RETRIES
         self.last: tuple[Any, ...] | None = None
 
     def remaining(self) -> float | None:
-        return None if self.deadline is None else max(0.0, self.deadline - time.monotonic())
+        return None if self.deadline is None else max(0.0, self.deadline - self.clock.monotonic())
 
     def expired(self) -> bool:
-        return self.deadline is not None and time.monotonic() >= self.deadline
+        return self.deadline is not None and self.clock.monotonic() >= self.deadline
 
     def sleep_for(self, backoff: float = 1.0) -> float:
         pause = self.delay * backoff
         if self.deadline is not None:
-            pause = max(0.0, min(pause, self.deadline - time.monotonic()))
+            pause = max(0.0, min(pause, self.deadline - self.clock.monotonic()))
         return pause
 
     def on_error(self, error: APIError) -> float | None:
@@ -339,7 +342,7 @@ class Jobs(_GeneratedJobs):
         # the wait's deadline and paces by the poll delay. See DEFAULT_TRANSIENT_RETRIES.
         fetch = fetch_job or (lambda jid: self.get_job(jid, cache=False, max_retries=0))
         callback = _callbacks(on_progress, progress_bar)
-        tracker = _Tracker(job_id, callback, delay, timeout, not_found_retries)
+        tracker = _Tracker(job_id, callback, delay, timeout, not_found_retries, self._client._clock)
         while True:
             if should_stop is not None and should_stop():
                 return _wait_error(JOB_WAIT_STOPPED, "Stopped waiting for the job", job_id)
@@ -358,7 +361,7 @@ class Jobs(_GeneratedJobs):
                 pause = tracker.sleep_for()
             if tracker.expired():
                 return _wait_error(JOB_WAIT_TIMEOUT, "Timed out waiting for the job", job_id)
-            time.sleep(pause)
+            tracker.clock.sleep(pause)
 
 
 class _SharedPoller:
@@ -373,6 +376,7 @@ class _SharedPoller:
         self._waiters: dict[str, list[asyncio.Future[JobResult]]] = {}
         self._task: asyncio.Task[None] | None = None
         self.delay = DEFAULT_DELAY
+        self._last_tick: float | None = None  # when the previous tick started, on the client's clock
         self.requests = 0  # list and single reads made: the polling load
 
     async def read(self, job_id: str, delay: float) -> JobResult:
@@ -396,14 +400,20 @@ class _SharedPoller:
     async def _run(self) -> None:
         import asyncio
 
-        first = True
+        clock = self._jobs._client._clock
         while self._waiters:
-            if not first:
-                await asyncio.sleep(self.delay)
-            first = False
+            # One tick per `delay` on the client's clock, counted from the previous tick's start.
+            # (The loop ends whenever no waiter is registered right after a tick, which is the
+            # usual case: answered waiters register again a moment later and start a new loop.
+            # So the pace is kept here, across loops, and no loop outlives its waiters.)
+            if self._last_tick is not None:
+                wait = self._last_tick + self.delay - clock.monotonic()
+                if wait > 0:
+                    await clock.async_sleep(wait)
             await asyncio.sleep(0)  # let every waiter of this moment register
             waiting, self._waiters = self._waiters, {}
             if waiting:
+                self._last_tick = clock.monotonic()
                 await self._tick(waiting)
 
     async def _tick(self, waiting: dict[str, list[asyncio.Future[JobResult]]]) -> None:
@@ -464,7 +474,7 @@ class AsyncJobs(_GeneratedAsyncJobs):
         if isinstance(job_id, Err):
             return job_id
         callback = _callbacks(on_progress, progress_bar)
-        tracker = _Tracker(job_id, callback, delay, timeout, not_found_retries)
+        tracker = _Tracker(job_id, callback, delay, timeout, not_found_retries, self._client._clock)
         while True:
             if should_stop is not None and should_stop():
                 return _wait_error(JOB_WAIT_STOPPED, "Stopped waiting for the job", job_id)
@@ -492,7 +502,7 @@ class AsyncJobs(_GeneratedAsyncJobs):
             if tracker.expired():
                 return _wait_error(JOB_WAIT_TIMEOUT, "Timed out waiting for the job", job_id)
             if pause:
-                await asyncio.sleep(pause)
+                await tracker.clock.async_sleep(pause)
 
 
 __all__ = [

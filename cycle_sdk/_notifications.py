@@ -16,10 +16,8 @@ Needs the `websockets` package (`pip install cycle-sdk[notifications]`).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-import time
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -136,7 +134,7 @@ class HubNotifications(_GeneratedSync):
         while True:
             token = self.get_hub_notification_socket_auth(cache=False)
             if token.ok is False:
-                time.sleep(reconnects.token_failed(token.error))
+                self._client._clock.sleep(reconnects.token_failed(token.error))
                 continue
             try:
                 with connect(_socket_url(self._platform_client.settings.base_url, token.value.data.token)) as socket:
@@ -150,7 +148,7 @@ class HubNotifications(_GeneratedSync):
                 reason = "the server closed the socket"
             except (OSError, websockets.exceptions.WebSocketException) as exc:
                 reason = f"{type(exc).__name__}: {exc}"
-            time.sleep(reconnects.lost(reason))
+            self._client._clock.sleep(reconnects.lost(reason))
 
 
 class AsyncHubNotifications(_GeneratedAsync):
@@ -169,7 +167,7 @@ class AsyncHubNotifications(_GeneratedAsync):
         while True:
             token = await self.get_hub_notification_socket_auth(cache=False)
             if token.ok is False:
-                await asyncio.sleep(reconnects.token_failed(token.error))
+                await self._client._clock.async_sleep(reconnects.token_failed(token.error))
                 continue
             try:
                 async with connect(
@@ -185,7 +183,7 @@ class AsyncHubNotifications(_GeneratedAsync):
                 reason = "the server closed the socket"
             except (OSError, websockets.exceptions.WebSocketException) as exc:
                 reason = f"{type(exc).__name__}: {exc}"
-            await asyncio.sleep(reconnects.lost(reason))
+            await self._client._clock.async_sleep(reconnects.lost(reason))
 
 
 __all__ = ["AsyncHubNotifications", "HubNotifications", "Reconnected"]

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Iterator
 
 import pytest
 
 import cycle_sdk
 from tests.conftest import API_KEY, HUB
+from tests.support.clock import FakeClock
 from tests.support.fault_server import FaultServer, Reply
 
 DOC = {"data": []}
@@ -19,10 +21,26 @@ def _gets(server: FaultServer, path: str = "/v1/environments") -> int:
     return sum(1 for r in server.requests if r.method == "GET" and r.path == path)
 
 
+def _wait_for_gets(server: FaultServer, count: int) -> None:
+    """Until the server has received `count` GETs (a read is in flight), within a generous bound."""
+    deadline = time.monotonic() + 10
+    while _gets(server) < count and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert _gets(server) >= count
+
+
 @pytest.fixture
-def cached(server: FaultServer) -> cycle_sdk.Client:
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def cached(server: FaultServer, clock: FakeClock) -> Iterator[cycle_sdk.Client]:
     server.script("GET", "/v1/environments", Reply(200, DOC))
-    return cycle_sdk.Client(api_key=API_KEY, team=HUB, base_url=server.url, cache=True, max_retries=0)
+    with cycle_sdk.Client(
+        api_key=API_KEY, team=HUB, base_url=server.url, cache=True, max_retries=0, clock=clock
+    ) as client:
+        yield client
 
 
 def test_identical_get_within_refresh_is_served_from_memory(server: FaultServer, cached: cycle_sdk.Client) -> None:
@@ -35,10 +53,14 @@ def test_identical_get_within_refresh_is_served_from_memory(server: FaultServer,
     assert _gets(server) == 3
 
 
-def test_entries_expire_after_refresh(server: FaultServer, cached: cycle_sdk.Client) -> None:
+def test_entries_expire_after_refresh(server: FaultServer, cached: cycle_sdk.Client, clock: FakeClock) -> None:
+    # On the client's clock: no real waiting, and no machine is too slow for "within refresh".
     cached.settings.cache.refresh = 0.05
     cached.environments.get_environments()
-    time.sleep(0.08)
+    clock.advance(0.049)
+    cached.environments.get_environments()
+    assert _gets(server) == 1
+    clock.advance(0.002)
     cached.environments.get_environments()
     assert _gets(server) == 2
 
@@ -54,9 +76,9 @@ def test_cache_false_per_call_and_off_by_default(server: FaultServer, cached: cy
     cached.environments.get_environments()
     cached.environments.get_environments(cache=False)
     assert _gets(server) == 2
-    plain = cycle_sdk.Client(api_key=API_KEY, base_url=server.url)
-    plain.environments.get_environments()
-    plain.environments.get_environments()
+    with cycle_sdk.Client(api_key=API_KEY, base_url=server.url) as plain:
+        plain.environments.get_environments()
+        plain.environments.get_environments()
     assert _gets(server) == 4
 
 
@@ -94,7 +116,7 @@ def test_read_in_flight_during_clear_cache_is_not_stored(server: FaultServer, ca
     server.script("GET", "/v1/environments", Reply(200, DOC, delay=0.3), Reply(200, DOC))
     reader = threading.Thread(target=cached.environments.get_environments)
     reader.start()
-    time.sleep(0.1)
+    _wait_for_gets(server, 1)  # the slow read is in flight
     cached.clear_cache()
     reader.join()
     cached.environments.get_environments()
@@ -108,7 +130,7 @@ def test_read_in_flight_during_mutation_is_not_stored(server: FaultServer, cache
     server.script("POST", "/v1/environments", Reply(200, {"data": None}))
     reader = threading.Thread(target=cached.environments.get_environments)
     reader.start()
-    time.sleep(0.1)
+    _wait_for_gets(server, 1)  # the slow read is in flight
     cached.environments.create_environment(body={"name": "x"})
     reader.join()
     cached.environments.get_environments()
@@ -117,15 +139,15 @@ def test_read_in_flight_during_mutation_is_not_stored(server: FaultServer, cache
 
 def test_concurrent_identical_gets_share_one_request_threads(server: FaultServer) -> None:
     server.script("GET", "/v1/environments", Reply(200, DOC, delay=0.2))
-    client = cycle_sdk.Client(api_key=API_KEY, base_url=server.url, cache=True)
     results = []
-    threads = [
-        threading.Thread(target=lambda: results.append(client.environments.get_environments())) for _ in range(16)
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    with cycle_sdk.Client(api_key=API_KEY, base_url=server.url, cache=True) as client:
+        threads = [
+            threading.Thread(target=lambda: results.append(client.environments.get_environments())) for _ in range(16)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
     assert len(results) == 16 and all(r.ok for r in results)
     assert _gets(server) == 1
 
@@ -145,31 +167,30 @@ async def test_concurrent_identical_gets_share_one_request_async(server: FaultSe
 
 def test_memory_is_bounded_lru(server: FaultServer) -> None:
     server.script("GET", "/v1/environments", Reply(200, DOC))
-    client = cycle_sdk.Client(
-        api_key=API_KEY, base_url=server.url, cache=cycle_sdk.CacheSettings(use=True, max_entries=3)
-    )
+    settings = cycle_sdk.CacheSettings(use=True, max_entries=3)
+    with cycle_sdk.Client(api_key=API_KEY, base_url=server.url, cache=settings) as client:
 
-    def search(term: str) -> None:
-        assert client.environments.get_environments(filter={"search": term}).ok
+        def search(term: str) -> None:
+            assert client.environments.get_environments(filter={"search": term}).ok
 
-    def fetched(term: str) -> int:
-        return sum(1 for r in server.requests if r.query == [("filter[search]", term)])
+        def fetched(term: str) -> int:
+            return sum(1 for r in server.requests if r.query == [("filter[search]", term)])
 
-    for i in range(5):
-        search(f"s{i}")
-    assert len(client._cache) == 3
-    search("s4")  # most recent: still cached
-    assert fetched("s4") == 1
-    search("s0")  # least recently used: evicted, fetched again
-    assert fetched("s0") == 2
+        for i in range(5):
+            search(f"s{i}")
+        for term in ("s4", "s3", "s2"):  # the three most recent: still cached
+            search(term)
+        assert [fetched(term) for term in ("s2", "s3", "s4")] == [1, 1, 1]
+        search("s0")  # least recently used: evicted, fetched again
+        assert fetched("s0") == 2
 
 
 def test_errors_are_not_cached(server: FaultServer) -> None:
     server.script("GET", "/v1/environments", Reply(503, b"down", times=1), Reply(200, DOC))
-    client = cycle_sdk.Client(api_key=API_KEY, base_url=server.url, cache=True, max_retries=0)
-    assert client.environments.get_environments().ok is False
-    assert client.environments.get_environments().ok is True
-    assert client.environments.get_environments().ok is True
+    with cycle_sdk.Client(api_key=API_KEY, base_url=server.url, cache=True, max_retries=0) as client:
+        assert client.environments.get_environments().ok is False
+        assert client.environments.get_environments().ok is True
+        assert client.environments.get_environments().ok is True
     assert len(server.requests) == 2
 
 

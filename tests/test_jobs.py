@@ -1,4 +1,9 @@
-"""Issue 4: the job tracker against the emulator, where jobs progress in real time."""
+"""Issue 4: the job tracker against the emulator.
+
+The clients run on a FakeClock that the emulator shares (its jobs are a pure function of its
+clock): each poll's sleep returns at once and moves the job on by the poll delay, so no test
+waits for a job in real time, and timeouts are measured on that clock too.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ import pytest
 import cycle_sdk
 from cycle_sdk._jobs import JobProgress
 from cycle_sdk.emulator import Emulator, run_emulator
+from tests.support.clock import FakeClock
 
 ENV_BODY = {
     "name": "web",
@@ -31,8 +37,20 @@ def emu() -> Iterator[Emulator]:
 
 
 @pytest.fixture
-def client(emu: Emulator) -> Iterator[cycle_sdk.Client]:
-    with cycle_sdk.Client(api_key=emu.api_key, team=emu.hub_id, base_url=emu.url) as c:
+def clock(emu: Emulator) -> Iterator[FakeClock]:
+    """A fake clock for the test's client and, while the test runs, for the emulator's jobs."""
+    fake = FakeClock()
+    real = emu.state.clock
+    emu.state.clock = fake.time
+    try:
+        yield fake
+    finally:
+        emu.state.clock = real
+
+
+@pytest.fixture
+def client(emu: Emulator, clock: FakeClock) -> Iterator[cycle_sdk.Client]:
+    with cycle_sdk.Client(api_key=emu.api_key, team=emu.hub_id, base_url=emu.url, clock=clock) as c:
         yield c
 
 
@@ -100,10 +118,14 @@ def test_unknown_job_gives_up_with_the_404(client: cycle_sdk.Client) -> None:
     assert res.ok is False and res.error.code == "404.job"
 
 
-def test_timeout_and_should_stop_have_their_own_codes(emu: Emulator, client: cycle_sdk.Client) -> None:
+def test_timeout_and_should_stop_have_their_own_codes(
+    emu: Emulator, client: cycle_sdk.Client, clock: FakeClock
+) -> None:
     emu.delay_next_job(seconds=5)  # the job stays invisible longer than the timeout
+    started = clock.monotonic()
     res = client.jobs.wait(_start_job(client), delay=SPEED, timeout=0.3, not_found_retries=1000)
     assert res.ok is False and res.error.code == "0.job_wait_timeout"
+    assert clock.monotonic() - started == pytest.approx(0.3)  # polled until the timeout, on the clock
     calls = iter([False, True])
     stopped = client.jobs.wait(_start_job(client), delay=SPEED, should_stop=lambda: next(calls))
     assert stopped.ok is False and stopped.error.code == "0.job_wait_stopped"
@@ -163,8 +185,8 @@ def test_seed_style_job_to_complete(emu: Emulator, monkeypatch: pytest.MonkeyPat
 
 
 @pytest.fixture
-async def aclient(emu: Emulator) -> Any:
-    async with cycle_sdk.AsyncClient(api_key=emu.api_key, team=emu.hub_id, base_url=emu.url) as c:
+async def aclient(emu: Emulator, clock: FakeClock) -> Any:
+    async with cycle_sdk.AsyncClient(api_key=emu.api_key, team=emu.hub_id, base_url=emu.url, clock=clock) as c:
         yield c
 
 
@@ -196,10 +218,15 @@ async def test_many_async_waits_share_one_poll_loop(emu: Emulator, aclient: cycl
 
 
 async def test_async_wait_can_be_cancelled(emu: Emulator, aclient: cycle_sdk.AsyncClient) -> None:
-    emu.delay_next_job(seconds=5)
+    emu.delay_next_job(seconds=10**6)  # on the fake clock: the wait never ends by itself
     job = await _astart(aclient)
-    waiting = asyncio.ensure_future(aclient.jobs.wait(job, delay=SPEED, not_found_retries=1000))
-    await asyncio.sleep(0.2)
+    before = emu.request_count("GET", "/v1/jobs/{jobId}")
+    waiting = asyncio.ensure_future(aclient.jobs.wait(job, delay=SPEED, not_found_retries=10**6))
+    for _ in range(2000):  # until the wait is polling (bounded, not timed)
+        if emu.request_count("GET", "/v1/jobs/{jobId}") > before:
+            break
+        await asyncio.sleep(0.005)
+    assert not waiting.done()
     waiting.cancel()
     with pytest.raises(asyncio.CancelledError):
         await waiting
@@ -214,3 +241,20 @@ async def test_async_timeout_and_should_stop(emu: Emulator, aclient: cycle_sdk.A
     assert res.ok is False and res.error.code == "0.job_wait_timeout"
     stopped = await aclient.jobs.wait(await _astart(aclient), delay=SPEED, should_stop=lambda: True)
     assert stopped.ok is False and stopped.error.code == "0.job_wait_stopped"
+
+
+async def test_the_shared_poll_loop_ticks_once_per_delay(emu: Emulator) -> None:
+    # Regression: the shared loop ended after every tick (its waiters register again only a
+    # moment later) and the next loop ticked at once, so N waits polled as fast as the server
+    # answered (~180 reads in a second for two jobs at delay 0.2). The emulator runs on real
+    # time here and the client on a fake clock: every tick after the first waits one delay.
+    clock = FakeClock()
+    async with cycle_sdk.AsyncClient(api_key=emu.api_key, team=emu.hub_id, base_url=emu.url, clock=clock) as c:
+        tasks = [await _astart(c) for _ in range(3)]
+        emu.reset_stats()
+        results = await asyncio.gather(*(c.jobs.wait(t, delay=SPEED) for t in tasks))
+    assert all(r.ok is True and r.value.data.state.current == "completed" for r in results)
+    # A tick with two or more waiters is one list read (a lone waiter's is a single read).
+    lists = emu.request_count("GET", "/v1/jobs")
+    assert 1 <= lists <= len(clock.sleeps) + 1, (lists, clock.sleeps)
+    assert all(pause == pytest.approx(SPEED) for pause in clock.sleeps)
