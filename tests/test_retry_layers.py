@@ -17,6 +17,7 @@ import pytest
 import cycle_sdk
 from cycle_sdk import _base_client, _jobs, _notifications, _retry
 from tests.support.clients import KINDS, TEST_API_KEY, job_doc
+from tests.support.clock import FakeClock
 from tests.support.fault_server import FaultServer, Reply
 
 
@@ -61,13 +62,19 @@ def test_the_call_timeout_bounds_the_retry_after_wait(server: FaultServer, kind:
     server.script(
         "GET", "/v1/jobs/j1", Reply(503, None, {"Retry-After": "1000000000"}, times=1), Reply(200, job_doc("j1"))
     )
+    clock = FakeClock()  # the wait between attempts runs on the client's clock: nothing sleeps
     if where == "client":
-        make_call = with_client(kind, server.url, lambda c: c.jobs.get_job("j1"), timeout=0.5, max_retries=1)
+        make_call = with_client(
+            kind, server.url, lambda c: c.jobs.get_job("j1"), timeout=0.5, max_retries=1, clock=clock
+        )
     else:
-        make_call = with_client(kind, server.url, lambda c: c.jobs.get_job("j1", timeout=0.5), max_retries=1)
-    res = run_bounded(kind, make_call)  # retry_after_cap (60 s) would hold it far past the guard
+        make_call = with_client(
+            kind, server.url, lambda c: c.jobs.get_job("j1", timeout=0.5), max_retries=1, clock=clock
+        )
+    res = run_bounded(kind, make_call)
     assert res.ok is True and res.value.data.id == "j1"
     assert len(server.requests) == 2
+    assert clock.sleeps == [0.5]  # not retry_after_cap (60 s)
 
 
 @pytest.mark.parametrize("kind", KINDS)
