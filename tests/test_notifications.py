@@ -13,6 +13,7 @@ import pytest
 import cycle_sdk
 from cycle_sdk.emulator import Emulator, run_emulator
 from cycle_sdk.models import HubNotification
+from tests.support.clock import FakeClock
 
 ENV_BODY = {
     "name": "n",
@@ -44,7 +45,8 @@ async def _await_sockets(emu: Emulator, count: int = 1) -> None:
 
 
 async def test_async_listen_yields_typed_notifications_and_reconnects(emu: Emulator) -> None:
-    async with cycle_sdk.AsyncClient(api_key=emu.api_key, team=emu.hub_id, base_url=emu.url) as client:
+    clock = FakeClock()  # the reconnect backoff runs on it: no real wait before reconnecting
+    async with cycle_sdk.AsyncClient(api_key=emu.api_key, team=emu.hub_id, base_url=emu.url, clock=clock) as client:
         stream = client.hub_notifications.listen()
         received: list[Any] = []
 
@@ -65,7 +67,11 @@ async def test_async_listen_yields_typed_notifications_and_reconnects(emu: Emula
         assert isinstance(received[0], HubNotification) and received[0].topic.startswith("environment")
         # Drop the socket: the stream reconnects, says so, and keeps delivering.
         assert emu.drop_notification_sockets() >= 1
-        await asyncio.sleep(0.3)
+        for _ in range(500):  # until the stream has reconnected and said so (bounded, not timed)
+            if any(isinstance(n, cycle_sdk.Reconnected) for n in received):
+                break
+            await asyncio.sleep(0.01)
+        assert len(clock.sleeps) >= 1  # it backed off (on the clock) before reconnecting
         await _await_sockets(emu)
         await client.environments.create_environment(body=ENV_BODY)
         await asyncio.wait_for(consumer, 10)
@@ -75,7 +81,11 @@ async def test_async_listen_yields_typed_notifications_and_reconnects(emu: Emula
 
 
 def test_sync_listen(emu: Emulator) -> None:
-    client = cycle_sdk.Client(api_key=emu.api_key, team=emu.hub_id, base_url=emu.url)
+    with cycle_sdk.Client(api_key=emu.api_key, team=emu.hub_id, base_url=emu.url) as client:
+        _listen_once(emu, client)
+
+
+def _listen_once(emu: Emulator, client: cycle_sdk.Client) -> None:
     notes: queue.Queue[Any] = queue.Queue()
 
     def consume() -> None:
@@ -101,7 +111,9 @@ def test_sync_listen(emu: Emulator) -> None:
 
 
 def test_bad_key_raises_instead_of_reconnecting_forever(emu: Emulator) -> None:
-    client = cycle_sdk.Client(api_key="wrong", team=emu.hub_id, base_url=emu.url)
-    with pytest.raises(cycle_sdk.APIResultError) as info:
+    with (
+        cycle_sdk.Client(api_key="wrong", team=emu.hub_id, base_url=emu.url) as client,
+        pytest.raises(cycle_sdk.APIResultError) as info,
+    ):
         next(iter(client.hub_notifications.listen()))
     assert info.value.status == 401
