@@ -39,15 +39,15 @@ def _token_posts(server: FaultServer) -> int:
 def test_api_key_auth_checks_the_key_and_stores_it(server: FaultServer) -> None:
     server.script("GET", "/v1/hubs/current", Reply(200, HUB_DOC))
     storage = MemoryStorage()
-    client = cycle_sdk.Client(team="HUB", base_url=server.url, storage=storage)
-    res = client.auth.api_key_auth(secret="good-key")
-    assert res.ok is True
-    assert res.value.access_token == "good-key" and res.value.expires_at is None and res.value.kind == "api_key"
-    assert server.requests[-1].headers["authorization"] == "Bearer good-key"
-    assert storage.read() == res.value
-    server.script("GET", "/v1/environments", Reply(200, ENVS))
-    assert client.environments.get_environments().ok
-    assert server.requests[-1].headers["authorization"] == "Bearer good-key"
+    with cycle_sdk.Client(team="HUB", base_url=server.url, storage=storage) as client:
+        res = client.auth.api_key_auth(secret="good-key")
+        assert res.ok is True
+        assert res.value.access_token == "good-key" and res.value.expires_at is None and res.value.kind == "api_key"
+        assert server.requests[-1].headers["authorization"] == "Bearer good-key"
+        assert storage.read() == res.value
+        server.script("GET", "/v1/environments", Reply(200, ENVS))
+        assert client.environments.get_environments().ok
+        assert server.requests[-1].headers["authorization"] == "Bearer good-key"
 
 
 def test_api_key_auth_rejected_key_is_not_stored(server: FaultServer) -> None:
@@ -57,46 +57,48 @@ def test_api_key_auth_rejected_key_is_not_stored(server: FaultServer) -> None:
         Reply(401, {"error": {"status": 401, "code": "401.auth-invalid", "title": "Invalid"}}),
     )
     storage = MemoryStorage()
-    client = cycle_sdk.Client(team="HUB", base_url=server.url, storage=storage)
-    res = client.auth.api_key_auth(secret="bad-key")
-    assert res.ok is False and res.error.code == "401.auth-invalid"
-    assert storage.read() is None
+    with cycle_sdk.Client(team="HUB", base_url=server.url, storage=storage) as client:
+        res = client.auth.api_key_auth(secret="bad-key")
+        assert res.ok is False and res.error.code == "401.auth-invalid"
+        assert storage.read() is None
 
 
 def test_password_and_refresh_grants(server: FaultServer) -> None:
     server.script("POST", "/oauth/token", _token_reply(1), _token_reply(2))
     storage = MemoryStorage()
-    client = cycle_sdk.Client(base_url=server.url, storage=storage)
-    before = time.time()
-    res = client.auth.password_auth(username="u@example.com", password="pw")
-    assert res.ok is True
-    assert server.requests[-1].headers["content-type"] == "application/x-www-form-urlencoded"
-    assert _form(server) == {"grant_type": "password", "username": "u@example.com", "password": "pw"}
-    token = res.value
-    assert token.kind == "oauth" and token.refresh_token == "refresh-1"
-    assert token.expires_at is not None and before + 7199 <= token.expires_at <= time.time() + 7201
-    assert storage.read() == token
-    refreshed = client.auth.refresh_auth()
-    assert refreshed.ok is True and refreshed.value.access_token == "access-2"
-    assert _form(server) == {"grant_type": "refresh_token", "refresh_token": "refresh-1"}
-    assert storage.read() == refreshed.value
+    with cycle_sdk.Client(base_url=server.url, storage=storage) as client:
+        before = time.time()
+        res = client.auth.password_auth(username="u@example.com", password="pw")
+        assert res.ok is True
+        assert server.requests[-1].headers["content-type"] == "application/x-www-form-urlencoded"
+        assert _form(server) == {"grant_type": "password", "username": "u@example.com", "password": "pw"}
+        token = res.value
+        assert token.kind == "oauth" and token.refresh_token == "refresh-1"
+        assert token.expires_at is not None and before + 7199 <= token.expires_at <= time.time() + 7201
+        assert storage.read() == token
+        refreshed = client.auth.refresh_auth()
+        assert refreshed.ok is True and refreshed.value.access_token == "access-2"
+        assert _form(server) == {"grant_type": "refresh_token", "refresh_token": "refresh-1"}
+        assert storage.read() == refreshed.value
 
 
 def test_token_url_is_held_in_settings(server: FaultServer) -> None:
     server.script("POST", "/custom/token", _token_reply())
-    client = cycle_sdk.Client(base_url="http://127.0.0.1:9", token_url=f"{server.url}/custom/token")
-    assert client.auth.password_auth(username="u", password="p").ok
+    with cycle_sdk.Client(base_url="http://127.0.0.1:9", token_url=f"{server.url}/custom/token") as client:
+        assert client.auth.password_auth(username="u", password="p").ok
 
 
 def test_oauth_error_is_normalized(server: FaultServer) -> None:
     server.script("POST", "/oauth/token", Reply(400, {"error": "invalid_grant", "error_description": "bad password"}))
-    res = cycle_sdk.Client(base_url=server.url).auth.password_auth(username="u", password="wrong")
+    with cycle_sdk.Client(base_url=server.url) as client:
+        res = client.auth.password_auth(username="u", password="wrong")
     assert res.ok is False
     assert (res.error.status, res.error.code, res.error.detail) == (400, "400.invalid_grant", "bad password")
 
 
 def test_refresh_without_token_is_an_err(server: FaultServer) -> None:
-    res = cycle_sdk.Client(base_url=server.url).auth.refresh_auth()
+    with cycle_sdk.Client(base_url=server.url) as client:
+        res = client.auth.refresh_auth()
     assert res.ok is False and res.error.code == "0.no_refresh_token"
     assert server.requests == []
 
@@ -108,18 +110,20 @@ def _expired() -> Token:
 def test_auto_refresh_once_for_many_threads(server: FaultServer) -> None:
     server.script("POST", "/oauth/token", Reply(200, _token_reply(1).body, delay=0.2))
     server.script("GET", "/v1/environments", Reply(200, ENVS))
-    client = cycle_sdk.Client(base_url=server.url, storage=MemoryStorage(_expired()), auto_refresh=True)
-    results = []
-    threads = [
-        threading.Thread(target=lambda: results.append(client.environments.get_environments())) for _ in range(20)
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert all(r.ok for r in results) and len(results) == 20
-    assert _token_posts(server) == 1
-    assert {r.headers["authorization"] for r in server.requests if r.path == "/v1/environments"} == {"Bearer access-1"}
+    with cycle_sdk.Client(base_url=server.url, storage=MemoryStorage(_expired()), auto_refresh=True) as client:
+        results = []
+        threads = [
+            threading.Thread(target=lambda: results.append(client.environments.get_environments())) for _ in range(20)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert all(r.ok for r in results) and len(results) == 20
+        assert _token_posts(server) == 1
+        assert {r.headers["authorization"] for r in server.requests if r.path == "/v1/environments"} == {
+            "Bearer access-1"
+        }
 
 
 async def test_auto_refresh_exactly_once_for_50_concurrent_requests(server: FaultServer) -> None:
@@ -135,10 +139,10 @@ async def test_auto_refresh_exactly_once_for_50_concurrent_requests(server: Faul
 
 def test_auto_refresh_is_opt_in(server: FaultServer) -> None:
     server.script("GET", "/v1/environments", Reply(200, ENVS))
-    client = cycle_sdk.Client(base_url=server.url, storage=MemoryStorage(_expired()))
-    client.environments.get_environments()
-    assert _token_posts(server) == 0
-    assert server.requests[-1].headers["authorization"] == "Bearer old"
+    with cycle_sdk.Client(base_url=server.url, storage=MemoryStorage(_expired())) as client:
+        client.environments.get_environments()
+        assert _token_posts(server) == 0
+        assert server.requests[-1].headers["authorization"] == "Bearer old"
 
 
 def test_file_storage_is_0600_atomic_and_round_trips(tmp_path: Path) -> None:
@@ -175,11 +179,11 @@ def test_custom_storage_protocol(server: FaultServer) -> None:
     storage = DictStorage()
     assert isinstance(storage, cycle_sdk.TokenStorage)
     server.script("POST", "/oauth/token", _token_reply())
-    client = cycle_sdk.Client(base_url=server.url, storage=storage)
-    assert client.auth.password_auth(username="u", password="p").ok
-    assert storage.data["t"].access_token == "access-1"
-    client.auth.logout()
-    assert storage.data == {}
+    with cycle_sdk.Client(base_url=server.url, storage=storage) as client:
+        assert client.auth.password_auth(username="u", password="p").ok
+        assert storage.data["t"].access_token == "access-1"
+        client.auth.logout()
+        assert storage.data == {}
 
 
 def test_token_repr_hides_secrets() -> None:

@@ -18,16 +18,19 @@ ENV_DOC = {"data": []}
 
 
 def test_namespaces_come_from_tags_and_operation_ids() -> None:
-    client = cycle_sdk.Client(api_key="k")
-    for name in ("environments", "services_load_balancer", "api_keys", "ips", "two_factor_auth", "jobs"):
-        assert hasattr(client, name), name
-    assert callable(client.environments.get_environment)
-    assert callable(client.environments.iter_get_environments)
-    # Every operation is reachable as client.<namespace>.<name>, sync and async.
-    aclient = cycle_sdk.AsyncClient(api_key="k")
-    for entry in OPERATIONS:
-        assert callable(getattr(getattr(client, entry.namespace), entry.name)), entry
-        assert callable(getattr(getattr(aclient, entry.namespace), entry.name)), entry
+    with cycle_sdk.Client(api_key="k") as client:
+        for name in ("environments", "services_load_balancer", "api_keys", "ips", "two_factor_auth", "jobs"):
+            assert hasattr(client, name), name
+        assert callable(client.environments.get_environment)
+        assert callable(client.environments.iter_get_environments)
+        # Every operation is reachable as client.<namespace>.<name>, sync and async.
+        aclient = cycle_sdk.AsyncClient(api_key="k")
+        try:
+            for entry in OPERATIONS:
+                assert callable(getattr(getattr(client, entry.namespace), entry.name)), entry
+                assert callable(getattr(getattr(aclient, entry.namespace), entry.name)), entry
+        finally:
+            asyncio.run(aclient.aclose())
 
 
 def test_team_sets_hub_header_and_per_call_override(server: FaultServer) -> None:
@@ -57,7 +60,8 @@ def test_environment_variables_are_honoured(server: FaultServer, monkeypatch: py
 
 
 def test_default_base_url() -> None:
-    assert cycle_sdk.Client(api_key="k").settings.base_url == "https://api.cycle.io"
+    with cycle_sdk.Client(api_key="k") as client:
+        assert client.settings.base_url == "https://api.cycle.io"
 
 
 def test_missing_key_fails_fast_with_hint(server: FaultServer, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -90,10 +94,12 @@ def test_module_level_settings_drive_the_default_client(server: FaultServer, mon
 
 def test_several_hubs_with_own_settings(server: FaultServer) -> None:
     server.script("GET", "/v1/environments", Reply(200, ENV_DOC))
-    a = cycle_sdk.Client(api_key="ka", team="hub-a", base_url=server.url)
-    b = cycle_sdk.Client(api_key="kb", team="hub-b", base_url=server.url)
-    a.environments.get_environments()
-    b.environments.get_environments()
+    with (
+        cycle_sdk.Client(api_key="ka", team="hub-a", base_url=server.url) as a,
+        cycle_sdk.Client(api_key="kb", team="hub-b", base_url=server.url) as b,
+    ):
+        a.environments.get_environments()
+        b.environments.get_environments()
     assert [r.headers["x-hub-id"] for r in server.requests] == ["hub-a", "hub-b"]
     assert [r.headers["authorization"] for r in server.requests] == ["Bearer ka", "Bearer kb"]
 
@@ -157,8 +163,9 @@ def test_ok_value_is_typed_document(server: FaultServer, client: cycle_sdk.Clien
 def test_sdk_made_client_sends_the_same_headers_as_httpx_send(server: FaultServer) -> None:
     server.script("POST", "/v1/environments", Reply(200, {"data": {}}))
     with (
+        httpx.Client() as own,  # a caller's own client: the SDK does not close it
         cycle_sdk.Client(api_key=API_KEY, team="hub", base_url=server.url) as direct,
-        cycle_sdk.Client(api_key=API_KEY, team="hub", base_url=server.url, http_client=httpx.Client()) as via_send,
+        cycle_sdk.Client(api_key=API_KEY, team="hub", base_url=server.url, http_client=own) as via_send,
     ):
         assert direct._route is not None and via_send._route is None
         for client in (direct, via_send):

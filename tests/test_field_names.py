@@ -57,9 +57,13 @@ def test_the_rule() -> None:
 
 
 def test_decoded_from_the_api() -> None:
-    with run_emulator() as emu:
-        client = cycle_sdk.Client(api_key=emu.api_key, team=emu.hub_id, base_url=emu.url)
-        body = {"name": "web", "cluster": "c", "about": {"description": ""}, "features": {"legacy_networking": False}}
+    with run_emulator() as emu, cycle_sdk.Client(api_key=emu.api_key, team=emu.hub_id, base_url=emu.url) as client:
+        body = {
+            "name": "web",
+            "cluster": "c",
+            "about": {"description": ""},
+            "features": {"legacy_networking": False},
+        }
         env = client.environments.create_environment(body=body).unwrap().data
         assert env.creator.type in ("account", "employee", "api-key", "platform", "platform-pipeline", "visitor")
         assert env.creator.to_dict()["type"] == env.creator.type

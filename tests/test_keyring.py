@@ -58,6 +58,6 @@ def test_round_trip_and_idempotent_delete(backend: MemoryKeyring) -> None:
 
 def test_client_uses_keyring_storage(backend: MemoryKeyring, server: FaultServer) -> None:
     server.script("POST", "/oauth/token", Reply(200, {"access_token": "kt", "refresh_token": "kr", "expires_in": 60}))
-    client = cycle_sdk.Client(base_url=server.url, storage=KeyringStorage(username="u"))
-    assert client.auth.password_auth(username="u", password="p").ok
-    assert KeyringStorage(username="u").read() == client.settings.storage.read()
+    with cycle_sdk.Client(base_url=server.url, storage=KeyringStorage(username="u")) as client:
+        assert client.auth.password_auth(username="u", password="p").ok
+        assert KeyringStorage(username="u").read() == client.settings.storage.read()

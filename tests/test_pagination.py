@@ -37,38 +37,38 @@ def paged_server(server: FaultServer) -> FaultServer:
 
 def test_iterates_items_across_pages(paged_server: FaultServer) -> None:
     assert ITEM, "the spec's list document has an item"
-    client = cycle_sdk.Client(api_key=API_KEY, base_url=paged_server.url)
-    ids = [env.id for env in client.environments.iter_get_environments(page={"size": 10}, filter={"state": "live"})]
-    assert ids == [f"env-{i}" for i in range(23)]
-    pages = [dict(r.query) for r in paged_server.requests]
-    assert [p["page[number]"] for p in pages] == ["1", "2", "3"]
-    assert all(p["filter[state]"] == "live" and p["page[size]"] == "10" for p in pages)
+    with cycle_sdk.Client(api_key=API_KEY, base_url=paged_server.url) as client:
+        ids = [env.id for env in client.environments.iter_get_environments(page={"size": 10}, filter={"state": "live"})]
+        assert ids == [f"env-{i}" for i in range(23)]
+        pages = [dict(r.query) for r in paged_server.requests]
+        assert [p["page[number]"] for p in pages] == ["1", "2", "3"]
+        assert all(p["filter[state]"] == "live" and p["page[size]"] == "10" for p in pages)
 
 
 def test_iteration_is_lazy(paged_server: FaultServer) -> None:
-    client = cycle_sdk.Client(api_key=API_KEY, base_url=paged_server.url)
-    it = client.environments.iter_get_environments(page={"size": 5})
-    assert paged_server.requests == []
-    next(it)
-    assert len(paged_server.requests) == 1
+    with cycle_sdk.Client(api_key=API_KEY, base_url=paged_server.url) as client:
+        it = client.environments.iter_get_environments(page={"size": 5})
+        assert paged_server.requests == []
+        next(it)
+        assert len(paged_server.requests) == 1
 
 
 def test_failed_page_raises(server: FaultServer) -> None:
     server.script(
         "GET", "/v1/environments", Reply(403, {"error": {"status": 403, "code": "403.permissions", "title": "no"}})
     )
-    client = cycle_sdk.Client(api_key=API_KEY, base_url=server.url, max_retries=0)
-    with pytest.raises(cycle_sdk.APIResultError) as info:
-        list(client.environments.iter_get_environments())
-    assert info.value.code == "403.permissions"
+    with cycle_sdk.Client(api_key=API_KEY, base_url=server.url, max_retries=0) as client:
+        with pytest.raises(cycle_sdk.APIResultError) as info:
+            list(client.environments.iter_get_environments())
+        assert info.value.code == "403.permissions"
 
 
 def test_bad_page_argument() -> None:
-    client = cycle_sdk.Client(api_key=API_KEY)
-    with pytest.raises(ValueError, match="page"):
-        client.environments.iter_get_environments(page={"number": 0})
-    with pytest.raises(TypeError, match="page"):
-        client.environments.iter_get_environments(page=3)  # type: ignore[arg-type]
+    with cycle_sdk.Client(api_key=API_KEY) as client:
+        with pytest.raises(ValueError, match="page"):
+            client.environments.iter_get_environments(page={"number": 0})
+        with pytest.raises(TypeError, match="page"):
+            client.environments.iter_get_environments(page=3)  # type: ignore[arg-type]
 
 
 async def test_async_iteration(paged_server: FaultServer) -> None:

@@ -55,10 +55,15 @@ def test_readme_block_runs(index: int, emu: Emulator, monkeypatch: pytest.Monkey
     stop = threading.Event()
 
     def make_changes() -> None:
-        client = cycle_sdk.Client(api_key=emu.api_key, team=emu.hub_id, base_url=emu.url)
-        body = {"name": "bg", "cluster": "c", "about": {"description": ""}, "features": {"legacy_networking": False}}
-        while not stop.wait(0.2):
-            client.environments.create_environment(body=body)
+        with cycle_sdk.Client(api_key=emu.api_key, team=emu.hub_id, base_url=emu.url) as client:
+            body = {
+                "name": "bg",
+                "cluster": "c",
+                "about": {"description": ""},
+                "features": {"legacy_networking": False},
+            }
+            while not stop.wait(0.2):
+                client.environments.create_environment(body=body)
 
     changer = threading.Thread(target=make_changes, daemon=True)
     if "listen()" in code:

@@ -6,6 +6,7 @@ point) to record each computed delay and sleep only `delay_scale` of it.
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import logging
 import time
@@ -189,14 +190,14 @@ async def test_connection_refused_is_retried_for_every_method(server: FaultServe
 
 
 def test_retry_policy_override_point() -> None:
-    client = cycle_sdk.Client(api_key="k")
-    for method in IDEMPOTENT:
-        assert all(client._should_retry(method, status=s, sent=True) for s in RETRY_STATUSES)
-        assert client._should_retry(method, status=None, sent=True)  # a network fault or a read timeout
-        assert not client._should_retry(method, status=404, sent=True)
-    for method in NOT_IDEMPOTENT:
-        assert not any(client._should_retry(method, status=s, sent=True) for s in (*RETRY_STATUSES, None))
-        assert client._should_retry(method, status=None, sent=False)  # never reached the server
+    with cycle_sdk.Client(api_key="k") as client:
+        for method in IDEMPOTENT:
+            assert all(client._should_retry(method, status=s, sent=True) for s in RETRY_STATUSES)
+            assert client._should_retry(method, status=None, sent=True)  # a network fault or a read timeout
+            assert not client._should_retry(method, status=404, sent=True)
+        for method in NOT_IDEMPOTENT:
+            assert not any(client._should_retry(method, status=s, sent=True) for s in (*RETRY_STATUSES, None))
+            assert client._should_retry(method, status=None, sent=False)  # never reached the server
 
 
 # -- how many --------------------------------------------------------------------------------
@@ -327,8 +328,17 @@ async def test_each_retry_is_logged_at_debug(
 # -- timeouts ----------------------------------------------------------------------------------
 
 
+def _settings_of(cls: type[cycle_sdk.Client] | type[cycle_sdk.AsyncClient], **options: Any) -> cycle_sdk.Settings:
+    client = cls(**options)
+    if isinstance(client, cycle_sdk.AsyncClient):
+        asyncio.run(client.aclose())
+    else:
+        client.close()
+    return client.settings
+
+
 def test_timeout_defaults() -> None:
-    settings = cycle_sdk.Client(api_key="k").settings
+    settings = _settings_of(cycle_sdk.Client, api_key="k")
     assert (settings.timeout.connect, settings.timeout.read, settings.timeout.write, settings.timeout.pool) == (
         5.0,
         30.0,
@@ -336,9 +346,9 @@ def test_timeout_defaults() -> None:
         30.0,
     )
     assert settings.total_timeout == cycle_sdk.DEFAULT_TOTAL_TIMEOUT == 60.0
-    quick = cycle_sdk.AsyncClient(api_key="k", timeout=2).settings
+    quick = _settings_of(cycle_sdk.AsyncClient, api_key="k", timeout=2)
     assert (quick.timeout.connect, quick.timeout.read, quick.total_timeout) == (2.0, 2.0, 2.0)
-    slow = cycle_sdk.Client(api_key="k", timeout=120).settings
+    slow = _settings_of(cycle_sdk.Client, api_key="k", timeout=120)
     assert (slow.timeout.connect, slow.timeout.read, slow.total_timeout) == (5.0, 120.0, 120.0)
 
 

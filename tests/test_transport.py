@@ -13,10 +13,10 @@ from tests.support.fault_server import FaultServer, Reply
 
 
 def test_client_construction_builds_no_pool() -> None:
-    client = cycle_sdk.Client(api_key=API_KEY)
-    transport = client._http._transport
-    assert isinstance(transport, LazyTransport)
-    assert transport._pools.created() == []
+    with cycle_sdk.Client(api_key=API_KEY) as client:
+        transport = client._http._transport
+        assert isinstance(transport, LazyTransport)
+        assert transport._pools.created() == []
 
 
 def test_http_requests_use_one_plain_pool(server: FaultServer) -> None:
@@ -49,6 +49,6 @@ async def test_async_transport_is_lazy_too(server: FaultServer) -> None:
 
 def test_user_transport_is_used_as_given() -> None:
     mock = httpx.MockTransport(lambda request: httpx.Response(200, json={"data": []}))
-    client = cycle_sdk.Client(api_key=API_KEY, base_url="http://x", transport=mock)
-    assert client._http._transport is mock
-    assert client.environments.get_environments().ok
+    with cycle_sdk.Client(api_key=API_KEY, base_url="http://x", transport=mock) as client:
+        assert client._http._transport is mock
+        assert client.environments.get_environments().ok
