@@ -102,16 +102,21 @@ class Settings:
         )
 
 
+def timeout_settings(timeout: float | httpx.Timeout | None) -> dict[str, Any]:
+    """The Settings fields a client's `timeout=` sets: `timeout`, and `total_timeout` for seconds
+    (`timeout=5` means the same per client as per call: at most 5 s for an attempt, body included)."""
+    if timeout is None:
+        return {}
+    total = total_of(timeout)
+    return {"timeout": timeout} if total is None else {"timeout": timeout, "total_timeout": total}
+
+
 def service_settings(
     key: str | None, env_var: str, base_url: str, timeout: float | httpx.Timeout | None, max_retries: int | None
 ) -> Settings:
     """Settings of a service API client (internal, scheduler): a key (or its env var), no hub."""
     values: dict[str, Any] = {"api_key": key or os.environ.get(env_var) or None, "base_url": base_url}
-    if timeout is not None:
-        values["timeout"] = timeout
-        total = total_of(timeout)
-        if total is not None:
-            values["total_timeout"] = total
+    values.update(timeout_settings(timeout))
     if max_retries is not None:
         values["max_retries"] = max_retries
     return Settings(**values)
@@ -154,10 +159,7 @@ def settings_from_options(options: ClientOptions) -> Settings:
     hub_id = values.pop("hub_id", None)
     if values.get("team") is None and hub_id is not None:
         values["team"] = hub_id
-    total = total_of(values.get("timeout"))
-    if total is not None:
-        # `timeout=5` means the same per client as per call: at most 5 s for an attempt, body included.
-        values["total_timeout"] = total
+    values.update(timeout_settings(values.get("timeout")))
     cache = values.pop("cache", None)
     if isinstance(cache, bool):
         values["cache"] = CacheSettings(use=cache)
