@@ -52,7 +52,7 @@ class _Flight:
 class ResponseCache:
     def __init__(self, max_entries: int = DEFAULT_CACHE_MAX_ENTRIES, *, clock: Clock = SYSTEM_CLOCK) -> None:
         self.max_entries = max_entries
-        self._clock = clock  # entries expire on this clock's monotonic time
+        self._now = clock.monotonic  # entries expire on this clock's time
         self._entries: OrderedDict[Hashable, tuple[float, APIResult[Any]]] = OrderedDict()
         # Bumped by every write and clear(): a fetch that started under an older one is not stored.
         self._generation = 0
@@ -77,7 +77,7 @@ class ResponseCache:
         # cleared while this fetch was in flight.
         if result.ok is False or ttl <= 0 or self._generation != generation:
             return
-        self._entries[key] = (self._clock.monotonic() + ttl, result)
+        self._entries[key] = (self._now() + ttl, result)
         self._entries.move_to_end(key)
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)
@@ -91,7 +91,7 @@ class ResponseCache:
         """Serve `key` from cache, or load it once."""
         while True:
             with self._lock:
-                hit = self._lookup(key, self._clock.monotonic())
+                hit = self._lookup(key, self._now())
                 if hit is not None:
                     return hit
                 flight = self._inflight.get(key)
@@ -123,7 +123,7 @@ class ResponseCache:
 
         while True:
             with self._lock:
-                hit = self._lookup(key, self._clock.monotonic())
+                hit = self._lookup(key, self._now())
                 if hit is not None:
                     return hit
                 flight = self._inflight.get(key)

@@ -19,20 +19,18 @@ class Clock(Protocol):
 
     def monotonic(self) -> float: ...
 
-    def sleep(self, seconds: float) -> None: ...
+    def sleep(self, seconds: float, /) -> None: ...
 
-    async def async_sleep(self, seconds: float) -> None: ...
+    async def async_sleep(self, seconds: float, /) -> None: ...
 
 
 @frozen
 class SystemClock:
     """The real clock: time.monotonic, time.sleep and asyncio.sleep."""
 
-    def monotonic(self) -> float:
-        return time.monotonic()
-
-    def sleep(self, seconds: float) -> None:
-        time.sleep(seconds)
+    # The C functions themselves, not wrappers: a cache hit reads the clock on every call.
+    monotonic = staticmethod(time.monotonic)
+    sleep = staticmethod(time.sleep)
 
     async def async_sleep(self, seconds: float) -> None:
         import asyncio  # loaded by the async paths that call this; sync scripts do not pay for it
