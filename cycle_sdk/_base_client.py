@@ -22,13 +22,13 @@ import httpx
 
 from ._auth import HEADER_VALUE, PLATFORM_AUTH, AuthScheme, Token, TokenStorage
 from ._body import ACCEPT_ENCODING, BodyReader
-from ._cache import ResponseCache
+from ._cache import CacheKeys, ResponseCache, cache_applies
 from ._clock import SYSTEM_CLOCK, Clock
-from ._config import DEFAULT_MAX_CONNECTIONS, Settings, to_timeout, total_of
+from ._config import DEFAULT_MAX_CONNECTIONS, Settings, check_call_options, to_timeout, total_of
 from ._exceptions import ConfigurationError
 from ._httpx_private import transport_router
 from ._messages import CLIENT_CLOSED_HINT, CLIENT_CLOSED_TITLE
-from ._redact import Redactor
+from ._redact import Redactor, SentSecrets
 from ._request import Operation, Parser, RequestSpec
 from ._response import error, from_exception, read_response
 from ._result import CLIENT_CLOSED, NO_API_KEY, APIResult, Err, Ok
@@ -47,8 +47,6 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 RETRY_STATUSES = TRANSIENT_STATUSES  # the name the requester has always exported
 USER_AGENT = f"cycle-sdk-python/{__version__} (cycle-api {API_SPEC_VERSION})"
 _TOKEN_OPERATION = Operation("POST", "/oauth/token", "createOauthToken", "tokens", "create_oauth_token", (200,))
-
-_MAX_REMEMBERED_SECRETS = 32
 
 
 class BaseClient:
@@ -72,11 +70,10 @@ class BaseClient:
         # Every wait this client makes by itself (cache lifetimes, retry backoff, job polling).
         self._clock = clock
         self._cache = ResponseCache(settings.cache.max_entries, clock=clock)
-        self._fingerprints: dict[str, str] = {}
+        self._cache_keys = CacheKeys()
         # Secrets this client has sent (API keys checked by api_key_auth, tokens replaced by a
         # refresh, passwords): redacted from errors even once they are no longer in settings/storage.
-        self._sent_secrets: dict[str, None] = {}
-        self._secrets_lock = threading.Lock()
+        self._sent_secrets = SentSecrets()
 
     # -- configuration -------------------------------------------------------------
 
@@ -115,43 +112,13 @@ class BaseClient:
             return token
         return self._settings.storage.read()
 
-    def _remember_secret(self, secret: str | None) -> None:
-        if not secret:
-            return
-        with self._secrets_lock:
-            self._sent_secrets[secret] = None
-            while len(self._sent_secrets) > _MAX_REMEMBERED_SECRETS:
-                del self._sent_secrets[next(iter(self._sent_secrets))]
-
-    def _secrets(self) -> list[str]:
+    def _redactor(self) -> Redactor:
+        """Redacts every secret in use or sent recently (see _redact.py)."""
         found = [self._settings.api_key] if self._settings.api_key else []
         token = self._settings.storage.read()
         if token is not None:
             found += [s for s in (token.access_token, token.refresh_token) if s]
-        with self._secrets_lock:
-            found += self._sent_secrets
-        return found
-
-    def _redactor(self) -> Redactor:
-        """Redacts every secret in use or sent recently (see _redact.py)."""
-        return Redactor(self._secrets())
-
-    def _redact(self, text: str | None) -> str | None:
-        return self._redactor()(text)
-
-    def _fingerprint(self, token: Token | None) -> str:
-        """A cache-key identity for a token that does not contain the token."""
-        if token is None:
-            return "-"
-        fp = self._fingerprints.get(token.access_token)
-        if fp is None:
-            if len(self._fingerprints) > 64:
-                self._fingerprints.clear()
-            import hashlib
-
-            fp = hashlib.sha256(token.access_token.encode()).hexdigest()[:16]
-            self._fingerprints[token.access_token] = fp
-        return fp
+        return Redactor([*found, *self._sent_secrets.snapshot()])
 
     def _hub(self, team: str | None) -> str | None:
         """The hub of one call: `team=` if given, else settings.team, read once per call (the
@@ -161,7 +128,7 @@ class BaseClient:
     def _headers(self, token: Token | None, hub: str | None, request: RequestSpec) -> dict[str, str]:
         headers = {"Accept": "application/json", "Accept-Encoding": ACCEPT_ENCODING, "User-Agent": USER_AGENT}
         if token is not None and request.url is None:
-            self._remember_secret(token.access_token)
+            self._sent_secrets.remember(token.access_token)
             scheme = self._auth_scheme
             headers[scheme.header] = scheme.prefix + token.access_token
         hub_header = self._auth_scheme.hub_header
@@ -179,23 +146,6 @@ class BaseClient:
             return self._error(request, 0, NO_API_KEY, "No API key provided", hint)
         return None
 
-    def _check_call(self, team: object, cache: object, timeout: object, max_retries: object) -> None:
-        """The per-call options, checked before any I/O: a wrong type is a TypeError naming it."""
-        if team is not None and not isinstance(team, str):
-            raise TypeError(f"option 'team' must be a str, not {type(team).__name__}")
-        if cache is not None and not isinstance(cache, bool):
-            raise TypeError(f"option 'cache' must be a bool, not {type(cache).__name__}")
-        if timeout is not None and not isinstance(timeout, httpx.Timeout):
-            if isinstance(timeout, bool) or not isinstance(timeout, int | float):
-                raise TypeError(f"option 'timeout' must be seconds or an httpx.Timeout, not {type(timeout).__name__}")
-            if not timeout > 0:
-                raise ValueError(f"option 'timeout' must be positive, not {timeout!r}")
-        if max_retries is not None:
-            if isinstance(max_retries, bool) or not isinstance(max_retries, int):
-                raise TypeError(f"option 'max_retries' must be an int, not {type(max_retries).__name__}")
-            if max_retries < 0:
-                raise ValueError(f"option 'max_retries' must be 0 or more, not {max_retries!r}")
-
     def _check_headers(self, token: Token | None, hub: str | None, request: RequestSpec) -> None:
         """Header values that HTTP cannot carry are refused before any I/O (and before httpx or
         h11 could quote them, secret included, in an exception or a log line)."""
@@ -209,20 +159,6 @@ class BaseClient:
 
     def _url(self, request: RequestSpec) -> str:
         return request.url or self._settings.base_url.rstrip("/") + request.path
-
-    def _cache_key(self, request: RequestSpec, token: Token | None, hub: str | None) -> tuple[Any, ...]:
-        return (
-            request.path,
-            tuple(request.params),
-            hub,
-            self._fingerprint(token),
-            self._settings.base_url,
-        )
-
-    def _use_cache(self, request: RequestSpec, cache: bool | None) -> bool:
-        if request.method != "GET" or request.url is not None:
-            return False
-        return self._settings.cache.use if cache is None else cache
 
     # -- retry policy (override points) ----------------------------------------------
 
@@ -355,8 +291,8 @@ class BaseClient:
         log.debug("retrying %s %s in %.2fs (retry %d): %s", request.method, request.operation.path, delay, attempt, why)
 
     def _token_request(self, form: dict[str, str]) -> RequestSpec:
-        self._remember_secret(form.get("refresh_token"))
-        self._remember_secret(form.get("password"))
+        self._sent_secrets.remember(form.get("refresh_token"))
+        self._sent_secrets.remember(form.get("password"))
         return RequestSpec(_TOKEN_OPERATION, "/oauth/token", [], data=form, url=self._settings.resolved_token_url)
 
 
@@ -410,7 +346,7 @@ class SyncAPIClient(BaseClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
     ) -> APIResult[T]:
-        self._check_call(team, cache, timeout, max_retries)
+        check_call_options(team, cache, timeout, max_retries)
         # One snapshot per call: the hub and token read here make the header and the cache key.
         team = self._hub(team)
         token = self._current_token()
@@ -421,8 +357,8 @@ class SyncAPIClient(BaseClient):
             return missing
         if self._needs_refresh(token):
             token = self._refresh_if_stale(token)
-        if self._use_cache(request, cache):
-            key = self._cache_key(request, token, team)
+        if cache_applies(request, cache, self._settings.cache):
+            key = self._cache_keys.key(request, token, team, self._settings.base_url)
             ttl = self._settings.cache.refresh
             return self._cache.fetch(
                 key, ttl, lambda: self._send_authed(request, parse, token, team, timeout, max_retries)
@@ -641,7 +577,7 @@ class AsyncAPIClient(BaseClient):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
     ) -> APIResult[T]:
-        self._check_call(team, cache, timeout, max_retries)
+        check_call_options(team, cache, timeout, max_retries)
         self._enter_loop()
         try:
             return await self._send_checked(request, parse, team, cache, timeout, max_retries)
@@ -667,8 +603,8 @@ class AsyncAPIClient(BaseClient):
             return missing
         if self._needs_refresh(token):
             token = await self._refresh_if_stale(token)
-        if self._use_cache(request, cache):
-            key = self._cache_key(request, token, team)
+        if cache_applies(request, cache, self._settings.cache):
+            key = self._cache_keys.key(request, token, team, self._settings.base_url)
             ttl = self._settings.cache.refresh
             return await self._cache.fetch_async(
                 key, ttl, lambda: self._send_authed(request, parse, token, team, timeout, max_retries)

@@ -23,6 +23,10 @@ from ._clock import SYSTEM_CLOCK, Clock
 from ._result import APIResult
 
 if TYPE_CHECKING:
+    from ._auth import Token
+    from ._request import RequestSpec
+
+if TYPE_CHECKING:
     import asyncio  # at run time only the async path needs it, and it has it loaded
 
 DEFAULT_CACHE_REFRESH = 1.0
@@ -38,6 +42,40 @@ class CacheSettings:
     use: bool = False
     refresh: float = DEFAULT_CACHE_REFRESH
     max_entries: int = DEFAULT_CACHE_MAX_ENTRIES
+
+
+def cache_applies(request: RequestSpec, cache: bool | None, settings: CacheSettings) -> bool:
+    """Whether a call goes through the cache: GETs of the API only, `cache=` over `settings.use`."""
+    if request.method != "GET" or request.url is not None:
+        return False
+    return settings.use if cache is None else cache
+
+
+class CacheKeys:
+    """The key of a cached response: what was asked (path, query), of which hub, by whom (a
+    fingerprint of the token, never the token) and of which API (base URL)."""
+
+    _MAX_FINGERPRINTS = 64
+
+    def __init__(self) -> None:
+        self._fingerprints: dict[str, str] = {}
+
+    def key(self, request: RequestSpec, token: Token | None, hub: str | None, base_url: str) -> tuple[Any, ...]:
+        return (request.path, tuple(request.params), hub, self.fingerprint(token), base_url)
+
+    def fingerprint(self, token: Token | None) -> str:
+        """An identity for a token that does not contain the token."""
+        if token is None:
+            return "-"
+        fp = self._fingerprints.get(token.access_token)
+        if fp is None:
+            if len(self._fingerprints) > self._MAX_FINGERPRINTS:
+                self._fingerprints.clear()
+            import hashlib
+
+            fp = hashlib.sha256(token.access_token.encode()).hexdigest()[:16]
+            self._fingerprints[token.access_token] = fp
+        return fp
 
 
 @define

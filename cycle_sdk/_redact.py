@@ -9,6 +9,7 @@ leaves part of a key behind.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -20,6 +21,8 @@ MIN_PARTIAL_LENGTH = 8
 # Deeper JSON is not walked (and not kept): a hostile envelope could nest past the recursion limit.
 MAX_JSON_DEPTH = 64
 TOO_DEEP = "[nested too deep]"
+# How many secrets a client remembers having sent (the oldest is forgotten first).
+MAX_REMEMBERED_SECRETS = 32
 
 
 def _fold(text: str) -> str:
@@ -72,4 +75,27 @@ class Redactor:
         return value
 
 
-__all__ = ["REDACTED", "Redactor"]
+class SentSecrets:
+    """The secrets a client has sent (API keys checked, tokens replaced by a refresh, passwords),
+    so they are redacted from errors even once settings and storage no longer hold them.
+    Bounded and thread-safe."""
+
+    def __init__(self, limit: int = MAX_REMEMBERED_SECRETS) -> None:
+        self._limit = limit
+        self._secrets: dict[str, None] = {}  # insertion ordered: the oldest first
+        self._lock = threading.Lock()
+
+    def remember(self, secret: str | None) -> None:
+        if not secret:
+            return
+        with self._lock:
+            self._secrets[secret] = None
+            while len(self._secrets) > self._limit:
+                del self._secrets[next(iter(self._secrets))]
+
+    def snapshot(self) -> list[str]:
+        with self._lock:
+            return list(self._secrets)
+
+
+__all__ = ["REDACTED", "Redactor", "SentSecrets"]
