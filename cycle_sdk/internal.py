@@ -18,6 +18,7 @@ import httpx
 
 from ._auth import AuthScheme
 from ._base_client import AsyncAPIClient, SyncAPIClient
+from ._clock import SYSTEM_CLOCK, Clock
 from ._config import service_settings
 from ._generated_internal.namespaces import AsyncNamespaces, SyncNamespaces
 from ._transport import deadline_transport
@@ -51,6 +52,7 @@ class InternalClient(SyncAPIClient, SyncNamespaces):
         max_retries: int | None = None,
         http_client: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         if http_client is None and transport is None:
             # The socket bounded by each call's total timeout, as on the platform client.
@@ -60,6 +62,7 @@ class InternalClient(SyncAPIClient, SyncNamespaces):
             http_client=http_client,
             transport=transport,
             auth_scheme=INTERNAL_AUTH,
+            clock=clock,
         )
         self.socket_path = socket_path
 
@@ -80,6 +83,7 @@ class AsyncInternalClient(AsyncAPIClient, AsyncNamespaces):
         max_retries: int | None = None,
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         if http_client is None and transport is None:
             transport = httpx.AsyncHTTPTransport(uds=socket_path, verify=_needs_tls(base_url))
@@ -88,6 +92,7 @@ class AsyncInternalClient(AsyncAPIClient, AsyncNamespaces):
             http_client=http_client,
             transport=transport,
             auth_scheme=INTERNAL_AUTH,
+            clock=clock,
         )
         self.socket_path = socket_path
 

@@ -15,6 +15,7 @@ import httpx
 
 from ._auth import AuthScheme
 from ._base_client import AsyncAPIClient, SyncAPIClient
+from ._clock import SYSTEM_CLOCK, Clock
 from ._config import service_settings
 from ._generated_scheduler.namespaces import AsyncNamespaces, SyncNamespaces
 
@@ -41,12 +42,14 @@ class SchedulerClient(SyncAPIClient, SyncNamespaces):
         max_retries: int | None = None,
         http_client: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         super().__init__(
             settings=service_settings(access_key, ENV_ACCESS_KEY, base_url, timeout, max_retries),
             http_client=http_client,
             transport=transport,
             auth_scheme=SCHEDULER_AUTH,
+            clock=clock,
         )
 
 
@@ -62,12 +65,14 @@ class AsyncSchedulerClient(AsyncAPIClient, AsyncNamespaces):
         max_retries: int | None = None,
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         super().__init__(
             settings=service_settings(access_key, ENV_ACCESS_KEY, base_url, timeout, max_retries),
             http_client=http_client,
             transport=transport,
             auth_scheme=SCHEDULER_AUTH,
+            clock=clock,
         )
 
 

@@ -10,11 +10,11 @@ import pytest
 
 import cycle_sdk
 from cycle_sdk._generated.operations import OPERATIONS
-from cycle_sdk._request import Operation, RequestSpec
 from tests.conftest import API_KEY
 from tests.support.fault_server import FaultServer, Reply
 
 ENV_DOC = {"data": []}
+ENV_BODY = {"name": "e", "cluster": "c", "about": {"description": ""}, "features": {"legacy_networking": False}}
 
 
 def test_namespaces_come_from_tags_and_operation_ids() -> None:
@@ -169,19 +169,14 @@ def test_sdk_made_client_sends_the_same_headers_as_httpx_send(server: FaultServe
     ):
         assert direct._route is not None and via_send._route is None
         for client in (direct, via_send):
-            client._send(_post_spec(), lambda status, data: data)
+            client.environments.create_environment(body=ENV_BODY)  # what it answers does not matter
     sent_direct, sent_via_send = server.requests[-2:]
     assert sorted(sent_direct.raw_headers) == sorted(sent_via_send.raw_headers)
-    assert sent_direct.body == sent_via_send.body == b'{"name":"e"}'
+    assert sent_direct.body == sent_via_send.body and b'"name":"e"' in sent_direct.body
     names = [name.lower() for name, _ in sent_direct.raw_headers]
     assert len(names) == len(set(names))  # the client's defaults and ours merged, not repeated
     assert sent_direct.headers["accept"] == "application/json"
     assert sent_direct.headers["user-agent"].startswith("cycle-sdk-python/")
-
-
-def _post_spec() -> RequestSpec:
-    op = Operation("POST", "/v1/environments", "createEnvironment", "environments", "create_environment", (200,))
-    return RequestSpec(op, "/v1/environments", [], json={"name": "e"})
 
 
 def test_callers_httpx_client_keeps_its_hooks_and_cookies(server: FaultServer) -> None:

@@ -15,6 +15,7 @@ from cycle_sdk._generated_internal.operations import OPERATIONS as INTERNAL_OPER
 from cycle_sdk.emulator import Emulator, run_emulator
 from cycle_sdk.internal import AsyncInternalClient, InternalClient
 from cycle_sdk.scheduler import AsyncSchedulerClient, SchedulerClient
+from tests.support.clock import FakeClock
 
 
 @pytest.fixture(scope="module")
@@ -89,9 +90,10 @@ def test_internal_object_cache_round_trip(internal: Emulator) -> None:
 
 def test_internal_faults_are_retried(internal: Emulator) -> None:
     internal.add_fault("status", method="GET", path="/v1/hub", status=503, count=1)
-    with InternalClient(token=internal.token, socket_path=str(internal.uds)) as api:
-        api._retry_delay = lambda attempt, retry_after: 0.01  # type: ignore[method-assign]
+    clock = FakeClock()  # the retry's wait runs on it
+    with InternalClient(token=internal.token, socket_path=str(internal.uds), clock=clock) as api:
         assert api.hubs.get_hub().ok is True
+    assert len(clock.sleeps) == 1
 
 
 async def test_async_internal_client(internal: Emulator) -> None:
