@@ -50,7 +50,8 @@ _TOKEN_OPERATION = Operation("POST", "/oauth/token", "createOauthToken", "tokens
 
 
 class BaseClient:
-    """What sync and async share: settings, headers, retry policy, turning responses into results."""
+    """What sync and async share: settings, the checks and headers of a call, the retry policy
+    (the override points), and the Err of a call that failed (through _response.py)."""
 
     _settings: Settings
     _cache: ResponseCache

@@ -23,11 +23,10 @@ from ._clock import SYSTEM_CLOCK, Clock
 from ._result import APIResult
 
 if TYPE_CHECKING:
+    import asyncio  # at run time only the async path needs it, and it has it loaded
+
     from ._auth import Token
     from ._request import RequestSpec
-
-if TYPE_CHECKING:
-    import asyncio  # at run time only the async path needs it, and it has it loaded
 
 DEFAULT_CACHE_REFRESH = 1.0
 DEFAULT_CACHE_MAX_ENTRIES = 1024
