@@ -9,7 +9,7 @@ per-attempt deadlines stay on the real monotonic clock: they bound real I/O.
 from __future__ import annotations
 
 import time
-from typing import Protocol
+from typing import Protocol, cast
 
 from attrs import frozen
 
@@ -40,4 +40,11 @@ class SystemClock:
 
 SYSTEM_CLOCK = SystemClock()
 
-__all__ = ["SYSTEM_CLOCK", "Clock", "SystemClock"]
+
+def clock_of(client: object) -> Clock:
+    """The clock of a namespace's client (the requester holds it); the system clock for a
+    requester without one. Namespaces know their client only as a requester, so they ask here."""
+    return cast(Clock, getattr(client, "_clock", SYSTEM_CLOCK))
+
+
+__all__ = ["SYSTEM_CLOCK", "Clock", "SystemClock", "clock_of"]

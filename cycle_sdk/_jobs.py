@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeAlias
 
 from attrs import frozen
 
-from ._clock import Clock
+from ._clock import Clock, clock_of
 from ._config import DEFAULT_RETRY_AFTER_CAP
 from ._exceptions import INVALID_JOB, JOB_FAILED, JOB_WAIT_STOPPED, JOB_WAIT_TIMEOUT
 from ._generated.namespaces.jobs import AsyncJobs as _GeneratedAsyncJobs
@@ -342,7 +342,7 @@ class Jobs(_GeneratedJobs):
         # the wait's deadline and paces by the poll delay. See DEFAULT_TRANSIENT_RETRIES.
         fetch = fetch_job or (lambda jid: self.get_job(jid, cache=False, max_retries=0))
         callback = _callbacks(on_progress, progress_bar)
-        tracker = _Tracker(job_id, callback, delay, timeout, not_found_retries, self._client._clock)
+        tracker = _Tracker(job_id, callback, delay, timeout, not_found_retries, clock_of(self._client))
         while True:
             if should_stop is not None and should_stop():
                 return _wait_error(JOB_WAIT_STOPPED, "Stopped waiting for the job", job_id)
@@ -400,7 +400,7 @@ class _SharedPoller:
     async def _run(self) -> None:
         import asyncio
 
-        clock = self._jobs._client._clock
+        clock = clock_of(self._jobs._client)
         while self._waiters:
             # One tick per `delay` on the client's clock, counted from the previous tick's start.
             # (The loop ends whenever no waiter is registered right after a tick, which is the
@@ -474,7 +474,7 @@ class AsyncJobs(_GeneratedAsyncJobs):
         if isinstance(job_id, Err):
             return job_id
         callback = _callbacks(on_progress, progress_bar)
-        tracker = _Tracker(job_id, callback, delay, timeout, not_found_retries, self._client._clock)
+        tracker = _Tracker(job_id, callback, delay, timeout, not_found_retries, clock_of(self._client))
         while True:
             if should_stop is not None and should_stop():
                 return _wait_error(JOB_WAIT_STOPPED, "Stopped waiting for the job", job_id)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
 
+from ._clock import clock_of
 from ._exceptions import APIResultError, ConfigurationError
 from ._generated.namespaces.hub_notifications import AsyncHubNotifications as _GeneratedAsync
 from ._generated.namespaces.hub_notifications import HubNotifications as _GeneratedSync
@@ -134,7 +135,7 @@ class HubNotifications(_GeneratedSync):
         while True:
             token = self.get_hub_notification_socket_auth(cache=False)
             if token.ok is False:
-                self._client._clock.sleep(reconnects.token_failed(token.error))
+                clock_of(self._client).sleep(reconnects.token_failed(token.error))
                 continue
             try:
                 with connect(_socket_url(self._platform_client.settings.base_url, token.value.data.token)) as socket:
@@ -148,7 +149,7 @@ class HubNotifications(_GeneratedSync):
                 reason = "the server closed the socket"
             except (OSError, websockets.exceptions.WebSocketException) as exc:
                 reason = f"{type(exc).__name__}: {exc}"
-            self._client._clock.sleep(reconnects.lost(reason))
+            clock_of(self._client).sleep(reconnects.lost(reason))
 
 
 class AsyncHubNotifications(_GeneratedAsync):
@@ -167,7 +168,7 @@ class AsyncHubNotifications(_GeneratedAsync):
         while True:
             token = await self.get_hub_notification_socket_auth(cache=False)
             if token.ok is False:
-                await self._client._clock.async_sleep(reconnects.token_failed(token.error))
+                await clock_of(self._client).async_sleep(reconnects.token_failed(token.error))
                 continue
             try:
                 async with connect(
@@ -183,7 +184,7 @@ class AsyncHubNotifications(_GeneratedAsync):
                 reason = "the server closed the socket"
             except (OSError, websockets.exceptions.WebSocketException) as exc:
                 reason = f"{type(exc).__name__}: {exc}"
-            await self._client._clock.async_sleep(reconnects.lost(reason))
+            await clock_of(self._client).async_sleep(reconnects.lost(reason))
 
 
 __all__ = ["AsyncHubNotifications", "HubNotifications", "Reconnected"]
