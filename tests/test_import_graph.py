@@ -120,3 +120,18 @@ def test_the_graph_is_read_from_every_kind_of_import() -> None:
 def test_no_import_loops_among_hand_written_modules() -> None:
     cycle = find_cycle(import_graph())
     assert cycle is None, "import loop: " + " -> ".join(cycle or [])
+
+
+def test_a_lazy_loop_is_found_and_a_type_only_one_is_not(tmp_path: Path) -> None:
+    # The shape of the loop this test was written against (_client <-> _request before
+    # f9316ee): one side imports at module level, the other inside a function.
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "_a.py").write_text("from ._b import thing\n")
+    (package / "_b.py").write_text("thing = 1\n\ndef later():\n    from ._a import thing\n    return thing\n")
+    assert find_cycle(import_graph(package)) == ["pkg._a", "pkg._b", "pkg._a"]
+    (package / "_b.py").write_text(
+        "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from ._a import thing\n\nthing = 1\n"
+    )
+    assert find_cycle(import_graph(package)) is None
