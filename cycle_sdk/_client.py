@@ -30,12 +30,16 @@ F = TypeVar("F", bound=Callable[..., None])
 def _spell_out_options(init: F) -> F:
     """help() and inspect.signature() list each ClientOptions key as a keyword, not `**options`."""
     signature = inspect.signature(init)
-    params = [p for p in signature.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
-    params += [
-        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
-        for name, annotation in ClientOptions.__annotations__.items()
+    self, *own = (p for p in signature.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD)
+    options = [
+        # As written in ClientOptions (a TypedDict keeps its annotations as ForwardRefs).
+        inspect.Parameter(
+            name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=getattr(ann, "__forward_arg__", ann)
+        )
+        for name, ann in ClientOptions.__annotations__.items()
     ]
-    init.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+    # The options first, in the order the clients have always listed them, then the rest.
+    init.__signature__ = signature.replace(parameters=[self, *options, *own])  # type: ignore[attr-defined]
     return init
 
 

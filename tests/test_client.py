@@ -272,6 +272,8 @@ def test_options_are_one_typed_list_for_both_clients(cls: type[cycle_sdk.BaseCli
     for name in (*ClientOptions.__annotations__, "http_client", "transport", "settings", "clock"):
         assert params[name].kind is inspect.Parameter.KEYWORD_ONLY, name
     assert not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    assert list(params) == [*ClientOptions.__annotations__, "http_client", "transport", "settings", "clock"]
+    assert params["timeout"].annotation == "float | httpx.Timeout | None"  # as written, for help()
     with pytest.raises(TypeError, match="unexpected keyword argument 'api_keyy'"):
         cls(api_keyy="k")
     made = cls(api_key="k", hub_id="h", timeout=5, cache=True, max_body_size=10)
