@@ -1,6 +1,8 @@
 """Issue 16: failed jobs when asked. `jobs.wait(job, check=True)` (sync, async and the seed-style
 utils) makes a job that ended in `error` or `expired` an Err `0.job_failed`; the progress display
-marks such a job as failed, in red on a terminal. Against the emulator, jobs running in real time.
+marks such a job as failed, in red on a terminal. Against the emulator: the clients run on a
+FakeClock the emulator's jobs share (each poll's sleep moves the job on at once), except the
+seed-style tests, whose default client runs on real time.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import pytest
 
 import cycle_sdk
 from cycle_sdk.emulator import Emulator, run_emulator
+from tests.support.clock import FakeClock
 
 ENV_BODY = {
     "name": "web",
@@ -32,14 +35,32 @@ def emu() -> Iterator[Emulator]:
 
 
 @pytest.fixture
-def client(emu: Emulator) -> Iterator[cycle_sdk.Client]:
+def clock(emu: Emulator) -> Iterator[FakeClock]:
+    """A fake clock for the test's client and, while the test runs, for the emulator's jobs."""
+    fake = FakeClock()
+    real = emu.state.clock
+    emu.state.clock = fake.time
+    try:
+        yield fake
+    finally:
+        emu.state.clock = real
+
+
+@pytest.fixture
+def client(emu: Emulator, clock: FakeClock) -> Iterator[cycle_sdk.Client]:
+    with cycle_sdk.Client(api_key=emu.api_key, team=emu.hub_id, base_url=emu.url, clock=clock) as c:
+        yield c
+
+
+@pytest.fixture
+def real_time_client(emu: Emulator) -> Iterator[cycle_sdk.Client]:
     with cycle_sdk.Client(api_key=emu.api_key, team=emu.hub_id, base_url=emu.url) as c:
         yield c
 
 
 @pytest.fixture
-async def aclient(emu: Emulator) -> AsyncIterator[cycle_sdk.AsyncClient]:
-    async with cycle_sdk.AsyncClient(api_key=emu.api_key, team=emu.hub_id, base_url=emu.url) as c:
+async def aclient(emu: Emulator, clock: FakeClock) -> AsyncIterator[cycle_sdk.AsyncClient]:
+    async with cycle_sdk.AsyncClient(api_key=emu.api_key, team=emu.hub_id, base_url=emu.url, clock=clock) as c:
         yield c
 
 
@@ -104,19 +125,21 @@ def default_settings(emu: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
     )
 
 
-def test_seed_style_job_to_complete_checks(emu: Emulator, client: cycle_sdk.Client, default_settings: None) -> None:
+def test_seed_style_job_to_complete_checks(
+    emu: Emulator, real_time_client: cycle_sdk.Client, default_settings: None
+) -> None:
     emu.fail_next_job(message="bad image")
-    job_id = start(client).value.data.job.id
+    job_id = start(real_time_client).value.data.job.id
     res = cycle_sdk.utils.job_to_complete(id=job_id, delay=SPEED, check=True)
     assert_job_failed(res, job_id, "error", "bad image")
     assert cycle_sdk.utils.job_to_complete(id=job_id, delay=SPEED).ok is True
 
 
 async def test_seed_style_async_job_to_complete_checks(
-    emu: Emulator, client: cycle_sdk.Client, default_settings: None
+    emu: Emulator, real_time_client: cycle_sdk.Client, default_settings: None
 ) -> None:
     emu.expire_next_job(message="too late")
-    job_id = start(client).value.data.job.id
+    job_id = start(real_time_client).value.data.job.id
     res = await cycle_sdk.utils.async_job_to_complete(id=job_id, delay=SPEED, check=True)
     assert_job_failed(res, job_id, "expired", "too late")
 
