@@ -102,7 +102,7 @@ class Report:
             "`additional_properties`; `from_dict` reads the source instead of copying and popping it, binds the",
             "models it refers to once instead of importing them on every call, decodes unions inline instead of",
             "through a function defined per call, and fills the slots of `object.__new__(cls)` directly.",
-            "Then the requester (cycle_sdk/_client.py, `_adopt_http`): an httpx client the SDK made itself is",
+            "Then the requester (cycle_sdk/_base_client.py, `_adopt_http`): an httpx client the SDK made itself is",
             "sent through its transport (still chosen by httpx, proxies included) with the request built",
             "directly, skipping the auth, redirect, event-hook and cookie machinery of `httpx.Client.send`",
             "and the header merging of `build_request`, which on such a client can do nothing. A caller's own",
@@ -320,7 +320,7 @@ class Report:
             self.add(
                 f"CPU per call, the SDK takes {_more_or_less(sdk - raw)} than raw httpx: the typed decode of this "
                 f"document costs {_us(decode - loads)} over json.loads ({_us(decode)} vs {_us(loads)}), and the "
-                f"requester (cycle_sdk/_client.py and the request building of the generated endpoint module) "
+                f"requester (cycle_sdk/_base_client.py and the request building of the generated endpoint module) "
                 f"{_more_or_less(sdk - raw - (decode - loads))} than httpx.Client.get.",
                 "",
                 "Top functions of the SDK call by own time (cProfile, per call; profiling inflates small functions):",
@@ -407,7 +407,7 @@ class Report:
         paused = ", ".join(f"{kind} {_x(_get(entry, 'gc_paused', 'ratio'))}" for kind, entry in r["kinds"].items())
         self.add(
             "With the collector paused around the typed decode only (json.loads and everything else with it",
-            f"on; the deferred collection is counted): {paused}. That is a change to cycle_sdk/_client.py",
+            f"on; the deferred collection is counted): {paused}. That is a change to cycle_sdk/_base_client.py",
             "proposed with issue 7, not applied here.",
             "",
         )

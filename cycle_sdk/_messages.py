@@ -1,8 +1,8 @@
 """Error texts a user can act on, for the failures that never reached the API.
 
-The requester (_client.py) calls these: a network error names the host and port it could
-not talk to and the cause (connection refused, DNS, reset, TLS), and a call on a closed
-client gets its own code with a hint, instead of httpx's generic text.
+The requester (_base_client.py, through _response.py) calls these: a network error names the
+host and port it could not talk to and the cause (connection refused, DNS, reset, TLS), and a
+call on a closed client gets its own code with a hint, instead of httpx's generic text.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The one retry vocabulary of the SDK: which failures are transient, and how long to back off.
 
-The requester (`_client`), the job tracker (`_jobs`) and the hub-notification reconnects
+The requester (`_base_client`), the job tracker (`_jobs`) and the hub-notification reconnects
 (`_notifications`) all use these, so "transient" and "backoff" mean one thing everywhere.
 """
 
