@@ -20,6 +20,7 @@ help:
 	@echo "make typecheck-generated  mypy --strict and pyright on the generated packages"
 	@echo "make generate  regenerate cycle_sdk/_generated from spec/ (SPEC=path to override)"
 	@echo "make bench     write BENCHMARKS.md"
+	@echo "make typecheck-generated  mypy --strict and pyright on the generated models (a few minutes)"
 	@echo "make api-diff OLD=spec.yml NEW=spec.yml   SDK surface changes between two spec states"
 	@echo "make update-spec NEW=spec.yml [STATE=YYYY-MM-DD]   move to a new API spec: diff, pin, regenerate, bump, CHANGELOG"
 	@echo "make wheel     build and check the sdist and wheel into dist/"
@@ -60,6 +61,10 @@ $(GEN): $(STAMP) $(GEN_INPUTS)
 # platform API from another upstream file (the pin is checked otherwise).
 generate: $(STAMP)
 	$(BIN)/python -m generator.build $(if $(SPEC),--spec $(SPEC))
+
+# The generated models under mypy --strict and pyright (generator/typecheck_models.py).
+typecheck-generated: $(GEN)
+	$(BIN)/python -m generator.typecheck_models
 
 demo: $(GEN)
 	$(BIN)/python -m examples.run_demo

@@ -226,9 +226,17 @@ def boolean(value: Any) -> Any:
     mismatch(value, "boolean")
 
 
-def null(value: Any) -> None:
-    if value is not None:
-        mismatch(value, "null")
+def null(value: Any) -> Any:
+    if value is None:
+        return value
+    mismatch(value, "null")
+
+
+# What a Literal enum's value is checked against (`v.__class__ is ENUM_STR`), typed loosely:
+# `v.__class__ is str` would narrow v to str, and a type checker refuses str for the
+# Literal-typed field (a value the spec does not list yet is kept as its string, by design).
+ENUM_STR: type[Any] = str
+ENUM_INT: type[Any] = int
 
 
 def array(value: Any) -> list[Any]:

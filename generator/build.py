@@ -393,6 +393,13 @@ def generate(build: SpecBuild, out_dir: Path, package: str = "cycle_sdk._generat
         )
         write_json(spec, pkg / "spec.json")
         (pkg / "py.typed").write_text("")
+        # The model template imports every name a model may use, and the tool adds its own
+        # imports again: drop those this model does not use (unused, imported twice).
+        lint = [sys.executable, "-m", "ruff", "check", "--no-cache", "--isolated", "--target-version", "py311"]
+        lint += ["--fix-only", "--select", "F401,F811", "--exclude", "__init__.py", "models"]
+        fixed = subprocess.run(lint, cwd=pkg, capture_output=True, text=True)
+        if fixed.returncode != 0:
+            raise SystemExit(f"ruff could not tidy the models' imports:\n{(fixed.stderr + fixed.stdout)[-3000:]}")
         fmt = subprocess.run(
             [sys.executable, "-m", "ruff", "format", "--no-cache", "."], cwd=pkg, capture_output=True, text=True
         )
