@@ -20,7 +20,6 @@ help:
 	@echo "make typecheck-generated  mypy --strict and pyright on the generated packages"
 	@echo "make generate  regenerate cycle_sdk/_generated from spec/ (SPEC=path to override)"
 	@echo "make bench     write BENCHMARKS.md"
-	@echo "make typecheck-generated  mypy --strict and pyright on the generated models (a few minutes)"
 	@echo "make api-diff OLD=spec.yml NEW=spec.yml   SDK surface changes between two spec states"
 	@echo "make update-spec NEW=spec.yml [STATE=YYYY-MM-DD]   move to a new API spec: diff, pin, regenerate, bump, CHANGELOG"
 	@echo "make wheel     build and check the sdist and wheel into dist/"
@@ -62,10 +61,6 @@ $(GEN): $(STAMP) $(GEN_INPUTS)
 generate: $(STAMP)
 	$(BIN)/python -m generator.build $(if $(SPEC),--spec $(SPEC))
 
-# The generated models under mypy --strict and pyright (generator/typecheck_models.py).
-typecheck-generated: $(GEN)
-	$(BIN)/python -m generator.typecheck_models
-
 demo: $(GEN)
 	$(BIN)/python -m examples.run_demo
 
@@ -75,6 +70,7 @@ test: $(GEN) $(ACTIONLINT) zsh
 	$(BIN)/python -m ruff format --check $(LINTED)
 	$(BIN)/python -m mypy
 	$(BIN)/pyright
+	$(MAKE) --no-print-directory typecheck-generated
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 # The full schemathesis run against the emulator (make test runs a bounded smoke run of it).
