@@ -122,8 +122,8 @@ def _dispatch(argv: list[str]) -> int:
     entry = groups[first].get(name)
     if entry is None:
         return _unknown("operation", name, [*groups[first], *EXTRA_COMMANDS.get(first, {})], f"cycle {first} --help")
-    from ._app import run_operation
     from ._index import operation
+    from ._run import run_operation
 
     return run_operation(operation(entry), rest)
 

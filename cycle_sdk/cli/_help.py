@@ -8,9 +8,16 @@ import re
 import textwrap
 from typing import Any
 
-from ._app import first_sentence
 from ._index import Operation, kebab, metavar, namespaces, operation, resolve, spec
 from ._top import EXIT_STATUS_HELP, EXTRA_COMMANDS
+
+
+def first_sentence(text: str, limit: int = 160) -> str:
+    text = " ".join(text.replace("#", "").split())
+    end = text.find(". ")
+    if 0 < end < limit:
+        return text[: end + 1]
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def namespace_help(namespace: str) -> str:

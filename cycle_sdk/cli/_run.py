@@ -1,0 +1,74 @@
+"""Running one operation: parse its arguments, send it (every page with --all), wait for its job.
+
+Above `_app` (parsers, requests, clients) and `_jobs` (waiting), which never import it: the
+command line's modules import one way.
+"""
+
+from __future__ import annotations
+
+from . import _errors as errors
+from ._app import (
+    Exit,
+    Failure,
+    UsageError,
+    build_request,
+    make_client,
+    operation_parser,
+    report_failure,
+    secrets_of,
+    send,
+)
+from ._index import Operation, namespaces, operation
+
+
+def run_operation(op: Operation, argv: list[str]) -> int:
+    from ._output import merge_pages, write
+
+    wants_help = "-h" in argv or "--help" in argv
+    args = operation_parser(op, with_help=wants_help).parse_args(argv)
+    client = make_client(args)
+    secrets = secrets_of(client)
+    try:
+        if op.entry.paginated and args.all:
+            number = args.page_number or 1
+            size = args.page_size or _default_page_size()
+            pages = []
+            while True:
+                document = send(client, build_request(op, args, {"number": number, "size": size}))
+                pages.append(document)
+                items = document.get("data") if isinstance(document, dict) else None
+                if not isinstance(items, list) or len(items) < size:
+                    break
+                number += 1
+            write(merge_pages(pages), args.output)
+            return errors.EXIT_OK
+        document = send(client, build_request(op, args))
+        if op.task and args.wait:
+            from ._jobs import job_id_in, wait_for_job
+
+            job_id = job_id_in(document)
+            if job_id is None:
+                raise Failure("0.invalid_job", "The task answer holds no job id", None)
+            return wait_for_job(client, job_id, args)
+        write(document, args.output)
+        return errors.EXIT_OK
+    except UsageError as exc:
+        errors.report("0.usage", str(exc), hint=f"cycle {op.command} --help", secrets=secrets)
+        return errors.EXIT_USAGE
+    except Failure as exc:
+        return report_failure(exc, secrets)
+    except Exit as exc:
+        return exc.status
+    finally:
+        client.close()
+
+
+def _default_page_size() -> int:
+    from cycle_sdk._config import DEFAULT_PAGE_SIZE
+
+    return DEFAULT_PAGE_SIZE
+
+
+def find_operation(namespace: str, name: str) -> Operation | None:
+    entry = namespaces().get(namespace, {}).get(name)
+    return operation(entry) if entry is not None else None
