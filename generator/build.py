@@ -393,10 +393,10 @@ def generate(build: SpecBuild, out_dir: Path, package: str = "cycle_sdk._generat
         )
         write_json(spec, pkg / "spec.json")
         (pkg / "py.typed").write_text("")
-        # The model template imports every name a model may use, and the tool adds its own
-        # imports again: drop those this model does not use (unused, imported twice).
+        # The model and params templates import every name a module may use, and the tool adds
+        # its own imports again: drop those a module does not use (unused, imported twice).
         lint = [sys.executable, "-m", "ruff", "check", "--no-cache", "--isolated", "--target-version", "py311"]
-        lint += ["--fix-only", "--select", "F401,F811", "--exclude", "__init__.py", "models"]
+        lint += ["--fix-only", "--select", "F401,F811", "--exclude", "__init__.py", "models", "params.py"]
         fixed = subprocess.run(lint, cwd=pkg, capture_output=True, text=True)
         if fixed.returncode != 0:
             raise SystemExit(f"ruff could not tidy the models' imports:\n{(fixed.stderr + fixed.stdout)[-3000:]}")
