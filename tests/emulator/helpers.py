@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+import httpx
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
@@ -69,12 +70,22 @@ def environment_body(name: str, **fields: Any) -> dict[str, Any]:
     return {"name": name, "cluster": "production", "about": {"description": ""}, "features": features, **fields}
 
 
-def container_body(name: str, environment_id: str, **config: Any) -> dict[str, Any]:
+def container_body(name: str, environment_id: str, image_id: str, **config: Any) -> dict[str, Any]:
     """A createContainer body valid against the spec (its config requires `network` and `deploy`),
-    with `config` laid over the config."""
+    with `config` laid over the config. The environment and image must exist (see `new_image`)."""
     network = {"public": "enable", "hostname": name}
     config = {"network": network, "deploy": {"instances": 1}, **config}
-    return {"name": name, "environment_id": environment_id, "image_id": "i", "stateful": False, "config": config}
+    return {"name": name, "environment_id": environment_id, "image_id": image_id, "stateful": False, "config": config}
+
+
+def new_image(api: httpx.Client, *, headers: Mapping[str, str] | None = None) -> str:
+    """Create an image (and the docker-hub source it comes from) over HTTP; its ID."""
+    origin = {"type": "docker-hub", "details": {"target": "nginx:latest"}}
+    source = api.post("/v1/images/sources", json={"name": "hub", "type": "direct", "origin": origin}, headers=headers)
+    assert source.status_code == 201, source.text
+    created = api.post("/v1/images", json={"source_id": source.json()["data"]["id"]}, headers=headers)
+    assert created.status_code == 201, created.text
+    return str(created.json()["data"]["id"])
 
 
 def wait_for(probe: Callable[[], T | None], timeout: float = 5.0, interval: float = 0.02) -> T:

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from .helpers import container_body, environment_body, errors, response_validator
+from .helpers import container_body, environment_body, errors, new_image, response_validator
 from .test_validation import error_of
 
 ENVIRONMENTS = "/v1/environments"
@@ -134,6 +134,8 @@ def test_repeated_filter_keys_keep_every_value(api: httpx.Client, cycle_emulator
 
 
 def test_a_container_body_with_a_bad_nested_enum_still_names_it(api: httpx.Client) -> None:
-    body = container_body("web", environment_id(api), network={"public": "sometimes", "hostname": "web"})
+    body = container_body(
+        "web", environment_id(api), new_image(api), network={"public": "sometimes", "hostname": "web"}
+    )
     error = error_of(api.post("/v1/containers", json=body), 422, "422.invalid-input")
     assert error["source"] == "/body/config/network/public"

@@ -10,7 +10,7 @@ import pytest
 
 from cycle_sdk.emulator import Emulator
 
-from .helpers import component, container_body, environment_body, errors, wait_for
+from .helpers import component, container_body, environment_body, errors, new_image, wait_for
 
 ZERO_TIME = "0001-01-01T00:00:00Z"
 
@@ -20,7 +20,11 @@ def environment(api: httpx.Client) -> str:
 
 
 def container(api: httpx.Client, **config: Any) -> str:
-    return str(api.post("/v1/containers", json=container_body("web", environment(api), **config)).json()["data"]["id"])
+    return str(
+        api.post("/v1/containers", json=container_body("web", environment(api), new_image(api), **config)).json()[
+            "data"
+        ]["id"]
+    )
 
 
 def start(api: httpx.Client, container_id: str) -> str:
@@ -46,6 +50,8 @@ def completed_steps(job_doc: dict[str, Any]) -> int:
     return sum(step["completed"] != ZERO_TIME for task in job_doc["tasks"] for step in task["steps"])
 
 
+# Phases long enough (0.5 s each) that polling sees every one even on a loaded machine.
+@pytest.mark.cycle_emulator(job_speed=0.5)
 def test_a_job_progresses_to_completed_and_starts_its_container(api: httpx.Client) -> None:
     container_id = container(api, deploy={"instances": 2})
     job_id = start(api, container_id)

@@ -47,6 +47,7 @@ async def messages_until(ws: ClientConnection, topic: str) -> list[dict[str, Any
 
 
 async def test_changes_are_streamed(cycle_emulator: Emulator, aapi: httpx.AsyncClient) -> None:
+    image = cycle_emulator.put_resource("images")
     async with await pipeline(cycle_emulator, await socket_token(aapi)) as ws:
         env = (await aapi.post("/v1/environments", json=environment_body("n"))).json()["data"]
         created = await next_message(ws)
@@ -65,7 +66,9 @@ async def test_changes_are_streamed(cycle_emulator: Emulator, aapi: httpx.AsyncC
         await aapi.patch(f"/v1/environments/{env['id']}", json={"name": "renamed"})
         assert (await next_message(ws))["topic"] == "environment.updated"
 
-        container = (await aapi.post("/v1/containers", json=container_body("web", env["id"]))).json()["data"]
+        container = (await aapi.post("/v1/containers", json=container_body("web", env["id"], str(image["id"])))).json()[
+            "data"
+        ]
         created = await next_message(ws)
         assert created["topic"] == "container.created"
         assert created["context"]["containers"] == [container["id"]]

@@ -9,7 +9,7 @@ import pytest
 
 from cycle_sdk.emulator import Emulator
 
-from .helpers import component, container_body, environment_body, errors, wait_for
+from .helpers import component, container_body, environment_body, errors, new_image, wait_for
 
 
 def create_environment(api: httpx.Client, name: str, **fields: Any) -> dict[str, Any]:
@@ -19,8 +19,11 @@ def create_environment(api: httpx.Client, name: str, **fields: Any) -> dict[str,
     return dict(response.json()["data"])
 
 
-def create_container(api: httpx.Client, name: str, environment_id: str, **fields: Any) -> dict[str, Any]:
-    response = api.post("/v1/containers", json={**container_body(name, environment_id), "image_id": "img-1", **fields})
+def create_container(
+    api: httpx.Client, name: str, environment_id: str, image_id: str | None = None, **fields: Any
+) -> dict[str, Any]:
+    body = container_body(name, environment_id, image_id or new_image(api))
+    response = api.post("/v1/containers", json={**body, **fields})
     assert response.status_code == 201, response.text
     return dict(response.json()["data"])
 
@@ -132,12 +135,13 @@ def test_include_creators(api: httpx.Client) -> None:
 def test_containers_reference_their_environment(api: httpx.Client) -> None:
     prod = create_environment(api, "prod", cluster="production")
     dev = create_environment(api, "dev", cluster="development")
-    web = create_container(api, "web", prod["id"])
+    image = new_image(api)
+    web = create_container(api, "web", prod["id"], image)
     create_container(api, "db", prod["id"], stateful=True)
     create_container(api, "sandbox", dev["id"])
     assert not errors(component("Container"), web)
     assert web["environment"]["id"] == prod["id"] and web["environment"]["cluster"] == "production"
-    assert web["image"]["id"] == "img-1" and web["state"]["current"] == "new"
+    assert web["image"]["id"] == image and web["state"]["current"] == "new"
 
     assert names(api.get("/v1/containers", params={"filter[environment]": prod["id"]})) == ["web", "db"]
     assert names(api.get("/v1/containers", params={"filter[stateful]": "true"})) == ["db"]

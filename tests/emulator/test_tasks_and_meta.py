@@ -14,7 +14,7 @@ import pytest
 
 from cycle_sdk.emulator._tasks import MODELLED
 
-from .helpers import container_body, environment_body, errors, operations, response_validator, spec
+from .helpers import container_body, environment_body, errors, new_image, operations, response_validator, spec
 
 pytestmark = pytest.mark.cycle_emulator(job_speed=0)
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -32,7 +32,7 @@ def environment(api: httpx.Client, name: str = "env") -> str:
 
 
 def container(api: httpx.Client, environment_id: str, name: str = "web", **config: Any) -> str:
-    response = api.post("/v1/containers", json=container_body(name, environment_id, **config))
+    response = api.post("/v1/containers", json=container_body(name, environment_id, new_image(api), **config))
     assert response.status_code == 201, response.text
     return str(response.json()["data"]["id"])
 
@@ -101,17 +101,8 @@ def test_environment_start_and_stop_move_its_containers(api: httpx.Client) -> No
     assert {read(api, f"/v1/containers/{c}")["state"]["current"] for c in (web, db)} == {"stopped"}
 
 
-def image(api: httpx.Client) -> str:
-    origin = {"type": "docker-hub", "details": {"target": "nginx:latest"}}
-    source = api.post("/v1/images/sources", json={"name": "hub", "type": "direct", "origin": origin})
-    assert source.status_code == 201, source.text
-    created = api.post("/v1/images", json={"source_id": source.json()["data"]["id"]})
-    assert created.status_code == 201, created.text
-    return str(created.json()["data"]["id"])
-
-
 def test_image_import_makes_the_image_live(api: httpx.Client, cycle_emulator: Any) -> None:
-    image_id = image(api)
+    image_id = new_image(api)
     cycle_emulator.set_resource_state("images", image_id, "new")
     task(api, f"/v1/images/{image_id}/tasks", {"action": "import"})
     assert read(api, f"/v1/images/{image_id}")["state"]["current"] == "live"
@@ -234,8 +225,8 @@ def test_container_image_and_source_meta(api: httpx.Client) -> None:
         "domains": [],
         "ips": [],
     }
-    image_id = image(api)
-    body = {**container_body("app", env), "image_id": image_id}
+    image_id = new_image(api)
+    body = container_body("app", env, image_id)
     assert api.post("/v1/containers", json=body).status_code == 201
     images = valid(api.get("/v1/images", params={"meta": "containers_count"}), "/v1/images")["data"]
     assert images[0]["meta"]["containers_count"]["total"] == 1

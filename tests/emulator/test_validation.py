@@ -17,7 +17,7 @@ from cycle_sdk.emulator._checks import request_checks
 from cycle_sdk.emulator._schema import SchemaTools
 from cycle_sdk.emulator._server import default_spec
 
-from .helpers import component, container_body, environment_body, errors, spec
+from .helpers import component, container_body, environment_body, errors, new_image, spec
 
 TOOLS = SchemaTools(spec())
 ENVIRONMENTS = "/v1/environments"
@@ -60,7 +60,9 @@ def test_a_wrongly_typed_field_is_named(api: httpx.Client) -> None:
 
 
 def test_a_value_outside_its_enum_is_named(api: httpx.Client) -> None:
-    body = container_body("web", environment_id(api), network={"public": "sometimes", "hostname": "web"})
+    body = container_body(
+        "web", environment_id(api), new_image(api), network={"public": "sometimes", "hostname": "web"}
+    )
     error = error_of(api.post("/v1/containers", json=body), 422, "422.invalid-input")
     assert error["source"] == "/body/config/network/public"
     allowed = '"enable", "egress-only", "environment-limited", "disable"'
@@ -160,7 +162,9 @@ def test_the_sdk_surfaces_a_422_as_an_err_naming_the_field(cycle_emulator: Emula
 def test_the_checks_of_an_operation_are_prepared_once() -> None:
     checks = request_checks(default_spec("platform"))
     op = next(o for o in checks.spec.operations if o.key == "POST /v1/containers")
-    body = container_body("web", "5f1e00000000000000000001", deploy={"instances": 2}, env={"A": "1"})
+    body = container_body(
+        "web", "5f1e00000000000000000001", "5f1e00000000000000000002", deploy={"instances": 2}, env={"A": "1"}
+    )
     schema = checks.prepared(op).body
     assert checks.prepared(op) is checks.prepared(op)  # prepared once per operation
     assert checks.prepared(op).body_required
