@@ -39,10 +39,12 @@ from ._faults import Fault
 from ._handlers import Handlers
 from ._intake import (
     DEFAULT_MAX_CONTROL_BODY,
+    BodyTooLarge,
     RequestGuard,
     body_too_large,
     declared_length,
     decode_json,
+    discard_body,
     read_body,
     require_json_content_type,
 )
@@ -160,6 +162,7 @@ class EmulatorApp:
             if length is not None and length > self.state.config.max_body:
                 raise body_too_large(self.state.config.max_body)  # refused before a byte of it is read
         except ApiError as error:
+            await _refuse(error, request)
             await _error_response(error)(scope, receive, send)
             return
         method = request.method
@@ -197,6 +200,7 @@ class EmulatorApp:
                 reply = (self.service or self.handlers).handle(call)
                 response = JSONResponse(reply.body, status_code=reply.status, headers=reply.headers)
         except ApiError as error:
+            await _refuse(error, request)
             response = _error_response(error)
         await response(scope, receive, send)
 
@@ -238,6 +242,7 @@ class EmulatorApp:
                 raw = await read_body(receive, request.headers, limit)
                 body = decode_json(raw) if raw.strip() else None
         except ApiError as error:
+            await _refuse(error, request)
             message = f"{error.title}: {error.detail}" if error.detail else error.title
             response = JSONResponse({"error": message}, status_code=error.status, headers=error.headers)
             await response(scope, receive, send)
@@ -367,6 +372,13 @@ async def _pump(websocket: WebSocket, queue: asyncio.Queue[Any], is_drop: Callab
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
                 await task
+
+
+async def _refuse(error: ApiError, request: Request) -> None:
+    """Before a 413 goes out: drop what is left of the body (bounded), so that the client, done
+    writing, reads the answer instead of a connection reset."""
+    if isinstance(error, BodyTooLarge):
+        await discard_body(request.receive, request.headers, started=error.started)
 
 
 def _error_response(error: ApiError) -> Response:

@@ -2,8 +2,10 @@
 
 - `RequestGuard`: the Host header must name the bound address (DNS rebinding), the control routes
   and `/oauth/token` refuse cross-origin browser requests, JSON routes refuse non-JSON content types.
-- `read_body`: a body over the limit is refused (413) from its Content-Length without reading it,
-  and a chunked one is read only up to the limit.
+- `read_body`: a body over the limit is refused (413) from its Content-Length before it is read,
+  and a chunked one as soon as the bytes read pass the limit; `discard_body` then reads and drops
+  the rest (within a bound) before the 413 goes out, so that a client that writes its whole body
+  before reading the answer (http.client, curl, most of them) gets the 413, not a reset.
 - `decode_json`: syntax, nesting depth and "can it be stored and served again" (a lone surrogate,
   an overflowing number) are checked once, here, so nothing a later response could not encode is
   ever stored.
@@ -12,6 +14,8 @@
 from __future__ import annotations
 
 import array
+import asyncio
+import contextlib
 import ipaddress
 import itertools
 import json
@@ -27,6 +31,11 @@ from ._model import ApiError
 DEFAULT_MAX_BODY: Final = 8 * 1024 * 1024
 # The control routes take small JSON objects (a fault, a user); nothing needs more.
 DEFAULT_MAX_CONTROL_BODY: Final = 64 * 1024
+# What of a body over the limit is still read and dropped before the 413, at most: closing on
+# unread input makes the kernel reset the connection, and a client still writing its body never
+# sees the answer. Past either bound the connection is closed at once (a reset, for that client).
+DEFAULT_DISCARD_LIMIT: Final = 64 * 1024 * 1024
+DEFAULT_DISCARD_TIMEOUT: Final = 10.0
 # No Cycle request body comes near this; deeper input only serves to exhaust the stack.
 DEFAULT_MAX_JSON_DEPTH: Final = 64
 LOOPBACK_NAMES: Final = ("localhost", "127.0.0.1", "[::1]")
@@ -168,15 +177,23 @@ def _is_ip_literal(name: str) -> bool:
     return True
 
 
-def body_too_large(limit: int) -> ApiError:
-    return ApiError(
-        413,
-        "413.payload-too-large",
-        "Request body too large",
-        f"the body is over this emulator's limit of {limit} bytes (max_body, --max-body)",
-        # The rest of the body is never read: the connection cannot carry another request.
-        headers={"Connection": "close"},
-    )
+class BodyTooLarge(ApiError):
+    """413: a body over the limit; `started` says whether any of it was read (see `discard_body`)."""
+
+    def __init__(self, limit: int, *, started: bool) -> None:
+        super().__init__(
+            413,
+            "413.payload-too-large",
+            "Request body too large",
+            f"the body is over this emulator's limit of {limit} bytes (max_body, --max-body)",
+            # The rest of the body is not read (or only dropped): the connection carries no other request.
+            headers={"Connection": "close"},
+        )
+        self.started = started
+
+
+def body_too_large(limit: int, *, started: bool = False) -> BodyTooLarge:
+    return BodyTooLarge(limit, started=started)
 
 
 def declared_length(headers: Mapping[str, str]) -> int | None:
@@ -202,11 +219,41 @@ async def read_body(receive: Receive, headers: Mapping[str, str], limit: int) ->
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
-            raise body_too_large(limit)
+            raise body_too_large(limit, started=True)
         chunks.append(chunk)
         if not message.get("more_body", False):
             break
     return b"".join(chunks)
+
+
+async def discard_body(
+    receive: Receive,
+    headers: Mapping[str, str],
+    *,
+    started: bool,
+    limit: int = DEFAULT_DISCARD_LIMIT,
+    timeout: float = DEFAULT_DISCARD_TIMEOUT,
+) -> None:
+    """Read and drop what is left of a refused body: up to `limit` bytes, for up to `timeout` seconds.
+
+    `started`: whether any of the body was read already. If not, and the client waits for `100
+    Continue` before sending it, nothing is read (that would invite the body); nor is a body whose
+    Content-Length is past the bound."""
+    if not started and headers.get("expect", "").strip().lower() == "100-continue":
+        return
+    length = declared_length(headers)
+    if length is not None and length > limit:
+        return
+    dropped = 0
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(timeout):
+            while dropped <= limit:
+                message = await receive()
+                if message["type"] != "http.request":
+                    return  # the client left
+                dropped += len(message.get("body", b""))
+                if not message.get("more_body", False):
+                    return
 
 
 def decode_json(raw: bytes, *, max_depth: int = DEFAULT_MAX_JSON_DEPTH) -> Any:

@@ -1,9 +1,11 @@
 """Issue 14, items 8-10: what the emulator takes in. Input it could not serve again is refused and
-never stored, deep JSON is a 400, and bodies have a limit (413 without reading them)."""
+never stored, deep JSON is a 400, and bodies have a limit (413; what is over it is dropped, not kept)."""
 
 from __future__ import annotations
 
+import http.client
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -13,7 +15,7 @@ from cycle_sdk.emulator import DEFAULT_MAX_BODY, Emulator, run_emulator
 from cycle_sdk.emulator.__main__ import parse_args
 
 from .helpers import environment_body
-from .rawhttp import connect, read_response, request
+from .rawhttp import address, connect, read_response, request
 
 ENVIRONMENTS = "/v1/environments"
 JSON_HEADERS = {"Content-Type": "application/json"}
@@ -135,7 +137,9 @@ def test_an_oversize_body_is_refused_even_unauthenticated(cycle_emulator: Emulat
         assert response.status == 413, path
 
 
-def test_a_chunked_body_is_read_only_up_to_the_limit() -> None:
+def test_a_chunked_body_over_the_limit_is_dropped_then_answered_413() -> None:
+    """Past the limit nothing more is kept: the rest is read and dropped, and once the client has
+    sent it all the answer is a clean 413 (Connection: close), not a reset."""
     with run_emulator(max_body=4096) as emu, connect(emu) as conn:
         head = (
             f"POST {ENVIRONMENTS} HTTP/1.1\r\nHost: {emu.url.removeprefix('http://')}\r\n"
@@ -144,23 +148,55 @@ def test_a_chunked_body_is_read_only_up_to_the_limit() -> None:
         )
         conn.sendall(head.encode())
         chunk = b"x" * 1024
-        response = None
-        # Keep sending chunks (up to 1 MiB) until the server answers: it must stop at ~4 KiB.
-        for _ in range(1024):
-            try:
-                conn.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
-            except OSError:
-                break  # the server closed the connection after answering
-            conn.settimeout(0.05)
-            try:
-                response = read_response(conn)
-                break
-            except TimeoutError:
-                continue
-        conn.settimeout(10)
-        if response is None:
-            response = read_response(conn)
+        for _ in range(1024):  # 1 MiB, 256 times the limit
+            conn.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        conn.sendall(b"0\r\n\r\n")
+        response = read_response(conn)
         assert response.status == 413 and response.code == "413.payload-too-large"
+        assert response.headers.get("connection") == "close"
+        assert conn.recv(1) == b""  # then an orderly close
+    assert emu.list_resources("environments") == []
+
+
+@pytest.mark.parametrize("framing", ["chunked", "content-length"])
+def test_a_client_that_sends_its_whole_body_before_reading_gets_the_413(framing: str) -> None:
+    """http.client writes the whole body, then reads: closing on its unread body used to reset the
+    connection under it (ConnectionResetError / BrokenPipeError instead of the answer)."""
+    size = 16 * 1024 * 1024
+
+    def chunks() -> Iterator[bytes]:
+        for _ in range(size // 65536):
+            yield b" " * 65536
+
+    with run_emulator(max_body=65536) as emu:
+        host, port = address(emu.url)
+        conn = http.client.HTTPConnection(host, port, timeout=60)
+        headers = {**emu.headers, **JSON_HEADERS}
+        try:
+            if framing == "chunked":
+                conn.request("POST", ENVIRONMENTS, body=chunks(), headers=headers, encode_chunked=True)
+            else:
+                conn.request("POST", ENVIRONMENTS, body=b" " * size, headers=headers)
+            response = conn.getresponse()
+            body = json.loads(response.read())
+        finally:
+            conn.close()
+        assert response.status == 413 and body["error"]["code"] == "413.payload-too-large"
+        assert emu.list_resources("environments") == []
+
+
+def test_a_client_waiting_for_100_continue_is_answered_without_sending_its_body(cycle_emulator: Emulator) -> None:
+    # Reading on (to drop the body) would make the server send `100 Continue`, inviting the body.
+    with connect(cycle_emulator) as conn:
+        head = (
+            f"POST {ENVIRONMENTS} HTTP/1.1\r\nHost: {cycle_emulator.url.removeprefix('http://')}\r\n"
+            f"Authorization: Bearer {cycle_emulator.api_key}\r\nX-Hub-Id: {cycle_emulator.hub_id}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {DEFAULT_MAX_BODY + 1}\r\n"
+            "Expect: 100-continue\r\n\r\n"
+        )
+        conn.sendall(head.encode())
+        response = read_response(conn)
+    assert response.status == 413 and response.code == "413.payload-too-large"
 
 
 def test_a_configured_limit_applies_and_smaller_bodies_pass() -> None:
