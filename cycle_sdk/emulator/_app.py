@@ -263,16 +263,26 @@ class EmulatorApp:
                 422, "422.invalid-argument", "Invalid query parameter", str(error), source=error.parameter
             ) from None
         body: Any = None
-        if request.method in _BODY_METHODS:
+        sent = False
+        # DELETE too where the spec gives it a body (an external volume's delete options).
+        if request.method in _BODY_METHODS or (request.method == "DELETE" and op.request_schema is not None):
             require_json_content_type(request.headers)
             raw = await read_body(request.receive, request.headers, self.state.config.max_body)
-            if len(raw) > _DECODE_INLINE:
+            sent = bool(raw.strip())
+            if sent and len(raw) > _DECODE_INLINE:
                 # Off the event loop: a large body's parse would otherwise stall every other request.
-                body = await asyncio.to_thread(decode_json, raw) if raw.strip() else None
-            elif raw.strip():
+                body = await asyncio.to_thread(decode_json, raw)
+            elif sent:
                 body = decode_json(raw)
         call = Call(
-            op=op, params=params, query=query, body=body, hub_id=hub_id, principal=principal, headers=request.headers
+            op=op,
+            params=params,
+            query=query,
+            body=body,
+            hub_id=hub_id,
+            principal=principal,
+            headers=request.headers,
+            body_sent=sent,
         )
         self.checks.check(call)
         if self.service is None and request.method in _BODY_METHODS:

@@ -11,7 +11,8 @@ Answers 422 in Cycle's envelope, naming the field in `detail` and pointing at it
   of the listed items (`-events.created` does). Filter keys the spec does not declare are ignored;
 - no body (or a JSON `null`) where one is needed: `422.missing-argument`, `detail` `body is
   required`, `source` `/body`. A body is needed when the spec marks the requestBody required, or
-  when its schema has required properties (the rule of the SDK's required-body overlay);
+  when its schema has required properties (the rule of the SDK's required-body overlay). An
+  optional body may be left out, but a `null` sent for it is checked like any other value (422);
 - a JSON body that does not validate against the operation's requestBody schema, formats
   included (`date-time`): `422.invalid-input`, `detail` e.g. `servers[0].quantity must be an
   integer, not a string`, `source` the JSON pointer `/body/servers/0/quantity`.
@@ -96,7 +97,8 @@ class RequestChecks:
         if call.body is None:  # none sent, or JSON `null`
             if checks.body_required:
                 raise ApiError(422, "422.missing-argument", "Missing body", "body is required", source="/body")
-            return
+            if not call.body_sent:
+                return  # an optional body left out; a `null` sent is checked as the value it is
         # Bodies are checked leniently (answers are still checked strictly, by `conforms`), for two
         # defects of the spec's request schemas that would reject bodies the API accepts:
         # - `oneOf` alternatives that overlap (about ten schemas, e.g. two branches that both accept

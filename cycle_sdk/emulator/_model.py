@@ -56,6 +56,7 @@ class Call:
     hub_id: str | None
     principal: Principal | None
     headers: Mapping[str, str] = field(default_factory=dict)  # the request's (case-insensitive)
+    body_sent: bool = False  # a body came (`body` None then means a JSON `null`)
 
 
 @dataclass

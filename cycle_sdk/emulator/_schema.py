@@ -596,7 +596,8 @@ def _deep_update(target: dict[str, JSON], source: Mapping[str, JSON]) -> None:
 
 # -- validation with jsonschema -----------------------------------------------------------------
 
-# The formats the spec uses that JSON Schema defines (RFC 3339 times); others are annotations.
+# The formats the spec uses that JSON Schema defines (RFC 3339 times), and OpenAPI's integer
+# widths; others are annotations.
 FORMATS: Final = FormatChecker(formats=())
 
 
@@ -611,6 +612,17 @@ def _date_time(value: object) -> bool:
     offset = "+00:00" if offset in ("Z", "z") else offset
     datetime.datetime.fromisoformat(f"{date}T{time}{offset}")  # ranges: month 13, hour 25... raise
     return True
+
+
+@FORMATS.checks("int32")
+def _int32(value: object) -> bool:
+    # Cycle (Go) decodes these into 32-bit integers: a larger number is refused, not wrapped.
+    return not isinstance(value, int) or isinstance(value, bool) or -(2**31) <= value < 2**31
+
+
+@FORMATS.checks("int64")
+def _int64(value: object) -> bool:
+    return not isinstance(value, int) or isinstance(value, bool) or -(2**63) <= value < 2**63
 
 
 @FORMATS.checks("date", raises=ValueError)

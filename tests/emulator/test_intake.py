@@ -3,6 +3,7 @@ never stored, deep JSON is a 400, and bodies have a limit (413; what is over it 
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import json
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ import pytest
 
 from cycle_sdk.emulator import DEFAULT_MAX_BODY, Emulator, run_emulator
 from cycle_sdk.emulator.__main__ import parse_args
+from cycle_sdk.emulator._intake import discard_body
 
 from .helpers import environment_body
 from .rawhttp import address, connect, read_response, request
@@ -237,3 +239,23 @@ def test_strings_holding_brackets_and_escapes_do_not_count_as_nesting(api: httpx
     tricky = "[[[{{{" * 50 + '\\"]]' + "\\\\"
     response = api.post(ENVIRONMENTS, json=environment_body(tricky))
     assert response.status_code == 201 and response.json()["data"]["name"] == tricky
+
+
+async def test_dropping_a_refused_body_is_bounded_in_bytes_and_time() -> None:
+    """`discard_body` (the drop before a 413) stops past its byte limit, and after its timeout when
+    the client stops sending: a slow or endless body cannot hold the request."""
+    received = 0
+
+    async def endless() -> dict[str, object]:
+        nonlocal received
+        received += 1
+        return {"type": "http.request", "body": b"x" * 1024, "more_body": True}
+
+    await discard_body(endless, {}, started=True, limit=64 * 1024)
+    assert 64 <= received <= 66
+
+    async def stalls() -> dict[str, object]:
+        await asyncio.sleep(3600)
+        raise AssertionError("unreachable")
+
+    await asyncio.wait_for(discard_body(stalls, {}, started=True, timeout=0.1), timeout=30)
