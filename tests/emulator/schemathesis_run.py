@@ -26,21 +26,15 @@ from cycle_sdk.emulator import Emulator, run_emulator
 
 from .helpers import errors, operations, response_validator
 
-CHECKS = (
-    "not_a_server_error",
-    "status_code_conformance",
-    "content_type_conformance",
-    "response_schema_conformance",
-    "negative_data_rejection",
-    "positive_data_acceptance",
-)
 SMOKE_EXAMPLES = 1
-FULL_EXAMPLES = 25
+FULL_EXAMPLES = 5
 # Not run: deleting the hub the run works in would leave every later request a 404.hub; and the
 # OAuth token endpoint (the SDK's own addition to the spec) requires fields by grant type
 # (RFC 6749), which its flat form schema cannot say, so a "valid" form without them gets 400.
 EXCLUDED_OPERATIONS = ("deleteHub", "createOauthToken")
-# Per-operation settings: a check turned off where schemathesis reports a false positive (see it).
+# The checks (all six: no server error; status code, content type and response schema conformance;
+# negative data rejected; positive data accepted), and one turned off where schemathesis reports a
+# false positive (see the file).
 CONFIG_FILE = Path(__file__).with_name("schemathesis.toml")
 
 
@@ -90,8 +84,6 @@ def run(emulator: Emulator, *, examples: int, phases: str, workdir: Path) -> Out
         f"Authorization: Bearer {emulator.api_key}",
         "--header",
         f"X-Hub-Id: {emulator.hub_id}",
-        "--checks",
-        ",".join(CHECKS),
         "--phases",
         phases,
         "--max-examples",
