@@ -7,7 +7,8 @@ Answers 422 in Cycle's envelope, naming the field in `detail` and pointing at it
 - a scalar query parameter of the wrong type (`boolean`, `integer`, `number`) or outside its enum:
   `422.invalid-argument`, and so is an item of an array parameter outside its enum (`include`,
   `meta`: comma-joined or repeated), a `filter[key]` value that does not validate against the
-  key's schema (`filter[range-start]` must be a date-time), and a `sort` key that names no field
+  key's schema (`filter[range-start]` must be a date-time, an `objectid` one such as
+  `filter[pipeline]` 24 hexadecimal digits), and a `sort` key that names no field
   of the listed items (`-events.created` does). Filter keys the spec does not declare are ignored;
 - no body (or a JSON `null`) where one is needed: `422.missing-argument`, `detail` `body is
   required`, `source` `/body`. A body is needed when the spec marks the requestBody required, or
@@ -27,6 +28,7 @@ is then checked by `SchemaTools.violation` (jsonschema), well under a millisecon
 from __future__ import annotations
 
 import math
+import re
 import threading
 import weakref
 from collections.abc import Mapping
@@ -39,6 +41,7 @@ from ._spec import ApiSpec, Operation
 
 _JSON_MEDIA: Final = "application/json"
 _SCALAR_TYPES: Final = frozenset({"string", "boolean", "integer", "number"})
+_OBJECT_ID: Final = re.compile(r"[0-9a-fA-F]{24}")
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,7 @@ class RequestChecks:
             self._check_parameter(param, call)
         if checks.sort_fields is not None:
             for key in call.query.sort:
-                if not self._names_field(checks.sort_fields, key.lstrip("-+")):
+                if not self.names_field(checks.sort_fields, key.lstrip("-+")):
                     _invalid("sort", f"sort key {key.lstrip('-+')!r} names no field of the listed items")
         if checks.body is None:
             return
@@ -152,7 +155,8 @@ class RequestChecks:
                     return True
         return False
 
-    def _names_field(self, schema: Schema, path: str) -> bool:
+    def names_field(self, schema: Schema, path: str) -> bool:
+        """Whether a dotted path (`events.created`) names a field of `schema`."""
         node: Schema | None = schema
         for name in path.split("."):
             node = self.tools.property(node, name) if node is not None and name else None
@@ -188,10 +192,14 @@ class RequestChecks:
                 schema = param.keys.get(key)
                 if schema is None or not _is_string(self.tools.resolve(schema)):
                     continue
+                object_id = self.tools.resolve(schema).get("format") == "objectid"
                 for value in values:
                     found = self.tools.violation(schema, value)
                     if found is not None:
                         _invalid(f"{param.name}[{key}]", f"{param.name}[{key}] {found.message}")
+                    if object_id and not _OBJECT_ID.fullmatch(value):
+                        # An ID filter (`filter[pipeline]`) names an item: "null" or "-Infinity" cannot.
+                        _invalid(f"{param.name}[{key}]", f"{param.name}[{key}] must be an ID (24 hexadecimal digits)")
             return
         if param.array:
             items = call.query.array(param.name)

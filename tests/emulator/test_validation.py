@@ -260,3 +260,11 @@ def test_every_operation_documents_an_error_answer() -> None:
         if not any(code == "default" or code.startswith(("4", "5")) for code in op["responses"])
     ]
     assert undocumented == []
+
+
+def test_an_id_filter_must_be_an_id(api: httpx.Client) -> None:
+    # Found by schemathesis: `filter[pipeline]=-Infinity` (a number it generated) was accepted.
+    for value in ("null", "-Infinity", "abc"):
+        response = api.get("/v1/monitoring/events", params={"filter[pipeline]": value})
+        assert error_of(response, 422, "422.invalid-argument")["source"] == "filter[pipeline]"
+    assert api.get("/v1/monitoring/events", params={"filter[pipeline]": "651586fca6078e98982dbd90"}).status_code == 200
