@@ -8,7 +8,7 @@ Answers 422 in Cycle's envelope, naming the field in `detail` and pointing at it
   `422.invalid-argument`, and so is an item of an array parameter outside its enum (`include`,
   `meta`: comma-joined or repeated), a `filter[key]` value that does not validate against the
   key's schema (`filter[range-start]` must be a date-time, an `objectid` one such as
-  `filter[pipeline]` 24 hexadecimal digits or empty; `filter[]` names no key), and a `sort` key that names no field
+  `filter[pipeline]` 24 hexadecimal digits or empty), and a `sort` key that names no field
   of the listed items (`-events.created` does). Filter keys the spec does not declare are ignored;
 - no body (or a JSON `null`) where one is needed: `422.missing-argument`, `detail` `body is
   required`, `source` `/body`. A body is needed when the spec marks the requestBody required, or
@@ -189,8 +189,6 @@ class RequestChecks:
                 if not any(sent.get(key, ())):
                     _missing(f"{param.name}[{key}]")
             for key, values in sent.items():
-                if not key:
-                    _invalid(param.name, f"{param.name}[] names no key")
                 schema = param.keys.get(key)
                 if schema is None or not _is_string(self.tools.resolve(schema)):
                     continue
