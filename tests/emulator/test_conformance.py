@@ -17,7 +17,10 @@ import httpx
 import pytest
 
 from cycle_sdk.emulator import Emulator, run_emulator
+from cycle_sdk.emulator._references import REFERENCES as BODY_REFERENCES
+from cycle_sdk.emulator._references import found_at
 from cycle_sdk.emulator._schema import SchemaTools
+from cycle_sdk.emulator._server import default_spec
 
 from .helpers import errors, spec, validator
 
@@ -32,9 +35,6 @@ CREATION_BODIES: dict[str, Any] = {
         "servers": [{"integration_id": "{integrationId}", "model_id": "m1", "location_id": "l1", "quantity": 1}],
     },
 }
-
-# Body fields that must name an existing item (see cycle_sdk/emulator/_references.py).
-REFERENCES = {"role_id": "roleId", "environment_id": "environmentId"}
 
 
 def operations() -> list[tuple[str, str, dict[str, Any]]]:
@@ -89,8 +89,15 @@ class World:
         body = self.tools.instance(content["schema"])
         if isinstance(body, list) and not body and "items" in self.tools.resolve(content["schema"]):
             body = [self.tools.instance(self.tools.resolve(content["schema"])["items"])]
-        if isinstance(body, dict):  # references must name items that exist
-            body.update({k: self.id_for(p, "") for k, p in REFERENCES.items() if k in body})
+        for reference in BODY_REFERENCES.get(op["operationId"], ()):  # references must name items that exist
+            kind = default_spec().kinds[reference.kind]
+            assert kind.id_param is not None
+            for pointer, _ in found_at(body, reference.path):
+                *parents, last = pointer.split("/")[2:]
+                holder: Any = body
+                for key in parents:
+                    holder = holder[int(key) if isinstance(holder, list) else key]
+                holder[int(last) if isinstance(holder, list) else last] = self.id_for(kind.id_param, f"/v1/{kind.key}")
         return body
 
     def query(self, op: dict[str, Any]) -> dict[str, Any]:
