@@ -104,7 +104,9 @@ def query_param(
     if style == "deepObject":
         _deep(out, name, name, value)
     elif style == "comma":
-        out.append((name, _comma(name, value)))
+        joined = _comma(name, value)
+        if joined or isinstance(value, str | enum.Enum):
+            out.append((name, joined))  # an empty list is no items: the parameter is left out
     else:
         out.append((name, _scalar(name, value)))
 
