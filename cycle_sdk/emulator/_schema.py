@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import ipaddress
 import json
 import re
 import threading
@@ -611,6 +612,21 @@ def _date_time(value: object) -> bool:
     date, time, _, offset = match.groups()
     offset = "+00:00" if offset in ("Z", "z") else offset
     datetime.datetime.fromisoformat(f"{date}T{time}{offset}")  # ranges: month 13, hour 25... raise
+    return True
+
+
+@FORMATS.checks("ip-address", raises=ValueError)
+def _ip_address(value: object) -> bool:
+    # The spec's IpAddress (a route's gateway, ...): an IPv4 or IPv6 address, as Cycle parses it.
+    if isinstance(value, str):
+        ipaddress.ip_address(value)
+    return True
+
+
+@FORMATS.checks("cidr", raises=ValueError)
+def _cidr(value: object) -> bool:
+    if isinstance(value, str):
+        ipaddress.ip_network(value, strict=False)
     return True
 
 

@@ -84,6 +84,27 @@ def test_a_bad_date_time_in_a_filter_is_refused(api: httpx.Client) -> None:
     assert api.get("/v1/jobs", params={"filter[range-start]": "2026-11-29T00:00:00Z"}).status_code == 200
 
 
+def test_ip_addresses_and_cidrs_in_a_body_must_parse(api: httpx.Client) -> None:
+    """The spec's `ip-address` and `cidr` formats (a network's L2 routes) are checked, as Go's
+    net.ParseIP/ParseCIDR would: found by schemathesis (a route with gateway "y" was accepted)."""
+    created = api.post(
+        "/v1/sdn/networks", json={"name": "n", "identifier": "n", "cluster": "production", "environments": []}
+    )
+    assert created.status_code == 201, created.text
+    tasks = f"/v1/sdn/networks/{created.json()['data']['id']}/tasks"
+
+    def reconfigure(usable: str, gateway: str) -> httpx.Response:
+        route = {"usable": usable, "gateway": gateway}
+        return api.post(tasks, json={"action": "reconfigure", "contents": {"l2": {"routes": [route]}}})
+
+    assert reconfigure("10.0.0.0/24", "10.0.0.1").status_code == 202
+    assert reconfigure("fd00::/64", "fd00::1").status_code == 202
+    error = error_of(reconfigure("10.0.0.0/24", "y"), 422, "422.invalid-input")
+    assert error["source"] == "/body/contents/l2/routes/0/gateway"
+    error = error_of(reconfigure("10.0.0.0/33", "10.0.0.1"), 422, "422.invalid-input")
+    assert error["source"] == "/body/contents/l2/routes/0/usable"
+
+
 # -- 5. query checks ------------------------------------------------------------------------------
 
 
