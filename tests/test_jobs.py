@@ -19,7 +19,7 @@ import pytest
 import cycle_sdk
 from cycle_sdk._jobs import JobProgress
 from cycle_sdk.emulator import Emulator, run_emulator
-from tests.support.clock import FakeClock
+from tests.support.clock import FakeClock, shared_with_emulator
 
 ENV_BODY = {
     "name": "web",
@@ -39,13 +39,8 @@ def emu() -> Iterator[Emulator]:
 @pytest.fixture
 def clock(emu: Emulator) -> Iterator[FakeClock]:
     """A fake clock for the test's client and, while the test runs, for the emulator's jobs."""
-    fake = FakeClock()
-    real = emu.state.clock
-    emu.state.clock = fake.time
-    try:
+    with shared_with_emulator(emu) as fake:
         yield fake
-    finally:
-        emu.state.clock = real
 
 
 @pytest.fixture

@@ -12,8 +12,14 @@ function of its clock), so a job polled by a fake-clock client moves one poll de
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cycle_sdk.emulator import Emulator
 
 
 class FakeClock:
@@ -41,3 +47,15 @@ class FakeClock:
     async def async_sleep(self, seconds: float) -> None:
         self.sleep(seconds)
         await asyncio.sleep(0)  # still a suspension point, as a real sleep is
+
+
+@contextlib.contextmanager
+def shared_with_emulator(emu: Emulator) -> Iterator[FakeClock]:
+    """A fake clock for a test's client that the emulator's jobs also run on, while it is open."""
+    fake = FakeClock()
+    real = emu.state.clock
+    emu.state.clock = fake.time
+    try:
+        yield fake
+    finally:
+        emu.state.clock = real
