@@ -45,7 +45,7 @@ $(ACTIONLINT): $(STAMP)
 
 # zsh, for the test that loads the generated zsh completion in a real zsh: Debian's package when absent.
 ZSH := $(shell command -v zsh)
-zsh:
+zsh: $(STAMP)
 	@$(if $(ZSH),true,{ echo "installing zsh (Debian package) for the CLI completion test"; \
 		{ apt-get update -qq && apt-get install -y -qq zsh; } >>$(INSTALL_LOG) 2>&1 \
 		|| { echo "could not install zsh: install it (apt-get install zsh) and rerun"; exit 1; }; })
