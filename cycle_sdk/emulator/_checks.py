@@ -208,9 +208,7 @@ class RequestChecks:
             if param.enum and any(item not in param.enum for item in items):
                 _invalid(param.name, f"{param.name} takes only {', '.join(param.enum)}")
             # `include=` names one empty item, which no enum holds (the SDK leaves an empty list out).
-            if param.enum and any(
-                not part.strip() for value in call.query.sent.get(param.name, ()) for part in value.split(",")
-            ):
+            if param.enum and "" in call.query.array_parts(param.name):
                 _invalid(param.name, f"{param.name} has an empty item; it takes only {', '.join(param.enum)}")
             return
         _check_scalar(param, call)

@@ -45,9 +45,13 @@ class Query:
     params: dict[str, str] = field(default_factory=dict)  # every plain parameter's last value (`token`)
     sent: dict[str, list[str]] = field(default_factory=dict)  # every plain parameter's values, in order
 
+    def array_parts(self, name: str) -> list[str]:
+        """An array parameter's items as sent, comma-joined, repeated, or both; empty ones kept."""
+        return [part.strip() for value in self.sent.get(name, ()) for part in value.split(",")]
+
     def array(self, name: str) -> list[str]:
         """An array parameter's items, whether sent comma-joined, repeated, or both."""
-        return [part.strip() for value in self.sent.get(name, ()) for part in value.split(",") if part.strip()]
+        return [part for part in self.array_parts(name) if part]
 
     @property
     def sort(self) -> list[str]:
