@@ -80,6 +80,18 @@ def _page_number(text: str) -> int:
     return value
 
 
+def add_wait_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """`--wait-timeout` and `--poll-interval`: a task's `--wait` and `cycle jobs wait` share them."""
+    parser.add_argument("--wait-timeout", type=_positive_float, metavar="SECONDS", help="give up waiting after")
+    parser.add_argument(
+        "--poll-interval",
+        type=_positive_float,
+        default=DEFAULT_POLL_INTERVAL,
+        metavar="SECONDS",
+        help=f"seconds between job reads (default {DEFAULT_POLL_INTERVAL:g})",
+    )
+
+
 def add_global_options(parser: argparse.ArgumentParser) -> None:
     from ._output import OUTPUT_FORMATS
 
@@ -270,14 +282,7 @@ def operation_parser(op: Operation, *, with_help: bool = True) -> Parser:
     if op.task:
         task = parser.add_argument_group("job")
         task.add_argument("--wait", action="store_true", help="wait for the job; print the job when it ends")
-        task.add_argument("--wait-timeout", type=_positive_float, metavar="SECONDS", help="give up waiting after")
-        task.add_argument(
-            "--poll-interval",
-            type=_positive_float,
-            default=DEFAULT_POLL_INTERVAL,
-            metavar="SECONDS",
-            help=f"seconds between job reads (default {DEFAULT_POLL_INTERVAL:g})",
-        )
+        add_wait_options(task)
     add_global_options(parser)
     return parser
 

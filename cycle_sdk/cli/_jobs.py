@@ -7,7 +7,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from . import _errors as errors
-from ._app import DEFAULT_POLL_INTERVAL, Exit, Parser, _positive_float, add_global_options, make_client, secrets_of
+from ._app import Exit, Parser, add_global_options, add_wait_options, make_client, secrets_of
 from ._index import namespaces, operation
 
 if TYPE_CHECKING:
@@ -76,14 +76,7 @@ def jobs_wait(argv: list[str]) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("job_id", metavar="JOB_ID", help="the job's ID (from a task's answer: data.job.id)")
-    parser.add_argument("--wait-timeout", type=_positive_float, metavar="SECONDS", help="give up waiting after")
-    parser.add_argument(
-        "--poll-interval",
-        type=_positive_float,
-        default=DEFAULT_POLL_INTERVAL,
-        metavar="SECONDS",
-        help=f"seconds between job reads (default {DEFAULT_POLL_INTERVAL:g})",
-    )
+    add_wait_options(parser)
     add_global_options(parser)
     args = parser.parse_args(argv)
     client = make_client(args)
