@@ -10,7 +10,12 @@ helpers it needs. The decisions, per property the tool parsed:
   property that every variant pins to a different one-value enum. An unknown discriminator
   value becomes `UnknownVariant` (the object as sent). Members that neither tells apart are
   tried in order (`first_fit`): the generator's report counts those unions;
-- a failure raises DecodeError; from_dict's single handler adds the field to its path.
+- a failure raises DecodeError; from_dict's single handler adds the field to its path;
+- for speed (issue 13's budget), without changing what is checked: required str/int/bool/enum
+  properties are read first and their classes compared in one tuple comparison, with the
+  one-by-one checks as the fallback (`batch`); small nested models are decoded in their
+  parent's from_dict instead of by a call (`inline`, bounded by INLINE_*); and a model that
+  keeps unknown keys counts its absent optional properties rather than its present ones.
 
 The same module patches the tool's type strings so that a discriminated union's annotation
 includes `UnknownVariant` (see `annotate_unknown_variants`).
@@ -46,6 +51,14 @@ RUNTIME_NAMES = (
     "string",
     "unknown_variant",
 )
+
+# The one class a batched property's JSON value must have (see ModelDecoder.batch).
+_BATCH_CLASS = {"StringProperty": "str", "IntProperty": "int", "BooleanProperty": "bool", "LiteralEnumProperty": None}
+
+
+def _batch_class(p: Any) -> str:
+    return _BATCH_CLASS[_kind(p)] or _code(p.get_instance_type_string())
+
 
 # Members that accept every value of their JSON type (an enum keeps unknown values).
 _TAKES_ALL = {"StringProperty", "LiteralEnumProperty", "IntProperty", "BooleanProperty", "FloatProperty"}
@@ -211,6 +224,18 @@ class Unions:
                 return Discriminator(_text(candidate.name), mapping, "pinned")
         return None
 
+    def subtree_size(self, model: Any, chain: tuple[str, ...]) -> int:
+        """Properties of a model and of the models it refers to, down to a recursion (or 1000)."""
+        name = str(model.class_info.name)
+        if name in chain or len(chain) > 20:
+            return 1000
+        total = 0
+        for p in [*model.required_properties, *model.optional_properties]:
+            total += 1
+            for ref in _model_refs(p):
+                total += self.subtree_size(self._model(ref), (*chain, name))
+        return min(total, 1000)
+
     def is_discriminated(self, union: Any) -> bool:
         models = [p for p in union.inner_properties if _kind(p) == "ModelProperty"]
         return self.discriminator(union, models) is not None
@@ -226,6 +251,28 @@ class Unions:
         return lines
 
 
+# Inlining bounds (ModelDecoder.inlinable): per inlined model, and per from_dict in all (pyright
+# gives up on a function with too many branches: "Code is too complex to analyze"). Measured
+# (valgrind, 1,000-item pages): these keep nearly all of what 3 levels / 24 / 48 saves
+# (environments 188M instructions against 187M; 206M with no inlining) at half its code
+# growth (the wheel +0.6 MB instead of +1.1 MB): most objects are small leaves.
+INLINE_DEPTH = 2
+INLINE_PROPERTIES = 8
+INLINE_PROPERTIES_PER_FUNCTION = 24
+
+
+def _model_refs(p: Any) -> list[Any]:
+    """The models a property's value may hold (a list's items, a union's members)."""
+    k = _kind(p)
+    if k == "ModelProperty":
+        return [p]
+    if k == "ListProperty":
+        return _model_refs(p.inner_property)
+    if k == "UnionProperty":
+        return [m for inner in p.inner_properties for m in _model_refs(inner)]
+    return []
+
+
 def _one_value(p: Any) -> str | None:
     k = _kind(p)
     if k == "LiteralEnumProperty" and len(p.values) == 1:
@@ -236,15 +283,51 @@ def _one_value(p: Any) -> str | None:
     return None
 
 
-class ModelDecoder:
-    """Writes one model's from_dict body and the module-level helpers it calls."""
+@dataclass
+class ModuleParts:
+    """What one model module's decoders add at module level, shared by the models inlined into it."""
 
-    def __init__(self, unions: Unions, model: Any) -> None:
+    helpers: list[str] = field(default_factory=list)  # functions (`_decode_N`) and constants
+    imports: set[str] = field(default_factory=set)  # the inlined models' own imports (enum checks)
+    lazy_imports: set[str] = field(default_factory=set)  # the models the inlined ones refer to
+    inlined: set[str] = field(default_factory=set)  # classes whose _FIELDS/_KEYS are copied here
+    budget: int = INLINE_PROPERTIES_PER_FUNCTION  # properties the current from_dict may still inline
+    n: int = 0  # names: _decode_N, _SIGN, and the suffix of an inlined model's variables
+
+    def next(self) -> int:
+        self.n += 1
+        return self.n
+
+
+class ModelDecoder:
+    """Writes one model's from_dict body (or, inlined into a parent, the same statements on the
+    parent's variables) and the module-level helpers it calls.
+
+    `src` and `obj` name the source mapping and the instance; `sfx` tells an inlined model's
+    temporaries from its parent's."""
+
+    def __init__(
+        self,
+        unions: Unions,
+        model: Any,
+        parts: ModuleParts | None = None,
+        *,
+        src: str = "src_dict",
+        obj: str = "_o",
+        sfx: str = "",
+        chain: tuple[str, ...] = (),
+    ) -> None:
         self.unions = unions
         self.model = model
         self.class_name = str(model.class_info.name)
-        self.helpers: list[str] = []
-        self._n = 0
+        self.parts = parts if parts is not None else ModuleParts()
+        self.helpers = self.parts.helpers
+        self.src, self.obj, self.sfx = src, obj, sfx
+        self.chain = (*chain, self.class_name)  # the models this one is inlined into, and itself
+        self.v = f"_v{sfx}"
+        self.keys = f"_KEYS{sfx and '_' + self.class_name}"
+        self.missing: list[str] = []  # what an absent optional property's branch adds
+        self.order: list[Any] = []  # properties in the order from_dict sets them
 
     # --- expressions: a decoded, checked value of the JSON value in the plain name v ---------
 
@@ -268,8 +351,7 @@ class ModelDecoder:
         return self._helper(lambda v: [f"return {self.expr(p, v, 1)}"])
 
     def _helper(self, body: Any) -> str:
-        self._n += 1
-        name = f"_decode_{self._n}"
+        name = f"_decode_{self.parts.next()}"
         lines = [f"def {name}(v: Any) -> Any:", *("    " + line for line in body("v"))]
         self.helpers.append("\n".join(lines))
         return name
@@ -349,6 +431,17 @@ class ModelDecoder:
                     f"        {fallback}({item})",
                     f"{dest} = {v}",
                 ]
+            if _kind(inner) == "ModelProperty" and self.inlinable(inner):
+                n = self.parts.next()
+                items, each, made = f"_l{n}", f"_s{n}", f"_o{n}"
+                return [
+                    *out,
+                    f"{items}: list[{inner.class_info.name}] = []",
+                    f"for {each} in {v}:",
+                    *("    " + line for line in self.inline(inner, each, made, n)),
+                    f"    {items}.append({made})",
+                    f"{dest} = {items}",
+                ]
             if _kind(inner) == "ModelProperty":
                 # A comprehension, not list(map(...)): CPython calls a Python function from
                 # a comprehension without a C-level call per item, ~15% less per call.
@@ -356,7 +449,59 @@ class ModelDecoder:
             return [*out, f"{dest} = [{self.expr(inner, item, depth + 1)} for {item} in {v}]"]
         if k == "UnionProperty":
             return self.union(p, v, dest, depth)
+        if k == "ModelProperty" and self.inlinable(p):
+            n = self.parts.next()
+            return [*self.inline(p, v, f"_o{n}", n), f"{dest} = _o{n}"]
         return [f"{dest} = {self.expr(p, v, depth)}"]
+
+    # --- inlining: a small model's from_dict written into its parent's ---------------------
+
+    def inlinable(self, p: Any) -> bool:
+        """A model decoded in its parent's from_dict rather than by a call: most objects in a
+        document are small and nested, and a call per object is a tenth of their decode.
+        Bounded, so that a module stays small: not a model already being inlined (recursion),
+        at most INLINE_DEPTH levels, and at most INLINE_PROPERTIES properties in all."""
+        child = self.unions._model(p)
+        return (
+            str(child.class_info.name) not in self.chain
+            and len(self.chain) <= INLINE_DEPTH
+            and self.unions.subtree_size(child, self.chain) <= min(INLINE_PROPERTIES, self.parts.budget)
+        )
+
+    def inline(self, p: Any, v: str, made: str, n: int) -> list[str]:
+        """Statements that leave in `made` the model p decoded from the name v, raising what its
+        own from_dict would: the same failure(), on its own instance, fields and source."""
+        child = self.unions._model(p)
+        name = str(child.class_info.name)
+        self.parts.budget -= len(child.required_properties) + len(child.optional_properties)
+        decoder = ModelDecoder(self.unions, child, self.parts, src=v, obj=made, sfx=f"_{n}", chain=self.chain)
+        body = decoder.body()
+        if name not in self.parts.inlined:
+            self.parts.inlined.add(name)
+            self.parts.helpers.append(f"_FIELDS_{name}: tuple[tuple[str, str], ...] = {decoder.fields()}")
+            if child.additional_properties and (child.required_properties or child.optional_properties):
+                keys = ", ".join(
+                    json.dumps(_text(q.name)) for q in [*child.required_properties, *child.optional_properties]
+                )
+                self.parts.helpers.append(f"_KEYS_{name}: frozenset[str] = frozenset({{{keys}}})")
+        self.parts.imports.update(str(i) for i in child.relative_imports)
+        self.parts.lazy_imports.update(str(i) for i in child.lazy_imports)
+        ap = child.additional_properties
+        if ap and ap is not True:
+            self.parts.lazy_imports.update(str(i) for i in (getattr(ap, "lazy_imports", None) or []))
+        head = (
+            []
+            if (child.required_properties or child.optional_properties)
+            else [f"if {v}.__class__ is not dict:", f"    {v} = _as_object({v})"]
+        )
+        return [
+            *head,
+            f"{made} = _new({name})",
+            "try:",
+            *("    " + line for line in body.splitlines()),
+            "except Exception as _e:",
+            f"    raise _failure(_e, {made}, {v}, _FIELDS_{name}) from None",
+        ]
 
     def union(self, p: Any, v: str, dest: str, depth: int, *, optional: bool = False) -> list[str]:
         members = list(p.inner_properties)
@@ -373,7 +518,7 @@ class ModelDecoder:
 
         head: list[str] = []
         if optional:
-            head += [f"if {v} is UNSET:", f"    {dest} = UNSET"]
+            head += [f"if {v} is UNSET:", f"    {dest} = UNSET", *("    " + line for line in self.missing)]
         if nullable:
             head += [f"{'elif' if head else 'if'} {v} is None:", f"    {dest} = None"]
 
@@ -446,21 +591,62 @@ class ModelDecoder:
 
     def field(self, p: Any, n: int) -> list[str]:
         key = json.dumps(_text(p.name))
-        dest = f"_o.{p.python_name}"
+        dest = f"{self.obj}.{p.python_name}"
         if p.required:
-            return [f"_v = src_dict[{key}]", *self.stmts(p, "_v", dest, 1)]
-        v = f"_p{n}"
-        out = [f"{v} = src_dict.get({key}, UNSET)"]
+            if _kind(p) == "ModelProperty" and not self.inlinable(p):  # no temporary: read once
+                return [f"{dest} = {self.func(p)}({self.src}[{key}])"]
+            return [f"{self.v} = {self.src}[{key}]", *self.stmts(p, self.v, dest, 1)]
+        v = f"_p{n}{self.sfx}"
+        out = [f"{v} = {self.src}.get({key}, UNSET)"]
+        missing = ["    " + line for line in self.missing]
         checked = self.check(p)
         if checked is not None:
             cond, fallback = checked
-            return [*out, f"{dest} = ({v} if {cond.format(v=v)} or {v} is UNSET else {fallback}({v}))"]
+            if not missing:
+                return [*out, f"{dest} = ({v} if {cond.format(v=v)} or {v} is UNSET else {fallback}({v}))"]
+            return [
+                *out,
+                f"if {cond.format(v=v)}:",
+                f"    {dest} = {v}",
+                f"elif {v} is UNSET:",
+                f"    {dest} = UNSET",
+                *missing,
+                "else:",
+                f"    {dest} = {fallback}({v})",
+            ]
         if _kind(p) == "AnyProperty":
-            return [*out, f"{dest} = {v}"]
+            return [*out, f"{dest} = {v}", *([f"if {v} is UNSET:", *missing] if missing else [])]
         if _kind(p) == "UnionProperty":
             return [*out, *self.union(p, v, dest, 1, optional=True)]
         body = self.stmts(p, v, dest, 1)
-        return [*out, f"if {v} is UNSET:", f"    {dest} = UNSET", "else:", *("    " + line for line in body)]
+        return [*out, f"if {v} is UNSET:", f"    {dest} = UNSET", *missing, "else:", *("    " + line for line in body)]
+
+    def batchable(self, p: Any) -> bool:
+        """A required property whose check is one class test (str, int, bool, a Literal enum)."""
+        return bool(p.required) and _kind(p) in _BATCH_CLASS
+
+    def batch(self, props: list[Any]) -> list[str]:
+        """Required one-class properties: assigned first, their classes compared in one tuple
+        comparison (C code) instead of one test per field (bytecode); on a mismatch each is
+        checked as alone, unset first, so that a failure names it (failure() looks for the
+        first unset field) and a fallback that converts (3.0 for an integer) stores its result."""
+        if len(props) < 2:
+            return [line for n, p in enumerate(props) for line in self.field(p, n)]
+        lines: list[str] = []
+        classes: list[str] = []
+        slow: list[str] = []
+        for n, p in enumerate(props):
+            key = json.dumps(_text(p.name))
+            dest = f"{self.obj}.{p.python_name}"
+            b = f"_b{n}{self.sfx}"
+            cond, fallback = self.check(p) or ("", "")
+            lines.append(f"{dest} = {b} = {self.src}[{key}]")
+            classes.append(f"{b}.__class__")
+            slow += [f"if not ({cond.format(v=b)}):", f"    del {dest}", f"    {dest} = {fallback}({b})"]
+        sig = "(" + "".join(f"{_batch_class(p)}, " for p in props) + ")"
+        name = f"_SIG{self.parts.next()}"
+        self.helpers.append(f"{name}: tuple[type, ...] = {sig}")
+        return [*lines, f"if ({', '.join(classes)},) != {name}:", *("    " + line for line in slow)]
 
     def additional(self) -> list[str]:
         model = self.model
@@ -470,33 +656,44 @@ class ModelDecoder:
             return []
         if ap is True or _kind(ap) == "AnyProperty":
             if not props:
-                return ["_o.additional_properties = dict(src_dict)"]
-            count = " + ".join(
-                [str(len(model.required_properties))]
-                + [f"(_p{i} is not UNSET)" for i in range(1, len(model.optional_properties) + 1)]
-            )
+                return [f"{self.obj}.additional_properties = dict({self.src})"]
+            known = len(model.required_properties) + len(model.optional_properties)
+            items = f"{self.src}.items()"
             return [
-                f"if len(src_dict) == {count}:",
-                "    _o.additional_properties = {}",
+                f"if len({self.src}){f' + _m{self.sfx}' if self.missing else ''} == {known}:",
+                f"    {self.obj}.additional_properties = {{}}",
                 "else:",
-                "    _o.additional_properties = {_k: _i0 for _k, _i0 in src_dict.items() if _k not in _KEYS}",
+                f"    {self.obj}.additional_properties = {{_k: _i0 for _k, _i0 in {items} if _k not in {self.keys}}}",
             ]
-        keep = " if _k not in _KEYS" if props else ""
-        return [f"_o.additional_properties = {{_k: {self.expr(ap, '_i0', 1)} for _k, _i0 in src_dict.items(){keep}}}"]
+        keep = f" if _k not in {self.keys}" if props else ""
+        value = self.expr(ap, "_i0", 1)
+        return [f"{self.obj}.additional_properties = {{_k: {value} for _k, _i0 in {self.src}.items(){keep}}}"]
 
     def body(self) -> str:
         model = self.model
-        lines: list[str] = []
-        for p in model.required_properties:
+        required = list(model.required_properties)
+        optional = list(model.optional_properties)
+        batch = [p for p in required if self.batchable(p)]
+        rest = [p for p in required if not self.batchable(p)]
+        # A model that keeps unknown keys counts its absent optional properties (`_m`, on
+        # the absent branch only), so that `len(src_dict) + _m` tells whether any key is unknown.
+        ap = model.additional_properties
+        if ap and (ap is True or _kind(ap) == "AnyProperty") and optional:
+            self.missing = [f"_m{self.sfx} += 1"]
+        lines: list[str] = [f"_m{self.sfx} = 0"] if self.missing else []
+        lines += self.batch(batch)
+        for p in rest:
             lines += self.field(p, 0)
-        for n, p in enumerate(model.optional_properties, start=1):
+        for n, p in enumerate(optional, start=1):
             lines += self.field(p, n)
         lines += self.additional()
+        self.order = batch + rest + optional
         return "\n".join(lines or ["pass"])
 
     def fields(self) -> str:
-        """`_FIELDS`: (attribute, JSON key) in the order from_dict sets them (failure() reads it)."""
-        props = list(self.model.required_properties) + list(self.model.optional_properties)
+        """`_FIELDS`: (attribute, JSON key) in the order from_dict sets them (failure() reads it);
+        body() decides that order."""
+        props = self.order
         pairs = "".join(f"({json.dumps(str(p.python_name))}, {json.dumps(_text(p.name))}), " for p in props)
         return f"({pairs})"
 
@@ -506,12 +703,20 @@ class Decoded:
     body: str
     helpers: str
     fields: str
+    imports: list[str]  # what the models inlined into this one import (their enum checks)
+    lazy_imports: list[str]  # the models they refer to (bound by the module's _load())
 
 
 def model_decoder(unions: Unions, model: Any) -> Decoded:
     decoder = ModelDecoder(unions, model)
     body = decoder.body()
-    return Decoded(body=body, helpers="\n\n\n".join(decoder.helpers), fields=decoder.fields())
+    return Decoded(
+        body=body,
+        helpers="\n\n\n".join(decoder.helpers),
+        fields=decoder.fields(),
+        imports=sorted(decoder.parts.imports),
+        lazy_imports=sorted(i for i in decoder.parts.lazy_imports if not i.endswith(f" import {decoder.class_name}")),
+    )
 
 
 @contextmanager

@@ -1,0 +1,128 @@
+"""The decoder's fast paths keep the checked decode's meaning (issue 13's budget work).
+
+Two mechanisms of generator/decoders.py are checked here against what from_dict must do:
+- required str/int/bool/enum properties are assigned first and checked with one tuple
+  comparison; a mismatch falls back to the one-by-one checks, which must still name the
+  field, convert what they convert (3.0 for an integer), and report a missing key as such;
+- small nested models are decoded inside their parent's from_dict (no call per object):
+  their unknown keys, absent optional properties and failures must behave as when called.
+The property-based tests (tests/test_decode_properties.py) cover every schema; these pin the
+edge cases of the counting (`len(src) + absent == known`) and of the field order.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cycle_sdk._decode import DecodeError
+from cycle_sdk._generated.api.jobs.get_jobs import parse as parse_jobs
+from cycle_sdk._generated.models.container_deploy import ContainerDeploy
+from cycle_sdk._generated.models.job import Job
+from cycle_sdk._generated.models.job_job_events import JobJobEvents
+from cycle_sdk._generated.models.state_error import StateError
+from cycle_sdk._generated.types import UNSET
+from tests.support.schema_instances import InstanceBuilder
+
+SPEC: dict[str, Any] = json.loads((Path(__file__).parents[1] / "cycle_sdk/_generated/spec.json").read_text())
+
+
+def _schema_instance(name: str) -> dict[str, Any]:
+    builder = InstanceBuilder(SPEC, full=True)
+    doc = builder.build(SPEC["components"]["schemas"][name])
+    assert isinstance(doc, dict)
+    return doc
+
+
+def _error(fn: Any, value: Any) -> DecodeError:
+    with pytest.raises(DecodeError) as info:
+        fn(value)
+    return info.value
+
+
+def test_job_decodes_its_small_models_inline_into_the_right_classes() -> None:
+    job = Job.from_dict(_schema_instance("Job"))
+    assert type(job.events) is JobJobEvents
+    assert isinstance(job.events.queued, datetime.datetime)
+    assert job.events.additional_properties == {}
+    assert Job.from_dict(job.to_dict()) == job
+
+
+@pytest.mark.parametrize(
+    ("doc", "extra"),
+    [
+        ({}, {}),
+        ({"message": "m"}, {}),
+        ({"message": "m", "x-new": 1}, {"x-new": 1}),  # one absent, one unknown: same count
+        ({"x-new": 1}, {"x-new": 1}),
+        ({"x-new": 1, "y-new": 2}, {"x-new": 1, "y-new": 2}),  # as many unknown as absent
+        ({"message": "m", "time": "2026-03-26T12:00:00Z", "x-new": [1]}, {"x-new": [1]}),
+    ],
+)
+def test_unknown_keys_are_kept_whatever_optional_properties_are_absent(doc: dict[str, Any], extra: Any) -> None:
+    error = StateError.from_dict(doc)
+    assert error.additional_properties == extra
+    assert error.message == doc.get("message", UNSET)
+
+
+def test_an_inlined_model_keeps_its_unknown_keys_and_counts_its_absent_ones() -> None:
+    doc = _schema_instance("Job")
+    doc["events"]["x-new"] = "kept"
+    doc["state"].pop("changed", None)
+    doc["state"]["x-other"] = True  # as many unknown keys as absent optional ones
+    job = Job.from_dict(doc)
+    assert job.events.additional_properties == {"x-new": "kept"}
+    assert job.state.changed is UNSET
+    assert job.state.additional_properties == {"x-other": True}
+
+
+def test_a_wrong_type_in_an_inlined_model_names_the_whole_path() -> None:
+    doc = {"data": [_schema_instance("Job") for _ in range(3)]}
+    doc["data"][2]["events"]["started"] = 12
+    err = _error(lambda d: parse_jobs(200, d), doc)
+    assert str(err) == "data[2].events.started: expected date-time, got integer"
+    doc["data"][2]["events"]["started"] = "2026-03-26T12:00:00Z"
+    doc["data"][1]["creator"] = ["not", "an", "object"]
+    assert str(_error(lambda d: parse_jobs(200, d), doc)) == "data[1].creator: expected object, got array"
+
+
+def test_the_batched_check_names_the_first_wrong_field_in_schema_order() -> None:
+    doc = _schema_instance("Job")
+    doc["queue"] = 1
+    doc["hash"] = 2  # a later one is wrong too: the first is reported
+    assert str(_error(Job.from_dict, doc)) == "queue: expected string, got integer"
+
+
+def test_a_missing_required_field_is_named_even_after_a_required_model() -> None:
+    # `events` (a model) comes before `hash` (a string) in the schema; the string is set first.
+    doc = _schema_instance("Job")
+    del doc["hash"]
+    assert str(_error(Job.from_dict, doc)) == "hash: required property missing"
+    doc = _schema_instance("Job")
+    del doc["events"]
+    assert str(_error(Job.from_dict, doc)) == "events: required property missing"
+
+
+def test_the_batched_check_still_converts_an_integral_float_and_sets_every_field() -> None:
+    doc = _schema_instance("ContainerDeploy")
+    doc["instances"] = 3.0
+    deploy = ContainerDeploy.from_dict(doc)
+    assert deploy.instances == 3
+    assert type(deploy.instances) is int
+    assert deploy.to_dict()["instances"] == 3
+    doc["instances"] = 3.5
+    assert str(_error(ContainerDeploy.from_dict, doc)) == "instances: expected integer, got number"
+
+
+def test_bool_is_refused_where_the_batch_expects_a_string() -> None:
+    doc = copy.deepcopy(_schema_instance("Job"))
+    doc["limit_duplicates"] = "yes"
+    assert str(_error(Job.from_dict, doc)) == "limit_duplicates: expected boolean, got string"
+    doc["limit_duplicates"] = True
+    doc["id"] = True
+    assert str(_error(Job.from_dict, doc)) == "id: expected string, got boolean"
