@@ -14,16 +14,18 @@ from_dict is measured in the same process, interleaved, as the "before" figure.
 from __future__ import annotations
 
 import argparse
+import datetime
 import gc
 import importlib
 import json
 import sys
+import time
 import timeit
 from pathlib import Path
 from typing import Any
 
 from benchmarks import documents
-from benchmarks.common import emit, gc_off, interleave, paired_ratio, reps, summary
+from benchmarks.common import emit, gc_off, interleave, median, paired_ratio, reps, summary
 from cycle_sdk._decode import decode
 
 ITEMS = 1000
@@ -56,6 +58,66 @@ def _datetime_costs() -> dict[str, float]:
     else:
         out["isoparse_ns"] = min(timeit.repeat(lambda: isoparse(value), number=n, repeat=5))
     return {k: v / n * 1e9 for k, v in out.items()}
+
+
+def _models(value: Any) -> list[tuple[type, tuple[str, ...]]]:
+    """(class, slot names) of every model instance in a decoded result, in decode order."""
+    out: list[tuple[type, tuple[str, ...]]] = []
+
+    def walk(o: Any) -> None:
+        fields = getattr(type(o), "__attrs_attrs__", None)
+        if fields is not None:
+            out.append((type(o), tuple(f.name for f in fields)))
+            for f in fields:
+                walk(getattr(o, f.name))
+        elif isinstance(o, list):
+            for item in o:
+                walk(item)
+        elif isinstance(o, dict):
+            for item in o.values():
+                walk(item)
+
+    walk(value)
+    return out
+
+
+def _floor(models: list[tuple[type, tuple[str, ...]]], timestamps: int) -> Any:
+    """What any decoder that builds these models pays, whatever it checks: the same objects made
+    with object.__new__ and every slot stored (straight-line code per class, as the generated
+    from_dict does), and the same number of timestamps parsed. Returns a callable."""
+    makers: dict[type, Any] = {}
+    for cls, names in models:
+        if cls not in makers:
+            body = "".join(f"    o.{name} = None\n" for name in names)
+            namespace: dict[str, Any] = {"_new": object.__new__, "C": cls}
+            exec(f"def make():\n    o = _new(C)\n{body}    return o\n", namespace)
+            makers[cls] = namespace["make"]
+    sequence = [makers[cls] for cls, _ in models]
+    parse_time = datetime.datetime.fromisoformat
+    stamp = "2026-03-26T12:00:00.000Z"
+
+    def build() -> Any:
+        return [make() for make in sequence], [parse_time(stamp) for _ in range(timestamps)]
+
+    return build
+
+
+def _breakdown(body: bytes, parse: Any, datetimes: int, rounds: int) -> dict[str, float]:
+    """The typed decode (GC off) against its floor, and the young collection that follows it
+    (GC on: the client pauses automatic collection for a large body, the first allocation
+    after the decode collects generation 0, which holds every model it made)."""
+    build = _floor(_models(parse(200, json.loads(body))), datetimes)
+    with gc_off():
+        samples = interleave({"floor": build, "json.loads": lambda: json.loads(body)}, rounds=rounds, number=2)
+    catchup = []
+    for _ in range(rounds):
+        gc.collect()
+        result = decode(200, body, parse)
+        started = time.perf_counter()
+        gc.collect(0)
+        catchup.append(time.perf_counter() - started)
+        del result
+    return {"floor": median(samples["floor"]), "young_collection": median(catchup)}
 
 
 def main() -> None:
@@ -127,6 +189,7 @@ def main() -> None:
         entry["datetime_share"] = (
             datetimes[kind] * results["datetime"]["fromisoformat_ns"] / 1e9 / entry["gc_off"]["typed"]["median"]
         )
+        entry["breakdown"] = _breakdown(body, fast, datetimes[kind], rounds)
         results["kinds"][kind] = entry
     emit(results)
 
