@@ -315,6 +315,57 @@ def first_fit(value: Any, decoders: tuple[Callable[[Any], Any], ...], expected: 
     raise DecodeError(f"expected {expected}, got {_describe(value)} that fits none of them", value)
 
 
+# --- additional properties -----------------------------------------------------------------------
+
+
+class NoAdditionalProperties(dict[str, Any]):
+    """The `additional_properties` of a decoded model that has no unknown keys: one empty dict
+    shared by all of them, read-only, instead of an empty dict made (and freed) per object,
+    which was about 6% of a large decode. It reads, compares, copies and serialises as `{}`;
+    what would leave it empty behaves as on `{}` (`pop(k, d)`, `clear()`); adding a key raises
+    TypeError. `model[key] = value` works: it gives that model a dict of its own first."""
+
+    __slots__ = ()
+
+    def _read_only(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise TypeError(
+            "this decoded model's additional_properties is a shared, read-only empty dict; "
+            "use model[key] = value, or assign model.additional_properties = {...}"
+        )
+
+    __setitem__ = _read_only
+
+    def setdefault(self, key: str, default: Any = None) -> Any:  # empty: it would always add
+        self._read_only()
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        if args or kwargs:
+            other = dict(*args, **kwargs)
+            if other:
+                self._read_only()
+
+    def __ior__(self, other: Any) -> NoAdditionalProperties:  # type: ignore[override,misc]
+        if other:
+            self._read_only()
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_no_additional_properties, ())
+
+    def __copy__(self) -> NoAdditionalProperties:
+        return self
+
+    def __deepcopy__(self, memo: Any) -> NoAdditionalProperties:
+        return self
+
+
+def _no_additional_properties() -> NoAdditionalProperties:
+    return NO_ADDITIONAL_PROPERTIES  # type: ignore[return-value]
+
+
+NO_ADDITIONAL_PROPERTIES: dict[str, Any] = NoAdditionalProperties()
+
+
 # --- discriminated unions ------------------------------------------------------------------------
 
 

@@ -15,7 +15,8 @@ helpers it needs. The decisions, per property the tool parsed:
   properties are read first and their classes compared in one tuple comparison, with the
   one-by-one checks as the fallback (`batch`); small nested models are decoded in their
   parent's from_dict instead of by a call (`inline`, bounded by INLINE_*); and a model that
-  keeps unknown keys counts its absent optional properties rather than its present ones.
+  keeps unknown keys counts its absent optional properties rather than its present ones,
+  and, when it has none, shares the read-only empty cycle_sdk._decode.NO_ADDITIONAL_PROPERTIES.
 
 The same module patches the tool's type strings so that a discriminated union's annotation
 includes `UnknownVariant` (see `annotate_unknown_variants`).
@@ -31,6 +32,7 @@ from typing import Any
 
 # What the generated model modules import from cycle_sdk/_decode.py (as `_<name>`).
 RUNTIME_NAMES = (
+    "NO_ADDITIONAL_PROPERTIES",
     "array",
     "as_object",
     "boolean",
@@ -661,7 +663,7 @@ class ModelDecoder:
             items = f"{self.src}.items()"
             return [
                 f"if len({self.src}){f' + _m{self.sfx}' if self.missing else ''} == {known}:",
-                f"    {self.obj}.additional_properties = {{}}",
+                f"    {self.obj}.additional_properties = _NO_ADDITIONAL_PROPERTIES",
                 "else:",
                 f"    {self.obj}.additional_properties = {{_k: _i0 for _k, _i0 in {items} if _k not in {self.keys}}}",
             ]
