@@ -651,25 +651,27 @@ class ModelDecoder:
         return [*lines, f"if ({', '.join(classes)},) != {name}:", *("    " + line for line in slow)]
 
     def additional(self) -> list[str]:
+        """Unknown keys into additional_properties; none (the usual case) is the shared read-only
+        empty dict, told without a loop: an empty object, or `len(src) + absent == known`."""
         model = self.model
         ap = model.additional_properties
         props = list(model.required_properties) + list(model.optional_properties)
         if not ap:
             return []
-        if ap is True or _kind(ap) == "AnyProperty":
-            if not props:
-                return [f"{self.obj}.additional_properties = dict({self.src})"]
-            known = len(model.required_properties) + len(model.optional_properties)
-            items = f"{self.src}.items()"
-            return [
-                f"if len({self.src}){f' + _m{self.sfx}' if self.missing else ''} == {known}:",
-                f"    {self.obj}.additional_properties = _NO_ADDITIONAL_PROPERTIES",
-                "else:",
-                f"    {self.obj}.additional_properties = {{_k: _i0 for _k, _i0 in {items} if _k not in {self.keys}}}",
-            ]
+        any_value = ap is True or _kind(ap) == "AnyProperty"
+        value = "_i0" if any_value else self.expr(ap, "_i0", 1)
         keep = f" if _k not in {self.keys}" if props else ""
-        value = self.expr(ap, "_i0", 1)
-        return [f"{self.obj}.additional_properties = {{_k: {value} for _k, _i0 in {self.src}.items(){keep}}}"]
+        unknown = f"{{_k: {value} for _k, _i0 in {self.src}.items(){keep}}}"
+        dest = f"{self.obj}.additional_properties"
+        if not props:
+            whole = f"dict({self.src})" if any_value else unknown
+            return [f"{dest} = {whole} if {self.src} else _NO_ADDITIONAL_PROPERTIES"]
+        return [
+            f"if len({self.src}){f' + _m{self.sfx}' if self.missing else ''} == {len(props)}:",
+            f"    {dest} = _NO_ADDITIONAL_PROPERTIES",
+            "else:",
+            f"    {dest} = {unknown}",
+        ]
 
     def body(self) -> str:
         model = self.model
@@ -679,8 +681,7 @@ class ModelDecoder:
         rest = [p for p in required if not self.batchable(p)]
         # A model that keeps unknown keys counts its absent optional properties (`_m`, on
         # the absent branch only), so that `len(src_dict) + _m` tells whether any key is unknown.
-        ap = model.additional_properties
-        if ap and (ap is True or _kind(ap) == "AnyProperty") and optional:
+        if model.additional_properties and optional:
             self.missing = [f"_m{self.sfx} += 1"]
         lines: list[str] = [f"_m{self.sfx} = 0"] if self.missing else []
         lines += self.batch(batch)
