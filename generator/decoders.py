@@ -323,7 +323,6 @@ class ModelDecoder:
         self.model = model
         self.class_name = str(model.class_info.name)
         self.parts = parts if parts is not None else ModuleParts()
-        self.helpers = self.parts.helpers
         self.src, self.obj, self.sfx = src, obj, sfx
         self.chain = (*chain, self.class_name)  # the models this one is inlined into, and itself
         self.v = f"_v{sfx}"
@@ -355,7 +354,7 @@ class ModelDecoder:
     def _helper(self, body: Any) -> str:
         name = f"_decode_{self.parts.next()}"
         lines = [f"def {name}(v: Any) -> Any:", *("    " + line for line in body("v"))]
-        self.helpers.append("\n".join(lines))
+        self.parts.helpers.append("\n".join(lines))
         return name
 
     def check(self, p: Any) -> tuple[str, str] | None:
@@ -482,22 +481,13 @@ class ModelDecoder:
             self.parts.inlined.add(name)
             self.parts.helpers.append(f"_FIELDS_{name}: tuple[tuple[str, str], ...] = {decoder.fields()}")
             if child.additional_properties and (child.required_properties or child.optional_properties):
-                keys = ", ".join(
-                    json.dumps(_text(q.name)) for q in [*child.required_properties, *child.optional_properties]
-                )
-                self.parts.helpers.append(f"_KEYS_{name}: frozenset[str] = frozenset({{{keys}}})")
+                self.parts.helpers.append(f"_KEYS_{name}: frozenset[str] = {decoder.known_keys()}")
         self.parts.imports.update(str(i) for i in child.relative_imports)
         self.parts.lazy_imports.update(str(i) for i in child.lazy_imports)
         ap = child.additional_properties
         if ap and ap is not True:
             self.parts.lazy_imports.update(str(i) for i in (getattr(ap, "lazy_imports", None) or []))
-        head = (
-            []
-            if (child.required_properties or child.optional_properties)
-            else [f"if {v}.__class__ is not dict:", f"    {v} = _as_object({v})"]
-        )
         return [
-            *head,
             f"{made} = _new({name})",
             "try:",
             *("    " + line for line in body.splitlines()),
@@ -647,7 +637,7 @@ class ModelDecoder:
             slow += [f"if not ({cond.format(v=b)}):", f"    del {dest}", f"    {dest} = {fallback}({b})"]
         sig = "(" + "".join(f"{_batch_class(p)}, " for p in props) + ")"
         name = f"_SIG{self.parts.next()}"
-        self.helpers.append(f"{name}: tuple[type, ...] = {sig}")
+        self.parts.helpers.append(f"{name}: tuple[type, ...] = {sig}")
         return [*lines, f"if ({', '.join(classes)},) != {name}:", *("    " + line for line in slow)]
 
     def additional(self) -> list[str]:
@@ -684,6 +674,11 @@ class ModelDecoder:
         if model.additional_properties and optional:
             self.missing = [f"_m{self.sfx} += 1"]
         lines: list[str] = [f"_m{self.sfx} = 0"] if self.missing else []
+        if not (required or optional):
+            # With properties, a source that is not a mapping fails its first lookup (TypeError,
+            # AttributeError) and failure() reports "expected object"; without, dict(src) or an
+            # empty body would accept it.
+            lines += [f"if {self.src}.__class__ is not dict:", f"    {self.src} = _as_object({self.src})"]
         lines += self.batch(batch)
         for p in rest:
             lines += self.field(p, 0)
@@ -692,6 +687,11 @@ class ModelDecoder:
         lines += self.additional()
         self.order = batch + rest + optional
         return "\n".join(lines or ["pass"])
+
+    def known_keys(self) -> str:
+        """`_KEYS`: the JSON keys of the model's properties (what is not one is unknown)."""
+        props = [*self.model.required_properties, *self.model.optional_properties]
+        return f"frozenset({{{''.join(f'{json.dumps(_text(p.name))}, ' for p in props)}}})"
 
     def fields(self) -> str:
         """`_FIELDS`: (attribute, JSON key) in the order from_dict sets them (failure() reads it);
@@ -706,6 +706,7 @@ class Decoded:
     body: str
     helpers: str
     fields: str
+    keys: str
     imports: list[str]  # what the models inlined into this one import (their enum checks)
     lazy_imports: list[str]  # the models they refer to (bound by the module's _load())
 
@@ -715,8 +716,9 @@ def model_decoder(unions: Unions, model: Any) -> Decoded:
     body = decoder.body()
     return Decoded(
         body=body,
-        helpers="\n\n\n".join(decoder.helpers),
+        helpers="\n\n\n".join(decoder.parts.helpers),
         fields=decoder.fields(),
+        keys=decoder.known_keys(),
         imports=sorted(decoder.parts.imports),
         lazy_imports=sorted(i for i in decoder.parts.lazy_imports if not i.endswith(f" import {decoder.class_name}")),
     )
