@@ -18,6 +18,7 @@ import copy
 import datetime
 import json
 import pickle
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +49,15 @@ def _error(fn: Any, value: Any) -> DecodeError:
     return info.value
 
 
-def test_job_decodes_its_small_models_inline_into_the_right_classes() -> None:
+def test_job_decodes_its_small_models_inline_into_the_right_classes(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Inlined: Job.from_dict never calls JobJobEvents.from_dict (bound in job.py by _load()).
+    job_module = sys.modules[Job.__module__]
+    Job.from_dict(_schema_instance("Job"))  # binds the module's lazy globals
+
+    def not_called(src: Any) -> Any:
+        raise AssertionError("JobJobEvents was decoded by a call, not inline")
+
+    monkeypatch.setattr(job_module, "_from_dict_JobJobEvents", not_called)
     job = Job.from_dict(_schema_instance("Job"))
     assert type(job.events) is JobJobEvents
     assert isinstance(job.events.queued, datetime.datetime)
