@@ -6,6 +6,19 @@ The project drives openapi-python-client through its Python API (pinned in
 pyproject.toml) rather than its CLI so that the project's templates can ask the
 effective spec what the tool's parser does not keep (parameter style, tag,
 operationId), and so that the coverage report can see the parsed schemas.
+
+Spec text never reaches generated Python as it is: every value taken from the spec goes
+through generator/pysource.py, in the templates as its Jinja filters and in this module's
+Python-written code as its functions:
+
+- `{{ value | py }}`: a Python string literal of the text (`py(value)`, `repr` of the str);
+- `{{ value | py_value }}`: a literal of a JSON scalar (enum values, consts);
+- `{{ value | py_doc }}` / `py_doc(value, width)`: text inside a triple-quoted docstring;
+- `{{ value | py_name(where) }}` / `py_name(value, where)`: a checked identifier, refusing
+  (SystemExit naming `where`) a value that cannot be one. The names the tool derives from the
+  spec (classes, modules, fields, parameters) are checked once, by `check_names`.
+
+Never `"{{ value }}"`, `{{ value | tojson }}` or an f-string holding spec text.
 """
 
 from __future__ import annotations
@@ -28,6 +41,7 @@ from typing import Any
 
 from generator.decoders import RUNTIME_NAMES, Unions, annotate_unknown_variants, model_decoder
 from generator.effective import ROOT, SpecBuild, build_effective_spec, write_json
+from generator.pysource import is_identifier, py, py_doc, py_module_name, py_name, py_value
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 TEMPLATES = ROOT / "generator" / "templates"
@@ -42,14 +56,24 @@ SEED_DECLARED_BY_HAND = ROOT / "cycle_sdk" / "_seed_namespaces.py"
 SUPPORTED_BODY_TYPES = frozenset({"json", "data"})
 # Names the overlay adds to every generated method; a spec parameter may not take them.
 RESERVED_KWARGS = {"client", "body", "team", "cache", "timeout", "max_retries"}
+# ... and every name a generated method's signature holds besides the spec's parameters.
+METHOD_NAMES = frozenset({*RESERVED_KWARGS, "self"})
 # Model fields are the API's names: openapi-python-client appends `_` to every builtin
 # (`type_`, `object_`, `hash_`); the SDK keeps it only for keywords and for the builtins the
-# generated model code itself names (in class-body annotations, to_dict and from_dict), which
-# a field of the same name would shadow.
+# generated model code itself names (in class-body annotations and decorators, to_dict and
+# from_dict), which a field of the same name would shadow.
 MODEL_CODE_NAMES = frozenset(
-    {"bool", "bytes", "dict", "float", "int", "isinstance", "len", "list", "map", "set", "str", "tuple"}
+    {
+        *("bool", "bytes", "dict", "float", "int", "isinstance", "len", "list", "map", "set", "str", "tuple"),
+        *("classmethod", "property"),
+    }
 )
 _BUILTIN_NAMES = frozenset(name for name in dir(builtins) if name.islower())
+# Names the generated modules define or import beside an operation's constant (operations.py,
+# the endpoint modules) and beside a namespace's property (namespaces/__init__.py): an
+# operationId or tag that became one of them would replace it.
+TAKEN_CONSTANTS = frozenset({"OPERATION", "OPERATIONS", "TYPE_CHECKING", "UNSET"})
+TAKEN_NAMESPACES = frozenset({"cached_property"})
 
 
 def snake(name: str) -> str:
@@ -98,16 +122,29 @@ def path_shape(path: str) -> str:
     return re.sub(r"\{[^}]*\}", "{}", path)
 
 
+# A path parameter in a path, as the tool reads one (openapi_python_client.parser.openapi).
+PATH_PARAMETER = re.compile(r"\{([a-zA-Z_-][a-zA-Z0-9_-]*)\}")
+
+
+def path_parts(info: OpInfo) -> list[str]:
+    """The path split into literal text (even indexes) and parameter names (odd); refuses a brace
+    anywhere else, which the tool would leave in the URL as text."""
+    parts = PATH_PARAMETER.split(info.path)
+    if any("{" in part or "}" in part for part in parts[::2]):
+        raise SystemExit(f"{info.method} {info.path!r}: a brace that is not around a path parameter's name")
+    return parts
+
+
 def path_expr(endpoint: Any, info: OpInfo) -> str:
     """A Python expression for the request path: literal parts + encoded path parameters."""
     by_name = {snake(_text(p.name)): p for p in endpoint.path_parameters}
     out = []
-    for i, part in enumerate(re.split(r"\{([^}]+)\}", info.path)):
+    for i, part in enumerate(path_parts(info)):
         if i % 2 == 0:
             if part:
-                out.append(repr(part))
+                out.append(py(part))
         else:
-            out.append(f"path_param({part!r}, {arg_name(by_name[snake(part)])})")
+            out.append(f"_path_param({py(part)}, {arg_name(by_name[snake(part)])})")
     return " + ".join(out)
 
 
@@ -176,15 +213,20 @@ def collect_operations(spec: dict[str, Any]) -> dict[tuple[str, str], OpInfo]:
                     described[str(code)] = str(resp.get("description", ""))
                 if str(code).startswith("2") and any("schema" in c for c in resp.get("content", {}).values()):
                     success_schema = True
-            tag = (op.get("tags") or ["default"])[0]
-            op_id = op.get("operationId") or f"{method}_{path}"
+            tag = str((op.get("tags") or ["default"])[0])
+            op_id = str(op.get("operationId") or f"{method}_{path}")
+            where = f"paths[{path!r}].{method}"
+            if snake(op_id).upper() in TAKEN_CONSTANTS:
+                raise SystemExit(f"{where}: operationId {op_id!r} would replace a name of the generated code")
+            if snake(tag) in TAKEN_NAMESPACES:
+                raise SystemExit(f"{where}: tag {tag!r} would replace a name of the generated code")
             ops[(method, path_shape(path))] = OpInfo(
                 method=method.upper(),
                 path=path,
                 operation_id=op_id,
                 tag=tag,
-                namespace=snake(tag),
-                name=snake(op_id),
+                namespace=py_name(snake(tag), f"{where}: tag {tag!r}"),
+                name=py_name(snake(op_id), f"{where}: operationId {op_id!r}"),
                 summary=str(op.get("summary", "")),
                 styles=styles,
                 paginated="page" in styles and method == "get",
@@ -284,6 +326,26 @@ def _api_field_names(models: list[Any]) -> None:
                 prop.python_name = str.__new__(PythonIdentifier, name)
 
 
+def check_names(data: Any, field_prefix: str) -> None:
+    """Every name the tool derived from the spec that the generated code declares or imports
+    (classes, modules, fields, parameters) is an identifier (pysource.is_identifier)."""
+    for model in [*data.models, *data.enums]:
+        where = f"schema {_text(model.name)!r}"
+        py_name(model.class_info.name, f"{where}: class name")
+        py_module_name(model.class_info.module_name, f"{where}: module name")
+        # An enum has no properties; a model's lists are None until the tool has processed it.
+        props = [p for name in ("required_properties", "optional_properties") for p in getattr(model, name, None) or []]
+        for prop in props:
+            py_name(prop.python_name, f"{where}: property {_text(prop.name)!r}")
+    for tag_dir, collection in data.endpoint_collections_by_tag.items():
+        for endpoint in collection.endpoints:
+            where = f"{endpoint.method.upper()} {_text(endpoint.path)!r}"
+            py_module_name(tag_dir, f"{where}: tag module name")
+            py_module_name(endpoint_module_name(endpoint, field_prefix), f"{where}: module name")
+            for param in endpoint.list_all_parameters():
+                py_name(arg_name(param), f"{where}: parameter {_text(param.name)!r}")
+
+
 def _error_text(err: Any) -> str:
     header = getattr(err, "header", None) or type(err).__name__
     detail = getattr(err, "detail", None) or ""
@@ -308,6 +370,7 @@ def generate(build: SpecBuild, out_dir: Path, package: str = "cycle_sdk._generat
             tmp / "pkg",
         )
         data, schemas = _generator_data(spec, config)
+        check_names(data, config.field_prefix)
         unions = Unions(spec, schemas)
         project = Project(openapi=data, config=config, custom_template_path=TEMPLATES)
 
@@ -319,25 +382,31 @@ def generate(build: SpecBuild, out_dir: Path, package: str = "cycle_sdk._generat
         for tag_dir, collection in data.endpoint_collections_by_tag.items():
             for endpoint in collection.endpoints:
                 info = op_info(endpoint)
+                path_parts(info)
+                bodies = {id(body.prop) for body in endpoint.bodies}  # the tool calls the body `body`
+                taken = METHOD_NAMES if bodies else METHOD_NAMES - {"body"}
                 for param in endpoint.list_all_parameters():
-                    if param.python_name in RESERVED_KWARGS and param.python_name != "body":
+                    if id(param) not in bodies and arg_name(param) in taken:
                         raise SystemExit(
-                            f"{info.operation_id}: parameter {param.python_name!r} collides with an SDK option"
+                            f"{info.operation_id!r}: parameter {_text(param.name)!r} collides with the method's"
+                            f" {arg_name(param)!r}"
                         )
                 for body in endpoint.bodies:
                     # The requester sends JSON and form bodies (_wire.body_kwargs); nothing else.
                     if str(body.body_type) not in SUPPORTED_BODY_TYPES:
-                        raise SystemExit(f"{info.operation_id}: a {body.body_type} request body is not supported")
+                        raise SystemExit(f"{info.operation_id!r}: a {body.body_type} request body is not supported")
                 if info.name in names:
                     # operations.py names each operation's constant after it.
-                    raise SystemExit(f"{info.operation_id}: method name {info.name!r} is taken by {names[info.name]}")
+                    raise SystemExit(
+                        f"{info.operation_id!r}: method name {info.name!r} is taken by {names[info.name]!r}"
+                    )
                 names[info.name] = info.operation_id
                 ns = namespaces.setdefault(info.namespace, {"tag": info.tag, "entries": []})
                 ns["entries"].append((info, endpoint, collection_module(tag_dir, endpoint, project)))
         for ns in namespaces.values():
             ns["entries"].sort(key=lambda e: e[0].name)
 
-        project.env.filters["text"] = _text
+        project.env.filters.update(text=_text, py=py, py_value=py_value, py_doc=py_doc, py_name=py_name)
         typed = TypedDicts(schemas.classes_by_name)
         project.env.globals.update(
             op_info=op_info,
@@ -348,6 +417,8 @@ def generate(build: SpecBuild, out_dir: Path, package: str = "cycle_sdk._generat
             pascal=pascal,
             signature=signature,
             method_doc=lambda endpoint: method_doc(endpoint, op_info(endpoint), spec, typed=typed),
+            attribute_doc=attribute_doc,
+            field_declaration=field_declaration,
             typed_signature=lambda endpoint: signature(endpoint, typed=typed),
             typed_dict_names=lambda endpoint: typed_dict_names(endpoint, typed),
             arg_name=arg_name,
@@ -369,11 +440,15 @@ def generate(build: SpecBuild, out_dir: Path, package: str = "cycle_sdk._generat
             # Extra generated files: namespaces (one module per tag, loaded on first use) and the op index.
             ns_dir = pkg / "namespaces"
             ns_dir.mkdir()
-            (ns_dir / "__init__.py").write_text(project.env.get_template("namespaces_init.py.jinja").render())
+            (ns_dir / "__init__.py").write_text(
+                project.env.get_template("namespaces_init.py.jinja").render(), encoding="utf-8"
+            )
             ns_template = project.env.get_template("namespace.py.jinja")
             for ns_name, ns in namespaces.items():
-                (ns_dir / f"{ns_name}.py").write_text(ns_template.render(ns_name=ns_name, ns=ns))
-            (pkg / "operations.py").write_text(project.env.get_template("operations.py.jinja").render())
+                (ns_dir / f"{ns_name}.py").write_text(ns_template.render(ns_name=ns_name, ns=ns), encoding="utf-8")
+            (pkg / "operations.py").write_text(
+                project.env.get_template("operations.py.jinja").render(), encoding="utf-8"
+            )
         # The tool always writes these; the SDK's client and errors are hand-written (cycle_sdk._client,
         # _exceptions), and generated code never imports them.
         for unused in ("client.py", "errors.py"):
@@ -381,15 +456,16 @@ def generate(build: SpecBuild, out_dir: Path, package: str = "cycle_sdk._generat
         if package == SEED_PACKAGE:
             seed = {name: ns for name, ns in sorted(namespaces.items()) if name not in seed_names_declared_by_hand()}
             (ns_dir / "module_namespaces.py").write_text(
-                project.env.get_template("module_namespaces.py.jinja").render(seed_namespaces=seed)
+                project.env.get_template("module_namespaces.py.jinja").render(seed_namespaces=seed), encoding="utf-8"
             )
-        (pkg / "params.py").write_text(typed.render())  # after the namespaces: they name the typed dicts
+        # After the namespaces: they name the typed dicts.
+        (pkg / "params.py").write_text(typed.render(), encoding="utf-8")
         imports = model_imports(data)
         (pkg / "models" / "__init__.pyi").write_text(
-            project.env.get_template("models_init.pyi.jinja").render(imports=imports)
+            project.env.get_template("models_init.pyi.jinja").render(imports=imports), encoding="utf-8"
         )
         (pkg / "models" / "_index.py").write_text(
-            project.env.get_template("models_index.py.jinja").render(imports=imports)
+            project.env.get_template("models_index.py.jinja").render(imports=imports), encoding="utf-8"
         )
         write_json(spec, pkg / "spec.json")
         (pkg / "py.typed").write_text("")
@@ -529,9 +605,9 @@ class TypedDicts:
             return "Any" if "Any" in parts else " | ".join(parts)
         if isinstance(prop, LiteralEnumProperty | EnumProperty):
             values = prop.values.values() if isinstance(prop.values, dict) else prop.values
-            return "Literal[" + ", ".join(repr(v) for v in sorted(values, key=repr)) + "]"
+            return "Literal[" + ", ".join(py_value(v) for v in sorted(values, key=repr)) + "]"
         if isinstance(prop, ConstProperty):
-            return f"Literal[{prop.value.raw_value!r}]"
+            return f"Literal[{py_value(prop.value.raw_value)}]"
         simple = {
             StringProperty: "str",
             IntProperty: "int",
@@ -571,7 +647,7 @@ class TypedDicts:
             "if TYPE_CHECKING:",
             *(f"    {line}" for line in sorted(self.model_imports) or ["pass"]),
             "",
-            f"__all__ = {sorted(self.models)!r}",
+            f"__all__ = [{', '.join(py(name) for name in sorted(self.models))}]",
             "",
         ]
         return "\n".join(head) + "\n\n" + "\n\n\n".join(classes) + "\n"
@@ -582,11 +658,11 @@ class TypedDicts:
             kind = self.type_of(prop)
             fields.append((_text(prop.name), f"Required[{kind}]" if prop.required else kind))
         doc = f"{model.class_info.name} as a typed dict (the model itself is accepted too)."
-        if all(key.isidentifier() and not keyword.iskeyword(key) for key, _ in fields):
+        if all(is_identifier(key) for key, _ in fields):
             body = "\n".join(f"    {key}: {kind}" for key, kind in fields)
             return f'class {name}(TypedDict, total=False):\n    """{doc}"""\n\n{body}'
-        items = "\n".join(f"        {key!r}: {kind!r}," for key, kind in fields)
-        return f'{name} = TypedDict(\n    {name!r},\n    {{\n{items}\n    }},\n    total=False,\n)\n"""{doc}"""'
+        items = "\n".join(f"        {py(key)}: {py(kind)}," for key, kind in fields)
+        return f'{name} = TypedDict(\n    {py(name)},\n    {{\n{items}\n    }},\n    total=False,\n)\n"""{doc}"""'
 
 
 def arg_name(prop: Any) -> str:
@@ -737,10 +813,51 @@ def method_doc(endpoint: Any, info: OpInfo, spec: dict[str, Any], *, typed: Type
         "Raises:",
         "    TypeError, ValueError: an argument cannot be encoded (the message names it); nothing was sent.",
     ]
-    text = "\n".join(lines).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
-    if text.endswith('"'):
-        text += " "
-    return text
+    return py_doc("\n".join(lines))
+
+
+# The defaults the tool writes as a call on a validated value (dates, UUIDs): the call is kept,
+# its argument re-quoted by `py`.
+_DEFAULT_CALL = re.compile(r"(datetime\.date\.fromisoformat|datetime\.datetime\.fromisoformat|UUID)\((.*)\)", re.S)
+
+
+def default_code(prop: Any) -> str | None:
+    """A property's default as Python, from the value the tool parsed: a string through `py` (the
+    tool's own quoting doubles its backslashes), a number or bool through `py_value` (refusing
+    NaN and infinities), a date or UUID as the tool's call on a `py` string; anything else refused."""
+    if prop.default is None:
+        return None if prop.required else "UNSET"
+    raw, code = prop.default.raw_value, _code(prop.default.python_code)
+    where = f"default of property {_text(prop.name)!r}"
+    call = _DEFAULT_CALL.fullmatch(code)
+    try:
+        value = ast.literal_eval(call.group(2) if call else code)
+    except (ValueError, SyntaxError):
+        raise SystemExit(f"{where}: {raw!r} has no Python literal") from None
+    if call and isinstance(value, str):
+        return f"{call.group(1)}({py(value)})"
+    if isinstance(value, str):
+        return py(raw if isinstance(raw, str) else value)
+    if value is None or isinstance(value, bool | int | float):
+        return py_value(value)
+    raise SystemExit(f"{where}: {raw!r} is not a string, number, boolean or null")
+
+
+def field_declaration(prop: Any) -> str:
+    """`name: type` or `name: type = default`: a model field and its `__init__` argument."""
+    default = default_code(prop)
+    declaration = f"{prop.python_name}: {_code(prop.get_type_string())}"
+    return declaration if default is None else f"{declaration} = {default}"
+
+
+def attribute_doc(prop: Any, width: int) -> str:
+    """A model attribute's entry in its class docstring: name (type): description, default, example."""
+    doc = f"{prop.python_name} ({_code(prop.get_type_string())}): {_text(prop.description or '')}"
+    if prop.default is not None:
+        doc += f" Default: {default_code(prop)}."
+    if prop.example:
+        doc += f" Example: {_text(prop.example)}."
+    return py_doc(doc.rstrip(), width)
 
 
 def success_responses(endpoint: Any) -> list[Any]:
@@ -800,11 +917,16 @@ def type_imports(endpoint: Any, prefix: str, *, page_item: bool = False) -> list
     return lines
 
 
-def collection_module(tag_dir: Any, endpoint: Any, project: Any) -> str:
-    """The dotted module the tool writes an endpoint to (mirrors Project._build_api)."""
+def endpoint_module_name(endpoint: Any, field_prefix: str) -> str:
+    """The name of the module the tool writes an endpoint to (as Project._build_api names it)."""
     from openapi_python_client import strings
 
-    return f"api.{tag_dir}.{strings.PythonIdentifier(endpoint.name, project.config.field_prefix)}"
+    return str(strings.PythonIdentifier(endpoint.name, field_prefix))
+
+
+def collection_module(tag_dir: Any, endpoint: Any, project: Any) -> str:
+    """The dotted module the tool writes an endpoint to (mirrors Project._build_api)."""
+    return f"api.{tag_dir}.{endpoint_module_name(endpoint, project.config.field_prefix)}"
 
 
 def spec_state(build: SpecBuild) -> str:

@@ -24,11 +24,12 @@ includes `UnknownVariant` (see `annotate_unknown_variants`).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+
+from generator.pysource import py
 
 # What the generated model modules import from cycle_sdk/_decode.py (as `_<name>`).
 RUNTIME_NAMES = (
@@ -553,11 +554,11 @@ class ModelDecoder:
                 stats.shape_examples.setdefault(signature, f"{self.class_name}.{p.python_name}: {signature}")
                 funcs = ", ".join(self.func(m) for m in group)
                 names = " or ".join(_code(m.get_type_string(no_optional=True)) for m in group)
-                branches.append((tests[kind], [f"{dest} = _first_fit({v}, ({funcs},), {json.dumps(names)})"]))
+                branches.append((tests[kind], [f"{dest} = _first_fit({v}, ({funcs},), {py(names)})"]))
         {"type": stats.by_type, "spec": stats.by_spec, "pinned": stats.by_pinned, "shape": stats.by_shape}[decided].add(
             signature
         )
-        last = f"{dest} = {v}" if any_member else f"{dest} = _mismatch({v}, {json.dumps(expected)})"
+        last = f"{dest} = {v}" if any_member else f"{dest} = _mismatch({v}, {py(expected)})"
         body = [f"_c = {v}.__class__"]
         for index, (test, lines) in enumerate(branches):
             body.append(f"{'if' if index == 0 else 'elif'} {test}:")
@@ -568,21 +569,21 @@ class ModelDecoder:
         return [*head, "else:", *("    " + line for line in body)]
 
     def _by_discriminator(self, disc: Discriminator, v: str, dest: str, p: Any) -> list[str]:
-        out = [f"_t = {v}.get({json.dumps(disc.property_name)})"]
+        out = [f"_t = {v}.get({py(disc.property_name)})"]
         for index, (value, cls) in enumerate(sorted(disc.mapping.items())):
             out += [
-                f"{'if' if index == 0 else 'elif'} _t == {json.dumps(value)}:",
+                f"{'if' if index == 0 else 'elif'} _t == {py(value)}:",
                 f"    {dest} = _from_dict_{cls}({v})",
             ]
-        where = json.dumps(f"{self.class_name}.{p.python_name}")
-        unknown = f"_unknown_variant({v}, {json.dumps(disc.property_name)}, _t, {where})"
+        where = py(f"{self.class_name}.{p.python_name}")
+        unknown = f"_unknown_variant({v}, {py(disc.property_name)}, _t, {where})"
         out += ["else:", f"    {dest} = {unknown}"] if disc.mapping else [f"{dest} = {unknown}"]
         return out
 
     # --- the body of from_dict ---------------------------------------------------------------
 
     def field(self, p: Any, n: int) -> list[str]:
-        key = json.dumps(_text(p.name))
+        key = py(_text(p.name))
         dest = f"{self.obj}.{p.python_name}"
         if p.required:
             if _kind(p) == "ModelProperty" and not self.inlinable(p):  # no temporary: read once
@@ -628,7 +629,7 @@ class ModelDecoder:
         classes: list[str] = []
         slow: list[str] = []
         for n, p in enumerate(props):
-            key = json.dumps(_text(p.name))
+            key = py(_text(p.name))
             dest = f"{self.obj}.{p.python_name}"
             b = f"_b{n}{self.sfx}"
             cond, fallback = self.check(p) or ("", "")
@@ -691,13 +692,13 @@ class ModelDecoder:
     def known_keys(self) -> str:
         """`_KEYS`: the JSON keys of the model's properties (what is not one is unknown)."""
         props = [*self.model.required_properties, *self.model.optional_properties]
-        return f"frozenset({{{''.join(f'{json.dumps(_text(p.name))}, ' for p in props)}}})"
+        return f"frozenset({{{''.join(f'{py(_text(p.name))}, ' for p in props)}}})"
 
     def fields(self) -> str:
         """`_FIELDS`: (attribute, JSON key) in the order from_dict sets them (failure() reads it);
         body() decides that order."""
         props = self.order
-        pairs = "".join(f"({json.dumps(str(p.python_name))}, {json.dumps(_text(p.name))}), " for p in props)
+        pairs = "".join(f"({py(str(p.python_name))}, {py(_text(p.name))}), " for p in props)
         return f"({pairs})"
 
 
