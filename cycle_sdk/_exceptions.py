@@ -37,6 +37,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Self, overload
 
+from ._printable import printable
+
 # Codes of the errors made on the client side (the API's own codes look like "404.environment").
 NETWORK_ERROR = "0.network_error"
 TIMEOUT = "0.timeout"
@@ -50,6 +52,8 @@ JOB_FAILED = "0.job_failed"
 JOB_WAIT_TIMEOUT = "0.job_wait_timeout"
 JOB_WAIT_STOPPED = "0.job_wait_stopped"
 INVALID_JOB = "0.invalid_job"
+PAGE_REPEATED = "0.page_repeated"
+TOO_MANY_PAGES = "0.too_many_pages"
 
 _FIELDS = ("status", "code", "title", "detail", "source", "method", "path", "retry_after", "extra")
 
@@ -149,12 +153,14 @@ class APIError(CycleError):
         super().__setattr__(name, value)
 
     def __str__(self) -> str:
+        # The fields hold what the server sent, as sent; the message shows control characters,
+        # bidi overrides and lone surrogates as visible escapes (a traceback prints it raw).
         text = f"{self.code}: {self.title}"
         if self.detail:
             text += f" ({self.detail})"
         if self.method and self.path:
             text += f" [{self.method} {self.path}]"
-        return text
+        return printable(text)
 
     def __repr__(self) -> str:
         shown = ", ".join(

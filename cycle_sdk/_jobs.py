@@ -11,10 +11,15 @@ Err too: `0.job_failed`, a JobFailedError whose `detail` is the job's error mess
 Many concurrent async waits on one AsyncClient share one poll loop: each tick makes one
 list request (`GET /v1/jobs`, newest first) that serves every waiting job it contains,
 so N jobs cost about 1/delay requests per second instead of N/delay.
+
+Every wait ends: `delay` and `timeout` must be finite and positive (a `delay` under MIN_DELAY is
+raised to it), and the timeout holds even on a clock that jumps backwards (only its forward steps
+count, and never less than the sleeps the wait asked for).
 """
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -27,6 +32,7 @@ from ._config import DEFAULT_RETRY_AFTER_CAP
 from ._exceptions import INVALID_JOB, JOB_FAILED, JOB_WAIT_STOPPED, JOB_WAIT_TIMEOUT
 from ._generated.namespaces.jobs import AsyncJobs as _GeneratedAsyncJobs
 from ._generated.namespaces.jobs import Jobs as _GeneratedJobs
+from ._printable import printable
 from ._result import APIError, APIResult, Err, Ok
 from ._retry import backoff, is_transient
 
@@ -40,6 +46,8 @@ ACTIVE_STATES = frozenset({"new", "queued", "scheduled", "running"})
 TERMINAL_STATES = frozenset({"completed", "error", "expired"})
 FAILED_STATES = frozenset({"error", "expired"})
 DEFAULT_DELAY = 2.0
+# The shortest poll delay: one wait reads its job at most 20 times a second.
+MIN_DELAY = 0.05
 # Jobs appear a moment after the task that made them: retry a 404.job this many times.
 DEFAULT_NOT_FOUND_RETRIES = 5
 # Consecutive transient read failures (network, timeout, 429, 5xx) tolerated before giving up.
@@ -185,6 +193,20 @@ def _wait_error(code: str, title: str, job_id: str) -> Err:
     return Err(APIError(status=0, code=code, title=title, method="GET", path=f"/v1/jobs/{job_id}"))
 
 
+def _seconds(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{name} must be a number of seconds, not {type(value).__name__}")
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a positive, finite number of seconds, not {value!r}")
+    return float(value)
+
+
+def checked_wait_options(delay: object, timeout: object) -> tuple[float, float | None]:
+    """`delay` (at least MIN_DELAY) and `timeout` (None: no limit) of a wait, checked before any
+    request: a TypeError or ValueError naming the argument, as for any argument that cannot be used."""
+    return max(_seconds("delay", delay), MIN_DELAY), None if timeout is None else _seconds("timeout", timeout)
+
+
 class _Tracker:
     """The decision logic of one wait, shared by sync and async."""
 
@@ -202,22 +224,36 @@ class _Tracker:
         self.clock = clock
         self.on_progress = on_progress
         self.delay = delay
-        self.deadline = None if timeout is None else clock.monotonic() + timeout
+        self.timeout = timeout
         self.not_found_left = not_found_retries
         self.transient_left = DEFAULT_TRANSIENT_RETRIES
         self.last: tuple[Any, ...] | None = None
+        # Time passed, counted so that a clock jumping backwards cannot undo it: only forward
+        # steps add up, and the sleeps asked for are a floor (a clock that stands still).
+        self._reading = clock.monotonic()
+        self._forward = 0.0
+        self._slept = 0.0
+
+    def passed(self) -> float:
+        now = self.clock.monotonic()
+        if now > self._reading:
+            self._forward += now - self._reading
+        self._reading = now
+        return max(self._forward, self._slept)
+
+    def slept(self, seconds: float) -> None:
+        self._slept += seconds
 
     def remaining(self) -> float | None:
-        return None if self.deadline is None else max(0.0, self.deadline - self.clock.monotonic())
+        return None if self.timeout is None else max(0.0, self.timeout - self.passed())
 
     def expired(self) -> bool:
-        return self.deadline is not None and self.clock.monotonic() >= self.deadline
+        return self.timeout is not None and self.passed() >= self.timeout
 
     def sleep_for(self, backoff: float = 1.0) -> float:
         pause = self.delay * backoff
-        if self.deadline is not None:
-            pause = max(0.0, min(pause, self.deadline - self.clock.monotonic()))
-        return pause
+        left = self.remaining()
+        return pause if left is None else min(pause, left)
 
     def on_error(self, error: APIError) -> float | None:
         """Seconds to wait before reading again, or None to give up with this error."""
@@ -252,7 +288,7 @@ def _plain_progress(out: TextIO) -> ProgressCallback:
         line = f"job {p.job.id}: {p.state} {p.percent:.0f}% ({p.completed_steps}/{p.total_steps} steps)"
         if p.failed:
             line += f" {_failure_note(p)}"
-        out.write(line + "\n")
+        out.write(printable(line) + "\n")  # the job's id, state and message are the server's
         out.flush()
 
     return plain
@@ -277,11 +313,11 @@ def _rich_progress(console: Any) -> ProgressCallback:
             bar.start()
         task = task_ids.get(p.job.id)
         if task is None:
-            task = task_ids[p.job.id] = bar.add_task(f"job {escape(p.job.id)}", total=100)
+            task = task_ids[p.job.id] = bar.add_task(escape(printable(f"job {p.job.id}")), total=100)
         # The brackets are text, not markup: escaped with the state, or rich reads `[completed]` as a style.
-        description = escape(f"job {p.job.id} [{p.state}]")
+        description = escape(printable(f"job {p.job.id} [{p.state}]"))
         if p.failed:
-            description = f"[bold red]{escape(f'job {p.job.id} {_failure_note(p)}')}[/]"
+            description = f"[bold red]{escape(printable(f'job {p.job.id} {_failure_note(p)}'))}[/]"
         bar.update(task, completed=p.percent, description=description)
         if p.done:
             bar.stop()
@@ -335,6 +371,7 @@ class Jobs(_GeneratedJobs):
         """Wait until the job is completed, errored or expired; see the module docstring.
 
         `check=True`: a job that ended in `error` or `expired` is Err `0.job_failed`."""
+        delay, timeout = checked_wait_options(delay, timeout)
         job_id = job_id_of(job)
         if isinstance(job_id, Err):
             return job_id
@@ -362,6 +399,7 @@ class Jobs(_GeneratedJobs):
             if tracker.expired():
                 return _wait_error(JOB_WAIT_TIMEOUT, "Timed out waiting for the job", job_id)
             tracker.clock.sleep(pause)
+            tracker.slept(pause)
 
 
 class _SharedPoller:
@@ -407,7 +445,8 @@ class _SharedPoller:
             # usual case: answered waiters register again a moment later and start a new loop.
             # So the pace is kept here, across loops, and no loop outlives its waiters.)
             if self._last_tick is not None:
-                wait = self._last_tick + self.delay - clock.monotonic()
+                # At most one delay, even when the clock has jumped backwards since the last tick.
+                wait = min(self._last_tick + self.delay - clock.monotonic(), self.delay)
                 if wait > 0:
                     await clock.async_sleep(wait)
             await asyncio.sleep(0)  # let every waiter of this moment register
@@ -470,6 +509,7 @@ class AsyncJobs(_GeneratedAsyncJobs):
         import asyncio
         import inspect
 
+        delay, timeout = checked_wait_options(delay, timeout)
         job_id = job_id_of(job)
         if isinstance(job_id, Err):
             return job_id
@@ -503,6 +543,7 @@ class AsyncJobs(_GeneratedAsyncJobs):
                 return _wait_error(JOB_WAIT_TIMEOUT, "Timed out waiting for the job", job_id)
             if pause:
                 await tracker.clock.async_sleep(pause)
+                tracker.slept(pause)
 
 
 __all__ = [
@@ -511,6 +552,7 @@ __all__ = [
     "JOB_FAILED",
     "JOB_WAIT_STOPPED",
     "JOB_WAIT_TIMEOUT",
+    "MIN_DELAY",
     "TERMINAL_STATES",
     "AsyncJobs",
     "JobProgress",

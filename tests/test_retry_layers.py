@@ -81,7 +81,9 @@ def test_the_call_timeout_bounds_the_retry_after_wait(server: FaultServer, kind:
 def test_the_job_tracker_is_the_one_retry_layer(server: FaultServer, kind: str) -> None:
     server.script("GET", "/v1/jobs/j1", Reply(503, {"error": {"code": "503.down"}}))
     # The requester's default max_retries (2) stays on: the tracker's reads must not use it.
-    res = run_bounded(kind, with_client(kind, server.url, lambda c: c.jobs.wait("j1", delay=0.001)), guard=30)
+    # The tracker's backoff runs on a fake clock (its delay has a floor: a real one would sleep).
+    call = with_client(kind, server.url, lambda c: c.jobs.wait("j1"), clock=FakeClock())
+    res = run_bounded(kind, call, guard=30)
     assert res.ok is False and res.error.code == "503.down"
     assert len(server.requests) == _jobs.DEFAULT_TRANSIENT_RETRIES + 1
 
