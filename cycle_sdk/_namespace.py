@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from ._config import DEFAULT_PAGE_SIZE
 from ._exceptions import APIResultError
+from ._pages import PageGuard
 from ._request import Parser, RequestSpec
 from ._types import Unset
 
@@ -105,12 +106,19 @@ class SyncNamespace:
 
         def pages() -> Iterator[Any]:
             nonlocal number
+            guard: PageGuard | None = None
             while True:
-                result = self._client._send(build({"number": number, "size": size}), parse, **options)
+                request = build({"number": number, "size": size})
+                guard = guard or PageGuard(number, method=request.method, path=request.path)
+                if (stop := guard.before(number)) is not None:
+                    raise APIResultError(stop)
+                result = self._client._send(request, parse, **options)
                 if result.ok is False:
                     raise APIResultError(result.error)
                 items = _items(result.value)
                 del result  # hold one page at a time
+                if (stop := guard.after(number, items)) is not None:
+                    raise APIResultError(stop)
                 yield from items
                 if len(items) < size:
                     return
@@ -151,12 +159,19 @@ class AsyncNamespace:
 
         async def pages() -> AsyncIterator[Any]:
             nonlocal number
+            guard: PageGuard | None = None
             while True:
-                result = await self._client._send(build({"number": number, "size": size}), parse, **options)
+                request = build({"number": number, "size": size})
+                guard = guard or PageGuard(number, method=request.method, path=request.path)
+                if (stop := guard.before(number)) is not None:
+                    raise APIResultError(stop)
+                result = await self._client._send(request, parse, **options)
                 if result.ok is False:
                     raise APIResultError(result.error)
                 items = _items(result.value)
                 del result
+                if (stop := guard.after(number, items)) is not None:
+                    raise APIResultError(stop)
                 for item in items:
                     yield item
                 if len(items) < size:

@@ -3,7 +3,9 @@
 It fetches a short-lived token (`GET /v1/hubs/current/notifications`), opens the WebSocket
 (`?token=`), and yields each message as a typed `HubNotification`. When the socket drops it
 reconnects with backoff (a fresh token each time) and yields a `Reconnected` marker first, so
-the caller knows it may have missed changes and can re-read what it cares about.
+the caller knows it may have missed changes and can re-read what it cares about. The first
+connection is not retried: when no token can be had or the socket cannot be opened (a dead
+server, a wrong base URL), `listen()` raises at once instead of retrying without a word.
 
     async for note in client.hub_notifications.listen():
         if isinstance(note, Reconnected):
@@ -38,6 +40,7 @@ log = logging.getLogger("cycle_sdk")
 
 # Reconnects back off with the SDK's one backoff (_retry.py), up to a longer cap than a request's.
 RECONNECT_BACKOFF_CAP = 30.0
+SOCKET_PATH = "/v1/hubs/current/notifications"
 
 
 @frozen
@@ -63,7 +66,7 @@ def _socket_url(base_url: str, token: str) -> str:
 
     scheme, rest = base_url.rstrip("/").split("://", 1)
     ws = "wss" if scheme == "https" else "ws"
-    return f"{ws}://{rest}/v1/hubs/current/notifications?token={quote(token, safe='')}"
+    return f"{ws}://{rest}{SOCKET_PATH}?token={quote(token, safe='')}"
 
 
 def _parse(frame: str | bytes) -> HubNotification | None:
@@ -77,6 +80,13 @@ def _parse(frame: str | bytes) -> HubNotification | None:
         return None
 
 
+def failure_reason(exc: BaseException, socket_token: str) -> str:
+    """Why a socket failed, without its token: some websockets errors quote the URL, whose query holds it."""
+    from ._redact import Redactor
+
+    return Redactor([socket_token])(f"{type(exc).__name__}: {exc}") or type(exc).__name__
+
+
 def _delay(attempt: int) -> float:
     return backoff(attempt, cap=RECONNECT_BACKOFF_CAP)
 
@@ -88,11 +98,12 @@ class _Reconnects:
         self.max_reconnects = max_reconnects
         self.attempt = 0
         self.reason = ""
+        self.ever_connected = False  # the first connection is not retried: its failure is raised
 
     def token_failed(self, error: APIError) -> float:
         """Seconds to wait before asking for a token again; raises when retrying cannot help."""
         self.attempt += 1
-        if not is_transient(error.status) or self._exhausted():
+        if not self.ever_connected or not is_transient(error.status) or self._exhausted():
             raise APIResultError(error)  # e.g. 401/403: reconnecting will not help
         return _delay(self.attempt)
 
@@ -100,12 +111,25 @@ class _Reconnects:
         """The marker to yield for a new socket after a lost one (None on the first)."""
         marker = Reconnected(self.attempt, self.reason) if self.attempt else None
         self.attempt = 0
+        self.ever_connected = True
         return marker
 
     def lost(self, reason: str) -> float:
-        """Seconds to wait before reconnecting; raises after `max_reconnects` in a row."""
+        """Seconds to wait before reconnecting; raises after `max_reconnects` in a row, or when
+        no socket was ever opened."""
         self.reason = reason
         self.attempt += 1
+        if not self.ever_connected:
+            raise APIResultError(
+                APIError(
+                    status=0,
+                    code="0.network_error",
+                    title="Cannot open the hub notification socket",
+                    detail=reason,
+                    method="GET",
+                    path=SOCKET_PATH,
+                )
+            )
         if self._exhausted():
             raise APIResultError(APIError(status=0, code="0.network_error", title="Socket lost", detail=reason))
         log.debug("hub notification socket lost (%s); reconnect %d", reason, self.attempt)
@@ -125,8 +149,8 @@ class HubNotifications(_GeneratedSync):
     def listen(self, *, max_reconnects: int | None = None) -> Iterator[HubNotification | Reconnected]:
         """Yield notifications forever (reconnecting), until the caller stops iterating.
 
-        Raises APIResultError when a token cannot be had (e.g. 401), or after
-        `max_reconnects` failed reconnects in a row.
+        Raises APIResultError when a token cannot be had (e.g. 401), when the first socket
+        cannot be opened (`0.network_error`), or after `max_reconnects` failed reconnects in a row.
         """
         websockets = _websockets()
         from websockets.sync.client import connect
@@ -137,8 +161,9 @@ class HubNotifications(_GeneratedSync):
             if token.ok is False:
                 clock_of(self._client).sleep(reconnects.token_failed(token.error))
                 continue
+            secret = token.value.data.token
             try:
-                with connect(_socket_url(self._platform_client.settings.base_url, token.value.data.token)) as socket:
+                with connect(_socket_url(self._platform_client.settings.base_url, secret)) as socket:
                     marker = reconnects.connected()
                     if marker is not None:
                         yield marker
@@ -148,7 +173,7 @@ class HubNotifications(_GeneratedSync):
                             yield note
                 reason = "the server closed the socket"
             except (OSError, websockets.exceptions.WebSocketException) as exc:
-                reason = f"{type(exc).__name__}: {exc}"
+                reason = failure_reason(exc, secret)
             clock_of(self._client).sleep(reconnects.lost(reason))
 
 
@@ -170,10 +195,9 @@ class AsyncHubNotifications(_GeneratedAsync):
             if token.ok is False:
                 await clock_of(self._client).async_sleep(reconnects.token_failed(token.error))
                 continue
+            secret = token.value.data.token
             try:
-                async with connect(
-                    _socket_url(self._platform_client.settings.base_url, token.value.data.token)
-                ) as socket:
+                async with connect(_socket_url(self._platform_client.settings.base_url, secret)) as socket:
                     marker = reconnects.connected()
                     if marker is not None:
                         yield marker
@@ -183,8 +207,8 @@ class AsyncHubNotifications(_GeneratedAsync):
                             yield note
                 reason = "the server closed the socket"
             except (OSError, websockets.exceptions.WebSocketException) as exc:
-                reason = f"{type(exc).__name__}: {exc}"
+                reason = failure_reason(exc, secret)
             await clock_of(self._client).async_sleep(reconnects.lost(reason))
 
 
-__all__ = ["AsyncHubNotifications", "HubNotifications", "Reconnected"]
+__all__ = ["AsyncHubNotifications", "HubNotifications", "Reconnected", "failure_reason"]
