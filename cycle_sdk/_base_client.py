@@ -25,7 +25,6 @@ from ._body import ACCEPT_ENCODING, BodyReader
 from ._cache import CacheKeys, ResponseCache, cache_applies
 from ._clock import SYSTEM_CLOCK, Clock
 from ._config import DEFAULT_MAX_CONNECTIONS, Settings, check_call_options, to_timeout, total_of
-from ._exceptions import ConfigurationError
 from ._httpx_private import transport_router
 from ._messages import CLIENT_CLOSED_HINT, CLIENT_CLOSED_TITLE
 from ._redact import Redactor, SentSecrets
@@ -70,7 +69,7 @@ class BaseClient:
         self._auth_scheme = auth_scheme
         # Every wait this client makes by itself (cache lifetimes, retry backoff, job polling).
         self._clock = clock
-        self._cache = ResponseCache(settings.cache.max_entries, clock=clock)
+        self._cache = ResponseCache(settings.cache.max_entries, max_bytes=settings.cache.max_bytes, clock=clock)
         self._cache_keys = CacheKeys()
         # Secrets this client has sent (API keys checked by api_key_auth, tokens replaced by a
         # refresh, passwords): redacted from errors even once they are no longer in settings/storage.
@@ -147,16 +146,23 @@ class BaseClient:
             return self._error(request, 0, NO_API_KEY, "No API key provided", hint)
         return None
 
-    def _check_headers(self, token: Token | None, hub: str | None, request: RequestSpec) -> None:
+    def _check_headers(self, token: Token | None, hub: str | None, request: RequestSpec) -> Err | None:
         """Header values that HTTP cannot carry are refused before any I/O (and before httpx or
-        h11 could quote them, secret included, in an exception or a log line)."""
+        h11 could quote them, secret included, in an exception or a log line). A hub is an
+        argument (a ValueError); a key that cannot be sent is reported as a missing one is, an
+        Err `0.no_api_key`, without quoting it."""
         if hub and not HEADER_VALUE.fullmatch(hub):
             raise ValueError("option 'team' (the X-Hub-Id header) must be printable ASCII without line breaks")
         if token is not None and request.url is None and not HEADER_VALUE.fullmatch(token.access_token):
-            raise ConfigurationError(
-                "the API key or stored access token contains characters an HTTP header cannot carry "
-                "(hint: a trailing newline or space read from a file or environment variable?)"
+            return self._error(
+                request,
+                0,
+                NO_API_KEY,
+                "The API key cannot be sent",
+                "the API key or stored access token holds characters an HTTP header cannot carry; "
+                "hint: a trailing newline or space read from a file or environment variable?",
             )
+        return None
 
     def _url(self, request: RequestSpec) -> str:
         return request.url or self._settings.base_url.rstrip("/") + request.path
@@ -395,7 +401,9 @@ class SyncAPIClient(BaseClient):
         timeout: float | httpx.Timeout | None,
         max_retries: int | None,
     ) -> APIResult[T]:
-        self._check_headers(token, team, request)
+        unsendable = self._check_headers(token, team, request)
+        if unsendable is not None:
+            return unsendable
         retries = self._settings.max_retries if max_retries is None else max_retries
         attempt = 0
         while True:
@@ -640,7 +648,9 @@ class AsyncAPIClient(BaseClient):
         timeout: float | httpx.Timeout | None,
         max_retries: int | None,
     ) -> APIResult[T]:
-        self._check_headers(token, team, request)
+        unsendable = self._check_headers(token, team, request)
+        if unsendable is not None:
+            return unsendable
         self._enter_loop()  # auth calls come in here directly
         try:
             return await self._retrying(request, parse, token, team, timeout, max_retries)

@@ -7,12 +7,18 @@
   containers, a task changes states across collections), so no narrower rule is safe. A
   fetch that started before a write or `clear()` is not stored either, so nothing read
   before a mutation is served once the mutation has returned.
-- Bounded: at most `max_entries`, least recently used first out.
+- Bounded: at most `max_entries` and `max_bytes` (the memory the cached results hold, measured
+  when each is stored), least recently used first out; a result larger than `max_bytes` is not
+  kept. Expired entries are dropped as soon as the cache is next used (a lookup or a store), not
+  left in memory until their key is asked for again.
 """
 
 from __future__ import annotations
 
+import enum
+import sys
 import threading
+import types
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -30,17 +36,20 @@ if TYPE_CHECKING:
 
 DEFAULT_CACHE_REFRESH = 1.0
 DEFAULT_CACHE_MAX_ENTRIES = 1024
+DEFAULT_CACHE_MAX_BYTES = 64 * 1024 * 1024
 
 T = TypeVar("T")
 
 
 @define
 class CacheSettings:
-    """`settings.cache`: `use` turns caching on, `refresh` is the lifetime in seconds."""
+    """`settings.cache`: `use` turns caching on, `refresh` is the lifetime in seconds; at most
+    `max_entries` results holding at most `max_bytes` of memory are kept."""
 
     use: bool = False
     refresh: float = DEFAULT_CACHE_REFRESH
     max_entries: int = DEFAULT_CACHE_MAX_ENTRIES
+    max_bytes: int = DEFAULT_CACHE_MAX_BYTES
 
 
 def cache_applies(request: RequestSpec, cache: bool | None, settings: CacheSettings) -> bool:
@@ -77,6 +86,54 @@ class CacheKeys:
         return fp
 
 
+# Shared by every result that refers to them, so not part of what one result holds.
+_SHARED = (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType, enum.Enum)
+_ATOMS = (str, bytes, int, float, complex)
+
+
+def _slot_names(cls: type) -> tuple[str, ...]:
+    names: list[str] = []
+    for klass in cls.__mro__:
+        slots = klass.__dict__.get("__slots__", ())
+        names.extend((slots,) if isinstance(slots, str) else slots)
+    return tuple(n for n in names if n not in ("__weakref__", "__dict__"))
+
+
+def held_bytes(value: object) -> int:
+    """The memory `value` holds: `sys.getsizeof` of every object it reaches through containers and
+    attributes (slots included), each counted once. Classes, functions and enum members are shared
+    by every result, so they are not counted; a value many results share (an interned key) is
+    counted in each, so this errs high."""
+    seen: set[int] = set()
+    slot_names: dict[type, tuple[str, ...]] = {}
+    total = 0
+    todo = [value]
+    while todo:
+        obj = todo.pop()
+        if obj is None or id(obj) in seen or isinstance(obj, _SHARED):
+            continue
+        seen.add(id(obj))
+        total += sys.getsizeof(obj)
+        if isinstance(obj, _ATOMS):
+            continue
+        if isinstance(obj, dict):
+            todo.extend(obj.keys())
+            todo.extend(obj.values())
+            continue
+        if isinstance(obj, list | tuple | set | frozenset):
+            todo.extend(obj)
+            continue
+        cls = type(obj)
+        names = slot_names.get(cls)
+        if names is None:
+            names = slot_names[cls] = _slot_names(cls)
+        todo.extend(getattr(obj, name, None) for name in names)
+        attributes = getattr(obj, "__dict__", None)
+        if isinstance(attributes, dict):
+            todo.append(attributes)
+    return total
+
+
 @define
 class _Flight:
     """One request in flight that identical requests wait on."""
@@ -87,10 +144,20 @@ class _Flight:
 
 
 class ResponseCache:
-    def __init__(self, max_entries: int = DEFAULT_CACHE_MAX_ENTRIES, *, clock: Clock = SYSTEM_CLOCK) -> None:
+    def __init__(
+        self,
+        max_entries: int = DEFAULT_CACHE_MAX_ENTRIES,
+        *,
+        max_bytes: int = DEFAULT_CACHE_MAX_BYTES,
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> None:
         self.max_entries = max_entries
+        self.max_bytes = max_bytes
         self._now = clock.monotonic  # entries expire on this clock's time
-        self._entries: OrderedDict[Hashable, tuple[float, APIResult[Any]]] = OrderedDict()
+        # key -> (expires at, result, the bytes it holds), least recently used first
+        self._entries: OrderedDict[Hashable, tuple[float, APIResult[Any], int]] = OrderedDict()
+        self._bytes = 0  # the sum of what the entries hold
+        self._next_expiry = float("inf")  # no entry expires before this
         # Bumped by every write and clear(): a fetch that started under an older one is not stored.
         self._generation = 0
         self._inflight: dict[Hashable, _Flight] = {}
@@ -99,30 +166,60 @@ class ResponseCache:
     def __len__(self) -> int:
         return len(self._entries)
 
+    @property
+    def held_bytes(self) -> int:
+        """The memory the cached results hold, as measured when each was stored."""
+        return self._bytes
+
+    def _drop(self, key: Hashable) -> None:
+        self._bytes -= self._entries.pop(key)[2]
+
+    def _sweep(self, now: float) -> None:
+        """Drop every expired entry, once the earliest expiry has passed. Caller holds the lock."""
+        if now < self._next_expiry:
+            return
+        for key in [k for k, entry in self._entries.items() if entry[0] <= now]:
+            self._drop(key)
+        self._next_expiry = min((entry[0] for entry in self._entries.values()), default=float("inf"))
+
     def _lookup(self, key: Hashable, now: float) -> APIResult[Any] | None:
+        self._sweep(now)
         entry = self._entries.get(key)
         if entry is None:
-            return None
-        if entry[0] <= now:
-            del self._entries[key]
             return None
         self._entries.move_to_end(key)
         return entry[1]
 
-    def _store(self, key: Hashable, generation: int, result: APIResult[Any], ttl: float) -> None:
+    @staticmethod
+    def _storable(result: APIResult[Any], ttl: float) -> bool:
+        return result.ok is True and ttl > 0
+
+    def _store(self, key: Hashable, generation: int, result: APIResult[Any], ttl: float, size: int) -> None:
         # Caller holds the lock. Only successes are kept, and only if nothing was written or
-        # cleared while this fetch was in flight.
-        if result.ok is False or ttl <= 0 or self._generation != generation:
+        # cleared while this fetch was in flight, and only what fits in max_bytes by itself.
+        if not self._storable(result, ttl) or self._generation != generation or size > self.max_bytes:
             return
-        self._entries[key] = (self._now() + ttl, result)
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.max_entries:
-            self._entries.popitem(last=False)
+        now = self._now()
+        self._sweep(now)
+        if key in self._entries:
+            self._drop(key)
+        expires = now + ttl
+        self._entries[key] = (expires, result, size)
+        self._bytes += size
+        self._next_expiry = min(self._next_expiry, expires)
+        while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
+            self._drop(next(iter(self._entries)))
+
+    def _size(self, result: APIResult[Any] | None, ttl: float) -> int:
+        # Measured before taking the lock: walking a large page takes a while.
+        return held_bytes(result) if result is not None and self._storable(result, ttl) else 0
 
     def clear(self) -> None:
         with self._lock:
             self._generation += 1
             self._entries.clear()
+            self._bytes = 0
+            self._next_expiry = float("inf")
 
     def fetch(self, key: tuple[Any, ...], ttl: float, load: Callable[[], APIResult[T]]) -> APIResult[T]:
         """Serve `key` from cache, or load it once."""
@@ -146,10 +243,11 @@ class ResponseCache:
                 result = load()
                 return result
             finally:
+                size = self._size(result, ttl)
                 with self._lock:
                     self._inflight.pop(key, None)
                     if result is not None:
-                        self._store(key, generation, result, ttl)
+                        self._store(key, generation, result, ttl, size)
                 flight.result = result
                 flight.event.set()
 
@@ -181,9 +279,10 @@ class ResponseCache:
                 result = await load()
                 return result
             finally:
+                size = self._size(result, ttl)
                 with self._lock:
                     self._inflight.pop(key, None)
                     if result is not None:
-                        self._store(key, generation, result, ttl)
+                        self._store(key, generation, result, ttl, size)
                 if not future.done():
                     future.set_result(result)

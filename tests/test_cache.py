@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 import time
+import tracemalloc
 from collections.abc import Iterator
 
 import pytest
 
 import cycle_sdk
 from tests.conftest import API_KEY, HUB
+from tests.support.clients import document
 from tests.support.clock import FakeClock
 from tests.support.fault_server import FaultServer, Reply
 
@@ -209,3 +212,93 @@ def test_clear_cache(server: FaultServer, cached: cycle_sdk.Client) -> None:
     cached.clear_cache()
     cached.environments.get_environments()
     assert _gets(server) == 2
+
+
+def _big_page(term: str, items: int = 20, text: int = 40_000) -> dict[str, object]:
+    """A list page of about 800 KB: `items` environments, each with a long description."""
+    base = document("/v1/environments")["data"][0]
+    about = base["about"]
+    data = [
+        {**base, "id": f"{term}-{i}", "name": term, "about": {**about, "description": f"{term}{i}" + "d" * text}}
+        for i in range(items)
+    ]
+    return {"data": data}
+
+
+def test_memory_held_stays_under_max_bytes_with_large_pages(server: FaultServer) -> None:
+    """40 pages of about 800 KB each would hold over 30 MiB; the cache keeps what fits in 8 MiB."""
+    server.record = False
+    server.fallback = lambda req: Reply(200, _big_page(dict(req.query).get("filter[search]", "")))
+    limit = 8 * 1024 * 1024
+    settings = cycle_sdk.CacheSettings(use=True, refresh=3600.0, max_bytes=limit)
+    with cycle_sdk.Client(api_key=API_KEY, base_url=server.url, cache=settings) as client:
+        assert client.environments.get_environments(filter={"search": "warm-up"}).ok  # pools, imports
+        client.clear_cache()
+        gc.collect()
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            for i in range(40):
+                assert client.environments.get_environments(filter={"search": f"page{i}"}).ok
+            gc.collect()
+            held = tracemalloc.get_traced_memory()[0] - before
+        finally:
+            tracemalloc.stop()
+        cache = client._cache
+        assert 2 <= len(cache) < 40  # several pages kept, the oldest evicted
+        assert cache.held_bytes <= limit
+        # Beyond the entries: about 0.8 MiB the client holds whatever is cached (one page's buffers).
+        assert held <= limit + 2 * 1024 * 1024, f"{held / 2**20:.1f} MiB held for a {limit / 2**20:.0f} MiB cache"
+        # The newest pages are the ones kept (least recently used first out).
+        assert client.environments.get_environments(filter={"search": "page39"}).ok
+        assert client.environments.get_environments(filter={"search": "page0"}).ok
+    assert server.count == 1 + 40 + 1  # page39 from the cache; page0 evicted, read again
+
+
+def test_a_result_larger_than_max_bytes_is_not_kept(server: FaultServer) -> None:
+    server.script("GET", "/v1/environments", Reply(200, _big_page("big")))
+    settings = cycle_sdk.CacheSettings(use=True, max_bytes=64 * 1024)
+    with cycle_sdk.Client(api_key=API_KEY, base_url=server.url, cache=settings) as client:
+        assert client.environments.get_environments().ok
+        assert client.environments.get_environments().ok
+        assert len(client._cache) == 0 and client._cache.held_bytes == 0
+    assert _gets(server) == 2
+
+
+def test_expired_entries_are_dropped_on_the_next_use(server: FaultServer, clock: FakeClock) -> None:
+    """Not kept until their own key is asked for again: any later lookup or store drops them."""
+    server.fallback = lambda req: Reply(200, _big_page("p", items=20))
+    settings = cycle_sdk.CacheSettings(use=True, refresh=1.0)
+    with cycle_sdk.Client(api_key=API_KEY, base_url=server.url, cache=settings, clock=clock) as client:
+        for term in ("a", "b", "c"):
+            assert client.environments.get_environments(filter={"search": term}).ok
+        assert len(client._cache) == 3 and client._cache.held_bytes > 0
+        clock.advance(1.5)
+        assert client.environments.get_environments(filter={"search": "d"}).ok
+        assert len(client._cache) == 1  # a, b and c expired: gone, their memory with them
+        clock.advance(1.5)
+        assert client.environments.get_environments(filter={"search": "d"}).ok  # a lookup: d expired too
+        assert len(client._cache) == 1
+
+
+def test_what_a_result_holds_is_measured_as_tracemalloc_counts_it() -> None:
+    """The size the cache charges a decoded page of 200 environments is within 1% of the memory
+    decoding it took (the second decode: the first also loads the model modules)."""
+    import json
+
+    from cycle_sdk._cache import held_bytes
+    from cycle_sdk._generated.models.get_environments_response_200 import GetEnvironmentsResponse200
+    from cycle_sdk._result import Ok
+
+    text = json.dumps(_big_page("p", items=200, text=100))
+    GetEnvironmentsResponse200.from_dict(json.loads(text))
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        result = Ok(GetEnvironmentsResponse200.from_dict(json.loads(text)))
+        gc.collect()
+        traced = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert abs(held_bytes(result) - traced) <= 0.01 * traced, (held_bytes(result), traced)

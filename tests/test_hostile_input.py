@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 import cycle_sdk
 from cycle_sdk._generated.operations import OPERATIONS
 from cycle_sdk._request import RequestSpec
-from tests.support.clients import KINDS, Caller, Callers
+from tests.support.clients import KINDS, TEST_API_KEY, Caller, Callers
 from tests.support.fault_server import FaultServer, Reply
 
 PLACEHOLDER = re.compile(r"\{([^}]+)\}")
@@ -368,4 +368,24 @@ async def test_hub_set_on_the_client_is_checked_too(server: FaultServer, make: C
     caller = make(team="hub\nX-Injected: 1")
     with pytest.raises(ValueError, match="'team'"):
         await caller("jobs.get_job", "j1")
+    assert server.connections == 0
+
+
+@pytest.mark.parametrize("bad_key", [TEST_API_KEY + "\n", TEST_API_KEY + "\r\nX-Injected: 1", "sk-\x1b[2J-key", " "])
+async def test_a_key_that_cannot_be_sent_is_an_err_like_a_missing_key(
+    server: FaultServer, make: Callers, bad_key: str
+) -> None:
+    """One channel for one kind of mistake: a key no header can carry is Err `0.no_api_key`, as no
+    key is, not an exception; nothing is sent and the key is not quoted."""
+    missing = await make(api_key=None)("jobs.get_job", "j1")
+    caller = make(api_key=bad_key)
+    refused = await caller("jobs.get_job", "j1")
+    assert refused.ok is False and missing.ok is False
+    assert type(refused.error) is type(missing.error) and refused.error.code == missing.error.code == "0.no_api_key"
+    assert refused.error.detail is not None and "HTTP header" in refused.error.detail
+    checked = caller.client.auth.api_key_auth(secret=bad_key)
+    result = await checked if inspect.isawaitable(checked) else checked
+    assert result.ok is False and result.error.code == "0.no_api_key"
+    for text in (str(refused), repr(refused), str(result.error), repr(result.error)):
+        assert TEST_API_KEY not in text
     assert server.connections == 0

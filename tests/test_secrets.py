@@ -197,11 +197,11 @@ async def test_no_secret_in_errors_exceptions_reprs_or_logs(
         seen.extend([repr(c.client), repr(c.client.settings), repr(c.client.settings.storage)])
         seen.extend([repr(c.client.settings.storage.read()), repr(c.client.environments)])
 
-    # 5. A key that cannot be sent (a trailing newline): refused without quoting it.
+    # 5. A key that cannot be sent (a trailing newline): an Err, as a missing key, not quoting it.
     bad = make(api_key=API_KEY + "\n")
-    with pytest.raises(cycle_sdk.ConfigurationError) as info:
-        await bad("jobs.get_job", "j1")
-    seen.extend([str(info.value), repr(info.value)])
+    refused = await bad("jobs.get_job", "j1")
+    assert refused.ok is False and refused.error.code == "0.no_api_key"
+    seen.extend([str(refused), repr(refused), str(refused.error), repr(refused.error)])
 
     assert len(capture.lines) > 50
     assert any(line.startswith("httpcore") and " DEBUG " in line for line in capture.lines)
