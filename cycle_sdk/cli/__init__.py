@@ -25,7 +25,12 @@ from ._errors import (
     EXIT_TIMEOUT,
     EXIT_USAGE,
     EXIT_VALIDATION,
+    Exit,
+    Failure,
+    UsageError,
     exit_code,
+    hint_for,
+    report,
 )
 
 # Global options that take a value: skipped when looking for the command's words.
@@ -60,8 +65,6 @@ def _suggest(word: str, choices: Sequence[str]) -> str | None:
 
 
 def _unknown(kind: str, word: str, choices: Sequence[str], help_cmd: str) -> int:
-    from ._errors import report
-
     hint = _suggest(word, choices) or f"`{help_cmd}` lists them"
     report("0.usage", f"Unknown {kind}", repr(word), hint=hint)
     return EXIT_USAGE
@@ -138,8 +141,18 @@ def _emulator(argv: list[str]) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one `cycle` command line; returns the exit status."""
     args = list(sys.argv[1:] if argv is None else argv)
+    _never_fail_to_write()
     try:
         return _dispatch(args)
+    except UsageError as exc:
+        report("0.usage", str(exc), hint="cycle --help")
+        return EXIT_USAGE
+    except Failure as exc:
+        status = exit_code(0, exc.code)
+        report(exc.code, exc.title, exc.detail, hint=exc.hint or hint_for(status))
+        return status
+    except Exit as exc:
+        return exc.status
     except KeyboardInterrupt:
         sys.stderr.write("\n")
         return EXIT_INTERRUPTED
@@ -152,6 +165,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (EXIT_OK if exc.code is None else EXIT_USAGE)
+
+
+def _never_fail_to_write() -> None:
+    """What the output sanitiser misses, or a terminal that cannot show (an ASCII locale), is
+    written as backslash escapes instead of ending the command with a UnicodeEncodeError."""
+    import contextlib
+
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):  # a stream that cannot change (closed)
+                reconfigure(errors="backslashreplace")
 
 
 def console() -> None:

@@ -12,14 +12,17 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import os
 import sys
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from cycle_sdk._printable import printable
+
 from . import _errors as errors
+from ._errors import Exit, Failure, UsageError
 from ._help import first_sentence
 from ._index import Operation, kebab, metavar, resolve
 
@@ -31,19 +34,11 @@ if TYPE_CHECKING:
     from ._index import Param
 
 DEFAULT_POLL_INTERVAL = 2.0
+# `--wait` and `cycle jobs wait` give up after this long unless --wait-timeout says otherwise.
+DEFAULT_WAIT_TIMEOUT = 3600.0
+# `--max-retries` above this would retry a dead server for hours (each wait is up to 8 s).
+MAX_RETRIES_LIMIT = 10
 log = logging.getLogger("cycle_sdk.cli")
-
-
-class UsageError(Exception):
-    """A bad command line found after parsing (exit status 2)."""
-
-
-class Failure(Exception):
-    """A client-side error with a code, reported as one line (e.g. a body that fails its schema)."""
-
-    def __init__(self, code: str, title: str, detail: str | None = None, hint: str | None = None) -> None:
-        super().__init__(title)
-        self.code, self.title, self.detail, self.hint = code, title, detail, hint
 
 
 class Parser(argparse.ArgumentParser):
@@ -58,8 +53,8 @@ def _positive_float(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {text!r}")
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
     return value
 
 
@@ -73,6 +68,13 @@ def _count(text: str) -> int:
     return value
 
 
+def _retries(text: str) -> int:
+    value = _count(text)
+    if value > MAX_RETRIES_LIMIT:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_RETRIES_LIMIT}, got {text!r}")
+    return value
+
+
 def _page_number(text: str) -> int:
     value = _count(text)
     if value < 1:
@@ -82,7 +84,13 @@ def _page_number(text: str) -> int:
 
 def add_wait_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
     """`--wait-timeout` and `--poll-interval`: a task's `--wait` and `cycle jobs wait` share them."""
-    parser.add_argument("--wait-timeout", type=_positive_float, metavar="SECONDS", help="give up waiting after")
+    parser.add_argument(
+        "--wait-timeout",
+        type=_positive_float,
+        default=DEFAULT_WAIT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"give up waiting after (default {DEFAULT_WAIT_TIMEOUT:g})",
+    )
     parser.add_argument(
         "--poll-interval",
         type=_positive_float,
@@ -101,7 +109,12 @@ def add_global_options(parser: argparse.ArgumentParser) -> None:
         "--base-url", metavar="URL", help="the API's URL; default CYCLE_BASE_URL or https://api.cycle.io"
     )
     group.add_argument("--timeout", type=_positive_float, metavar="SECONDS", help="per attempt, body included")
-    group.add_argument("--max-retries", type=_count, metavar="N", help="retries of transient failures (default 2)")
+    group.add_argument(
+        "--max-retries",
+        type=_retries,
+        metavar="N",
+        help=f"retries of transient failures (default 2, at most {MAX_RETRIES_LIMIT})",
+    )
     group.add_argument(
         "-o",
         "--output",
@@ -129,7 +142,8 @@ class _RedactFilter(logging.Filter):
         self.secrets = secrets
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = errors.redact(record.getMessage(), self.secrets)
+        # An error code in a retry line comes from the server: shown as visible escapes.
+        record.msg = printable(errors.redact(record.getMessage(), self.secrets))
         record.args = None
         return True
 
@@ -154,22 +168,66 @@ def make_client(
     from cycle_sdk import Client
     from cycle_sdk._config import ENV_BASE_URL, ENV_HUB_ID
 
-    from ._store import load_config, storage
+    from ._store import CONFIG_FILE, load_config, storage
 
     if getattr(args, "output", None) == "yaml":
         _need_yaml()
     config = load_config() if config is None else config
-    hub = args.hub or (None if os.environ.get(ENV_HUB_ID) else config.get("hub"))
-    base_url = args.base_url or (None if os.environ.get(ENV_BASE_URL) else config.get("base_url"))
+    hub = _setting(args.hub, "--hub", ENV_HUB_ID, config.get("hub"), f"the hub saved in {CONFIG_FILE}")
+    base_url = _setting(
+        args.base_url, "--base-url", ENV_BASE_URL, config.get("base_url"), f"the base URL saved in {CONFIG_FILE}"
+    )
+    _check_hub(*hub)
+    _check_base_url(*base_url)
     client = Client(
-        team=hub,
-        base_url=base_url,
+        team=hub[0],
+        base_url=base_url[0],
         storage=storage(config),
         timeout=args.timeout,
         max_retries=args.max_retries,
     )
     configure_logging(args.verbose, [*secrets, *secrets_of(client)])
     return client
+
+
+def _setting(flag: str | None, flag_name: str, env_var: str, saved: object, saved_name: str) -> tuple[Any, str]:
+    """A setting's value and where it came from: the flag, else the variable, else config.json."""
+    if flag:
+        return flag, flag_name
+    if os.environ.get(env_var):
+        return os.environ[env_var], env_var
+    return saved, saved_name
+
+
+def _check_hub(hub: object, source: str) -> None:
+    """A hub that cannot be an X-Hub-Id header value is a usage error, before anything is sent."""
+    from cycle_sdk._auth import HEADER_VALUE
+
+    if hub is None:
+        return
+    if not isinstance(hub, str) or not HEADER_VALUE.fullmatch(hub):
+        raise UsageError(f"{source} must be a hub ID (printable ASCII, no line breaks), not {printable(repr(hub))}")
+
+
+def _check_base_url(url: object, source: str) -> None:
+    """An http(s) URL with a host, no whitespace or control characters; a usage error otherwise
+    (not quoting the URL, which may hold a password)."""
+    if url is None:
+        return
+    import httpx
+
+    problem = None
+    if not isinstance(url, str) or not url or any(c.isspace() or not c.isprintable() for c in url):
+        problem = "is not a URL (it holds whitespace or control characters)"
+    else:
+        try:
+            parsed = httpx.URL(url)
+        except (httpx.InvalidURL, ValueError, TypeError):
+            parsed = None
+        if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
+            problem = "must be an http:// or https:// URL with a host"
+    if problem:
+        raise UsageError(f"{source} {problem}")
 
 
 def _need_yaml() -> None:
@@ -328,22 +386,49 @@ def _enum_values(op: Operation, name: str, raw: list[str] | None, check: bool) -
     return values
 
 
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not a JSON value")
+
+
+def strict_json(text: str) -> Any:
+    """JSON text as `json.loads` reads it, but NaN and Infinity are not JSON (a ValueError)."""
+    return json.loads(text, parse_constant=_not_json)
+
+
 def read_body(text: str) -> Any:
-    if text == "-":
-        raw = sys.stdin.read()
-        where = "stdin"
-    elif text.startswith("@"):
-        try:
-            raw = Path(text[1:]).expanduser().read_text(encoding="utf-8")
-        except OSError as exc:
-            raise Failure(errors.INVALID_BODY, "Cannot read the body file", f"{text[1:]}: {exc.strerror}") from None
-        where = text[1:]
-    else:
-        raw, where = text, "--body"
+    """The body `--body` names: inline JSON, `@FILE` (a regular file) or `-` (stdin), at most
+    MAX_BODY_BYTES, strictly JSON (no NaN or Infinity)."""
+    from ._files import MAX_BODY_BYTES, FileRefused, read_file, read_stdin
+
+    where = "stdin" if text == "-" else text[1:] if text.startswith("@") else "--body"
     try:
-        return json.loads(raw)
+        if text == "-":
+            raw = read_stdin(MAX_BODY_BYTES)
+        elif text.startswith("@"):
+            raw = read_file(text[1:], MAX_BODY_BYTES)
+        else:
+            raw = text
+    except FileRefused as exc:
+        raise Failure(errors.INVALID_BODY, "Cannot read the body", f"{where}: {exc}") from None
+    try:
+        return strict_json(raw)
+    except RecursionError:
+        raise Failure(errors.INVALID_BODY, "The body is not JSON", f"{where}: nested too deeply") from None
     except ValueError as exc:
         raise Failure(errors.INVALID_BODY, "The body is not JSON", f"{where}: {exc}") from None
+
+
+def _check_encodable(body: Any) -> None:
+    """What the SDK cannot send (a number past a double's range, as 1e400 reads) is the command
+    line's mistake, found here before sending, not a network error after."""
+    try:
+        json.dumps(body, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise UsageError("--body cannot be sent as JSON: it holds a lone surrogate (\\ud800-\\udfff)") from None
+    except ValueError:
+        raise UsageError("--body cannot be sent as JSON: a number is out of a double's range (1e400?)") from None
+    except RecursionError:
+        raise UsageError("--body cannot be sent as JSON: nested too deeply") from None
 
 
 def build_request(op: Operation, args: argparse.Namespace, page: dict[str, int] | None = None) -> RequestSpec:
@@ -393,6 +478,8 @@ def build_request(op: Operation, args: argparse.Namespace, page: dict[str, int] 
     if op.body_schema is not None:
         if args.body is not None:
             body = read_body(args.body)
+            if not op.body_form:
+                _check_encodable(body)
             if checking:
                 from ._check import BodyError, check
 
@@ -438,11 +525,3 @@ def send(client: Client, request: RequestSpec) -> Any:
     if result.ok is False:
         raise Exit(report_api_error(result.error, secrets_of(client)))
     return result.value
-
-
-class Exit(Exception):
-    """Stop with this exit status (the error has been reported)."""
-
-    def __init__(self, status: int) -> None:
-        super().__init__(status)
-        self.status = status

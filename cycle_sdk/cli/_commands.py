@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import logging
 import sys
 import time
@@ -12,7 +11,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from . import _errors as errors
-from ._app import Parser, add_global_options, make_client, report_api_error, secrets_of
+from ._app import Parser, add_global_options, make_client, report_api_error, secrets_of, strict_json
 
 if TYPE_CHECKING:
     from cycle_sdk import Client, Reconnected
@@ -25,9 +24,10 @@ def _auth_parser(action: str) -> Parser:
         "login": (
             "Check an API key against the API and store it with the SDK's token storage: a 0600 file under "
             "the config directory, or the OS keyring with --keyring (the [keyring] extra). The key is read "
-            "from a prompt on a terminal, else from stdin, never from the command line (where other users "
-            "and shell history could see it). The hub and base URL are saved beside it.",
-            "example:\n  cycle auth login --hub HUB_ID\n  printf '%s' \"$KEY\" | cycle auth login --hub HUB_ID",
+            "from a prompt on a terminal (not echoed), else from stdin, or from --key-file, never from the "
+            "command line (where other users and shell history could see it). The hub and base URL are saved "
+            "beside it.",
+            "example:\n  cycle auth login --hub HUB_ID\n  cycle auth login --hub HUB_ID --key-file ~/cycle-key.txt",
         ),
         "status": (
             "Show where the key comes from (CYCLE_API_KEY, the file or the keyring), the hub and the base URL, "
@@ -46,6 +46,7 @@ def _auth_parser(action: str) -> Parser:
     )
     if action == "login":
         parser.add_argument("--keyring", action="store_true", help="store the key in the OS keyring")
+        parser.add_argument("--key-file", metavar="FILE", help="read the key from this file (a regular file)")
     add_global_options(parser)
     return parser
 
@@ -81,18 +82,29 @@ def auth(words: list[str], argv: list[str]) -> int:
     return _logout(args)
 
 
-def _read_key() -> str:
-    if sys.stdin.isatty():
-        return getpass.getpass("Cycle API key: ").strip()
-    return sys.stdin.readline().strip()
+def _read_key(key_file: str | None) -> str:
+    """The key from --key-file, else a prompt that does not echo it, else stdin's first line; the
+    line break and spaces around it dropped (what is left is checked by the SDK like any key)."""
+    from ._files import MAX_KEY_BYTES, FileRefused, read_file, read_stdin_line
+
+    try:
+        if key_file is not None:
+            return read_file(key_file, MAX_KEY_BYTES).strip()
+        if sys.stdin.isatty():
+            return getpass.getpass("Cycle API key: ").strip()
+        return read_stdin_line(MAX_KEY_BYTES).strip()
+    except FileRefused as exc:
+        raise errors.Failure(
+            "0.no_api_key", "Cannot read the API key", f"{key_file or 'stdin'}: {exc}", "give a regular file"
+        ) from None
 
 
 def _login(args: argparse.Namespace) -> int:
-    from ._store import describe, load_config, save_config
+    from ._store import describe, ensure_config_dir, load_config, save_config
 
     config = load_config()
     config["storage"] = "keyring" if args.keyring else "file"
-    key = _read_key()
+    key = _read_key(args.key_file)
     if not key:
         errors.report("0.no_api_key", "No API key given", "type it at the prompt or pipe it on stdin")
         return errors.EXIT_AUTH
@@ -101,6 +113,7 @@ def _login(args: argparse.Namespace) -> int:
     if args.base_url:
         config["base_url"] = args.base_url
     client = make_client(args, config, secrets=[key])
+    ensure_config_dir()  # 0700 before the token file is written into it
     try:
         result = client.auth.api_key_auth(secret=key)
         if result.ok is False:
@@ -119,10 +132,11 @@ def _status(args: argparse.Namespace) -> int:
     from cycle_sdk._config import ENV_API_KEY
     from cycle_sdk._session import _key_check_request
 
+    from ._output import write_json
     from ._store import describe, load_config
 
     config = load_config()
-    client = make_client(args)
+    client = make_client(args, config)
     try:
         settings = client.settings
         stored = settings.storage.read()
@@ -134,13 +148,13 @@ def _status(args: argparse.Namespace) -> int:
             "base_url": settings.base_url,
         }
         if source is None:
-            sys.stdout.write(json.dumps(status, indent=2) + "\n")
+            write_json(status)
             errors.report("0.no_api_key", "Not logged in", None, hint=errors.hint_for(errors.EXIT_AUTH))
             return errors.EXIT_AUTH
         request, _ = _key_check_request(settings.team)
         result = client._send(request, lambda code, data: data, cache=False)
         status["authenticated"] = result.ok is True
-        sys.stdout.write(json.dumps(status, indent=2) + "\n")
+        write_json(status)
         if result.ok is False:
             return report_api_error(result.error, secrets_of(client))
         return errors.EXIT_OK
@@ -151,8 +165,8 @@ def _status(args: argparse.Namespace) -> int:
 def _logout(args: argparse.Namespace) -> int:
     from ._store import describe, load_config, save_config, storage
 
-    config = load_config()
-    storage(config).delete()
+    config = load_config(trusted_only=False)  # only to know where the key is, to delete it
+    storage(config, trusted_only=False).delete()
     config.pop("storage", None)
     save_config(config)
     sys.stderr.write(f"cycle: logged out; removed the key from {describe(config)}\n")
@@ -163,7 +177,7 @@ def notification_frames(client: Client, *, max_reconnects: int | None = None) ->
     """Each hub notification frame as the API sent it (text), with the SDK's token, reconnect and
     backoff handling. `client.hub_notifications.listen()` yields typed models, whose `to_dict()`
     is not the frame (unknown keys, order, nulls); the command prints the frame itself."""
-    from cycle_sdk._notifications import _Reconnects, _socket_url, _websockets
+    from cycle_sdk._notifications import _Reconnects, _socket_url, _websockets, failure_reason
 
     websockets = _websockets()  # ConfigurationError without the [notifications] extra
     from websockets.sync.client import connect
@@ -184,17 +198,20 @@ def notification_frames(client: Client, *, max_reconnects: int | None = None) ->
                     yield frame if isinstance(frame, str) else bytes(frame).decode("utf-8", "replace")
             reason = "the server closed the socket"
         except (OSError, websockets.exceptions.WebSocketException) as exc:
-            # Some websockets errors quote the URL, whose query holds the socket token.
-            reason = errors.redact(f"{type(exc).__name__}: {exc}", [secret])
+            reason = failure_reason(exc, secret)
         time.sleep(reconnects.lost(reason))
 
 
 def frame_line(frame: str, topics: set[str]) -> str | None:
     """The line to print for a frame: the frame as sent (re-encoded on one line only if the
     API spread it over several), or None when it is not a JSON object or not a wanted topic."""
+    from cycle_sdk._printable import json_text
+
+    from ._output import json_document
+
     try:
-        document = json.loads(frame)
-    except ValueError:
+        document = strict_json(frame)
+    except (ValueError, RecursionError):
         log.debug("skipping a hub notification frame that is not JSON")
         return None
     if not isinstance(document, dict):
@@ -202,8 +219,8 @@ def frame_line(frame: str, topics: set[str]) -> str | None:
     if topics and document.get("topic") not in topics:
         return None
     if "\n" in frame or "\r" in frame:
-        return json.dumps(document, ensure_ascii=False)
-    return frame
+        return json_document(document, indent=None)
+    return json_text(frame)  # the same JSON, with what could drive the terminal escaped
 
 
 def listen(argv: list[str]) -> int:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable
 
+from cycle_sdk._printable import printable
+
 EXIT_OK = 0
 EXIT_ERROR = 1  # any other API or client error (5xx, a body that is not JSON, ...)
 EXIT_USAGE = 2  # the command line itself is wrong (unknown command or option, bad value)
@@ -47,6 +49,26 @@ _HINTS = {
     EXIT_TIMEOUT: "raise --timeout, or retry",
     EXIT_JOB_FAILED: "read the job with `cycle jobs get-job JOB_ID`",
 }
+
+
+class UsageError(Exception):
+    """A bad command line found after parsing (exit status 2)."""
+
+
+class Failure(Exception):
+    """A client-side error with a code, reported as one line (e.g. a body that fails its schema)."""
+
+    def __init__(self, code: str, title: str, detail: str | None = None, hint: str | None = None) -> None:
+        super().__init__(title)
+        self.code, self.title, self.detail, self.hint = code, title, detail, hint
+
+
+class Exit(Exception):
+    """Stop with this exit status (the error has been reported)."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
 
 
 def exit_code(status: int, code: str) -> int:
@@ -89,11 +111,12 @@ def report(
     hint: str | None = None,
     secrets: Iterable[str] = (),
 ) -> None:
-    """One line on stderr: `cycle: error CODE: TITLE: DETAIL (hint: HINT)`."""
-    line = f"cycle: error {code}: {_one_line(title)}"
+    """One line on stderr: `cycle: error CODE: TITLE: DETAIL (hint: HINT)`, with whatever came
+    from the server shown as visible escapes (see cycle_sdk/_printable.py)."""
+    line = f"cycle: error {_one_line(code)}: {_one_line(title)}"
     if detail:
         line += f": {_one_line(detail)}"
     if hint:
         line += f" (hint: {_one_line(hint)})"
-    sys.stderr.write(redact(line, secrets) + "\n")
+    sys.stderr.write(printable(redact(line, secrets)) + "\n")
     sys.stderr.flush()

@@ -7,7 +7,8 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from . import _errors as errors
-from ._app import Exit, Parser, add_global_options, add_wait_options, make_client, secrets_of
+from ._app import Parser, add_global_options, add_wait_options, make_client, secrets_of
+from ._errors import Exit
 from ._index import namespaces, operation
 
 if TYPE_CHECKING:

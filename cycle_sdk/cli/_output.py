@@ -1,11 +1,21 @@
 """Output: the API's JSON document as is (default), a table of the main fields, or YAML (with
-PyYAML, the [cli] extra, imported only for `--output yaml`)."""
+PyYAML, the [cli] extra, imported only for `--output yaml`).
+
+Nothing from the server reaches the terminal raw (see cycle_sdk/_printable.py): a table shows
+controls, bidi overrides and lone surrogates as visible escapes, and JSON and YAML write them as
+their own escapes (`\\u009b`, `\\u202e`), which read back as the same value. JSON output is strict
+JSON (no NaN or Infinity), so `jq` can always read it.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
 from typing import Any
+
+from cycle_sdk._printable import UNSAFE, json_text, printable
+
+from ._errors import Failure
 
 OUTPUT_FORMATS = ("json", "table", "yaml")
 # Columns a table shows first when the items have them; then other short scalar fields.
@@ -14,8 +24,20 @@ _MAX_COLUMNS = 6
 _MAX_WIDTH = 48
 
 
+def json_document(document: Any, *, indent: int | None = 2) -> str:
+    """The document as strict JSON text, safe on a terminal; a Failure when it holds a number JSON
+    cannot carry (NaN, Infinity), rather than text that is not JSON."""
+    try:
+        text = json.dumps(document, indent=indent, ensure_ascii=False, allow_nan=False)
+    except ValueError as exc:
+        raise Failure(
+            "0.parse_error", "The response holds a value JSON cannot carry", f"{exc} (NaN or Infinity)"
+        ) from None
+    return json_text(text)
+
+
 def write_json(document: Any) -> None:
-    sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.write(json_document(document) + "\n")
 
 
 def _cell(value: Any) -> str:
@@ -31,7 +53,7 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    text = str(value).replace("\n", " ")
+    text = printable(str(value))
     return text if len(text) <= _MAX_WIDTH else text[: _MAX_WIDTH - 1] + "…"
 
 
@@ -55,7 +77,7 @@ def table(document: Any) -> str:
     resource's fields (one row per field)."""
     data = document.get("data") if isinstance(document, dict) else document
     if isinstance(data, dict):
-        rows = [{"field": k, "value": _cell(v)} for k, v in data.items()]
+        rows = [{"field": printable(str(k)), "value": _cell(v)} for k, v in data.items()]
         columns = ["field", "value"]
     elif isinstance(data, list):
         items = [d for d in data if isinstance(d, dict)]
@@ -65,7 +87,7 @@ def table(document: Any) -> str:
             columns, rows = ["value"], [{"value": _cell(d)} for d in data]
     else:
         return "" if data is None else _cell(data) + "\n"
-    headers = [c.upper() for c in columns]
+    headers = [printable(str(c).upper()) for c in columns]
     widths = [max([len(h)] + [len(str(r.get(c, ""))) for r in rows]) for c, h in zip(columns, headers, strict=True)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
     for row in rows:
@@ -74,10 +96,29 @@ def table(document: Any) -> str:
 
 
 def yaml_dumper() -> Any:
-    """PyYAML's safe dumper (its C one when built); ImportError without the [cli] extra."""
+    """PyYAML's safe dumper, with strings that hold unsafe characters double-quoted (where YAML
+    escapes them); ImportError without the [cli] extra. The pure-Python dumper: libyaml's cannot
+    write a lone surrogate."""
     import yaml
 
-    return getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    def quoted_when_unsafe(dumper: yaml.SafeDumper, text: str) -> Any:
+        style = '"' if UNSAFE.search(text) else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+    Dumper.add_representer(str, quoted_when_unsafe)
+    return Dumper
+
+
+def yaml_document(document: Any) -> str:
+    import yaml
+
+    text = yaml.dump(document, Dumper=yaml_dumper(), sort_keys=False, allow_unicode=True, default_flow_style=False)
+    # PyYAML escapes controls and surrogates in a double-quoted string but writes bidi controls
+    # as they are; any left is inside such a string, where YAML reads \uXXXX as JSON does.
+    return json_text(text)
 
 
 def write(document: Any, output: str) -> None:
@@ -86,11 +127,7 @@ def write(document: Any, output: str) -> None:
     if output == "table":
         sys.stdout.write(table(document))
     elif output == "yaml":
-        import yaml
-
-        sys.stdout.write(
-            yaml.dump(document, Dumper=yaml_dumper(), sort_keys=False, allow_unicode=True, default_flow_style=False)
-        )
+        sys.stdout.write(yaml_document(document))
     else:
         write_json(document)
     sys.stdout.flush()

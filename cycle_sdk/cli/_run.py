@@ -6,19 +6,24 @@ command line's modules import one way.
 
 from __future__ import annotations
 
+import argparse
+from typing import TYPE_CHECKING, Any
+
 from . import _errors as errors
 from ._app import (
-    Exit,
-    Failure,
-    UsageError,
     build_request,
     make_client,
     operation_parser,
+    report_api_error,
     report_failure,
     secrets_of,
     send,
 )
+from ._errors import Exit, Failure, UsageError
 from ._index import Operation, namespaces, operation
+
+if TYPE_CHECKING:
+    from cycle_sdk import Client
 
 
 def run_operation(op: Operation, argv: list[str]) -> int:
@@ -30,17 +35,7 @@ def run_operation(op: Operation, argv: list[str]) -> int:
     secrets = secrets_of(client)
     try:
         if op.entry.paginated and args.all:
-            number = args.page_number or 1
-            size = args.page_size or _default_page_size()
-            pages = []
-            while True:
-                document = send(client, build_request(op, args, {"number": number, "size": size}))
-                pages.append(document)
-                items = document.get("data") if isinstance(document, dict) else None
-                if not isinstance(items, list) or len(items) < size:
-                    break
-                number += 1
-            write(merge_pages(pages), args.output)
+            write(merge_pages(_every_page(client, op, args)), args.output)
             return errors.EXIT_OK
         document = send(client, build_request(op, args))
         if op.task and args.wait:
@@ -63,10 +58,29 @@ def run_operation(op: Operation, argv: list[str]) -> int:
         client.close()
 
 
-def _default_page_size() -> int:
+def _every_page(client: Client, op: Operation, args: argparse.Namespace) -> list[Any]:
+    """`--all`: each page's document, until a short page; the SDK's PageGuard ends a read that
+    repeats a page or passes the page cap (reported, exit status 1, nothing printed)."""
     from cycle_sdk._config import DEFAULT_PAGE_SIZE
+    from cycle_sdk._pages import PageGuard
 
-    return DEFAULT_PAGE_SIZE
+    number = args.page_number or 1
+    size = args.page_size or DEFAULT_PAGE_SIZE
+    pages: list[Any] = []
+    guard: PageGuard | None = None
+    while True:
+        request = build_request(op, args, {"number": number, "size": size})
+        guard = guard or PageGuard(number, method=request.method, path=request.path)
+        if (stop := guard.before(number)) is not None:
+            raise Exit(report_api_error(stop, secrets_of(client)))
+        document = send(client, request)
+        items = document.get("data") if isinstance(document, dict) else None
+        if isinstance(items, list) and (stop := guard.after(number, items)) is not None:
+            raise Exit(report_api_error(stop, secrets_of(client)))
+        pages.append(document)
+        if not isinstance(items, list) or len(items) < size:
+            return pages
+        number += 1
 
 
 def find_operation(namespace: str, name: str) -> Operation | None:
