@@ -191,12 +191,13 @@ def make_client(
 
 
 def _setting(flag: str | None, flag_name: str, env_var: str, saved: object, saved_name: str) -> tuple[Any, str]:
-    """A setting's value and where it came from: the flag, else the variable, else config.json."""
+    """A setting's value and where it came from: the flag, else the variable, else config.json
+    (an empty value is no value, as before)."""
     if flag:
         return flag, flag_name
     if os.environ.get(env_var):
         return os.environ[env_var], env_var
-    return saved, saved_name
+    return saved or None, saved_name
 
 
 def _check_hub(hub: object, source: str) -> None:

@@ -165,10 +165,14 @@ def _status(args: argparse.Namespace) -> int:
 def _logout(args: argparse.Namespace) -> int:
     from ._store import describe, load_config, save_config, storage
 
-    config = load_config(trusted_only=False)  # only to know where the key is, to delete it
+    try:
+        config, trusted = load_config(), True
+    except errors.Failure:  # others could have changed it: read only to know where the key is
+        config, trusted = load_config(trusted_only=False), False
     storage(config, trusted_only=False).delete()
     config.pop("storage", None)
-    save_config(config)
+    if trusted:  # saving an untrusted config would make it look like ours (0600, owned by us)
+        save_config(config)
     sys.stderr.write(f"cycle: logged out; removed the key from {describe(config)}\n")
     return errors.EXIT_OK
 

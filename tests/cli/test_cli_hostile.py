@@ -303,14 +303,18 @@ def test_a_config_another_user_owns_is_not_trusted(tmp_path: Path) -> None:
 
 
 def test_logout_works_even_when_the_config_is_refused(env: FaultServer, cycle: Any, tmp_path: Path) -> None:
+    """It deletes the key, and does not save a config others could have changed as its own."""
     folder = tmp_path / "config"
     folder.mkdir(mode=0o700)
-    token = folder / "token.json"
+    token, config = folder / "token.json", folder / "config.json"
     token.write_text(json.dumps({"access_token": "stored-key-0123456789"}))
+    config.write_text(json.dumps({"base_url": "http://attacker.invalid", "storage": "file"}))
     token.chmod(0o666)
+    config.chmod(0o666)
     status, _, err = cycle("auth", "logout")
     assert status == EXIT_OK, err
     assert not token.exists()
+    assert stat.S_IMODE(config.stat().st_mode) == 0o666  # left as it was: still refused next time
 
 
 def test_listen_reports_a_socket_it_cannot_open(env: FaultServer, cycle: Any) -> None:
