@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import enum
+import gc
 import sys
 import threading
 import types
@@ -88,49 +89,32 @@ class CacheKeys:
 
 # Shared by every result that refers to them, so not part of what one result holds.
 _SHARED = (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType, enum.Enum)
-_ATOMS = (str, bytes, int, float, complex)
-
-
-def _slot_names(cls: type) -> tuple[str, ...]:
-    names: list[str] = []
-    for klass in cls.__mro__:
-        slots = klass.__dict__.get("__slots__", ())
-        names.extend((slots,) if isinstance(slots, str) else slots)
-    return tuple(n for n in names if n not in ("__weakref__", "__dict__"))
+_IS_SHARED: dict[type, bool] = {}
 
 
 def held_bytes(value: object) -> int:
-    """The memory `value` holds: `sys.getsizeof` of every object it reaches through containers and
-    attributes (slots included), each counted once. Classes, functions and enum members are shared
-    by every result, so they are not counted; a value many results share (an interned key) is
-    counted in each, so this errs high."""
-    seen: set[int] = set()
-    slot_names: dict[type, tuple[str, ...]] = {}
+    """The memory `value` holds: `sys.getsizeof` of every object it reaches (through containers,
+    attributes and slots, as the garbage collector sees them), each counted once. Classes,
+    functions, enum members, None and the booleans are shared by every result, so not counted."""
+    get_referents, getsizeof = gc.get_referents, sys.getsizeof
+    seen = {id(None), id(True), id(False)}
     total = 0
-    todo = [value]
-    while todo:
-        obj = todo.pop()
-        if obj is None or id(obj) in seen or isinstance(obj, _SHARED):
-            continue
-        seen.add(id(obj))
-        total += sys.getsizeof(obj)
-        if isinstance(obj, _ATOMS):
-            continue
-        if isinstance(obj, dict):
-            todo.extend(obj.keys())
-            todo.extend(obj.values())
-            continue
-        if isinstance(obj, list | tuple | set | frozenset):
-            todo.extend(obj)
-            continue
-        cls = type(obj)
-        names = slot_names.get(cls)
-        if names is None:
-            names = slot_names[cls] = _slot_names(cls)
-        todo.extend(getattr(obj, name, None) for name in names)
-        attributes = getattr(obj, "__dict__", None)
-        if isinstance(attributes, dict):
-            todo.append(attributes)
+    level = [value]
+    while level:  # one level of references at a time: gc.get_referents walks them in C
+        fresh = []
+        for obj in level:
+            key = id(obj)
+            if key in seen:
+                continue
+            seen.add(key)
+            cls = type(obj)
+            shared = _IS_SHARED.get(cls)
+            if shared is None:
+                shared = _IS_SHARED[cls] = issubclass(cls, _SHARED)
+            if not shared:
+                total += getsizeof(obj)
+                fresh.append(obj)
+        level = get_referents(*fresh)
     return total
 
 
