@@ -346,8 +346,7 @@ def _role(surface: Surface, owner: str, path: tuple[str, ...]) -> str:
 def _node_changes(surface: Surface, owner: str, path: tuple[str, ...], old: Node, new: Node) -> Iterator[Change]:
     where = _location(surface, owner, path)
     oid = _owner_id(surface, owner)
-    param = bool(path) and path[0] in ("path", "query", "header") and len(path) == 2
-    body = path == ("body",)
+    argument = _is_argument(path) and not owner.startswith("#")
 
     def change(what: str, why: str = "") -> Change:
         return Change("changed", where, what, why, oid)
@@ -371,13 +370,13 @@ def _node_changes(surface: Surface, owner: str, path: tuple[str, ...], old: Node
         if new.required:
             why = (
                 "callers must now pass it"
-                if param or body
+                if argument
                 else "callers must now send it"
                 if SENT in _role(surface, owner, path)
                 else "the model's constructor now requires it"
             )
             yield change("became required", why)
-        elif param or body:
+        elif argument:
             yield change("became optional")
         else:
             yield change("became optional", "no longer always present: its generated type gains `Unset`")
@@ -388,7 +387,8 @@ def changes(old: Surface, new: Surface) -> list[Change]:
     out: list[Change] = []
     for key in sorted(new.operations.keys() - old.operations.keys()):
         op = new.operations[key]
-        out.append(Change("added", f"method `client.{key}()`", f"new operation {op.operation_id} ({op.http})"))
+        what = f"new operation {op.operation_id} ({op.http})"
+        out.append(Change("added", f"method `client.{key}()`", what, owner=op.operation_id))
     for key in sorted(old.operations.keys() - new.operations.keys()):
         op = old.operations[key]
         out.append(
@@ -413,17 +413,26 @@ def changes(old: Surface, new: Surface) -> list[Change]:
             if (owner, path) in old_nodes and (owner, path) in new_nodes:
                 out += _node_changes(new, owner, path, old_nodes[(owner, path)], new_nodes[(owner, path)])
             continue
-        parent = (owner, path[:-1])
+        parent = (owner, _parent(path))
         if parent in old_nodes and parent in new_nodes and old_nodes[parent].type != new_nodes[parent].type:
             continue  # the parent's type change says it
         before, after = old_nodes.get((owner, path)), new_nodes.get((owner, path))
         if before is not None and after is not None:
             out += _node_changes(new, owner, path, before, after)
-        elif after is not None and (len(path) == 1 or parent in old_nodes):
+        elif after is not None and parent in old_nodes:
             out.append(_added(new, owner, path, after))
-        elif before is not None and after is None and (len(path) == 1 or parent in new_nodes):
+        elif before is not None and after is None and parent in new_nodes:
             out.append(_removed(old, owner, path))
     return out
+
+
+def _is_argument(path: tuple[str, ...]) -> bool:
+    """A parameter or the body itself: what a caller passes to the method."""
+    return path == ("body",) or (len(path) == 2 and path[0] in ("path", "query", "header"))
+
+
+def _parent(path: tuple[str, ...]) -> tuple[str, ...]:
+    return () if _is_argument(path) or len(path) == 1 else path[:-1]
 
 
 def _added(surface: Surface, owner: str, path: tuple[str, ...], node: Node) -> Change:
@@ -437,7 +446,7 @@ def _added(surface: Surface, owner: str, path: tuple[str, ...], node: Node) -> C
     if not node.required:
         return Change("added", where, "new, optional", owner=oid)
     sent = SENT in _role(surface, owner, path)
-    who = "callers must now pass it" if path[0] in _SECTIONS and len(path) <= 2 and not owner.startswith("#") else ""
+    who = "callers must now pass it" if _is_argument(path) and not owner.startswith("#") else ""
     why = who or ("callers must now send it" if sent else "the model's constructor now requires it")
     return Change("added", where, "new, required", why, oid)
 

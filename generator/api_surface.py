@@ -169,7 +169,8 @@ def compare(old: dict[str, Fact], new: dict[str, Fact], owners: dict[str, str] |
 
     def owner(path: str) -> str:
         head, _, member = path.split("(", 1)[0].partition(".")
-        return owners.get(head) or owners.get(head.removesuffix("Param")) or owners.get(member, "")
+        found = owners.get(head) or owners.get(head.removesuffix("Param")) or owners.get(member)
+        return found or owners.get(member.removeprefix("iter_"), "")  # `iter_<name>()` pages `<name>()`
 
     def parent_alive(path: str, side: dict[str, Fact]) -> bool:
         parent = path.split("(", 1)[0] if "(" in path else path.rsplit(".", 1)[0]
@@ -227,7 +228,10 @@ def griffe_breakages(old_folder: Path, new_folder: Path) -> list[tuple[str, str]
             for breakage in griffe.find_breaking_changes(old.members[part], new.members[part]):
                 if breakage.kind is griffe.BreakageKind.ATTRIBUTE_CHANGED_VALUE:
                     continue  # the Literal aliases: `type_change` classes added values as additive
-                found.append((str(breakage.obj.path), breakage.explain().strip()))
+                if breakage.obj.is_module:
+                    continue  # a module removed: its classes are compared one by one
+                text = f"{breakage.kind.value}: {breakage.old_value} -> {breakage.new_value}"
+                found.append((str(breakage.obj.path), text))
     return found
 
 
