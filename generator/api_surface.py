@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.api_diff import Change
-from generator.build import CONFIG, _generator_data, _text, collect_operations, generate, path_shape
+from generator.build import CONFIG, _generator_data, _text, collect_operations, generate, pascal, path_shape
 from generator.effective import SpecBuild
 
 # The parts of a generated package that users import; endpoint modules (`api/`) are the seam.
@@ -167,10 +167,13 @@ def compare(old: dict[str, Fact], new: dict[str, Fact], owners: dict[str, str] |
     owners = owners or {}
     out: list[Change] = []
 
-    def owner(path: str) -> str:
+    def owner(path: str, kind: str) -> str:
         head, _, member = path.split("(", 1)[0].partition(".")
-        found = owners.get(head) or owners.get(head.removesuffix("Param")) or owners.get(member)
-        return found or owners.get(member.removeprefix("iter_"), "")  # `iter_<name>()` pages `<name>()`
+        if kind in ("method", "param"):  # a namespace method; `iter_<name>()` pages `<name>()`
+            return owners.get(member) or owners.get(member.removeprefix("iter_")) or owners.get(head, "")
+        if not member:
+            return owners.get(head, "")  # a class, a typed dict (whose owner is the operation reaching it)
+        return owners.get(head.removesuffix("Param")) or owners.get(head) or owners.get(member, "")
 
     def parent_alive(path: str, side: dict[str, Fact]) -> bool:
         parent = path.split("(", 1)[0] if "(" in path else path.rsplit(".", 1)[0]
@@ -188,12 +191,20 @@ def compare(old: dict[str, Fact], new: dict[str, Fact], owners: dict[str, str] |
         elif fact.required and fact.kind == "field":
             why = "the model's constructor now requires it"
         out.append(
-            Change("added", _where(path, fact), "new" + (", required" if fact.required else ""), why, owner(path))
+            Change(
+                "added",
+                _where(path, fact),
+                "new" + (", required" if fact.required else ""),
+                why,
+                owner(path, fact.kind),
+            )
         )
     for path in sorted(old.keys() - new.keys()):
         if parent_alive(path, old) and not parent_alive(path, new) and "." in path:
             continue  # its method or class is gone, said there
-        out.append(Change("removed", _where(path, old[path]), "removed", "code using it breaks", owner(path)))
+        out.append(
+            Change("removed", _where(path, old[path]), "removed", "code using it breaks", owner(path, old[path].kind))
+        )
     for path in sorted(old.keys() & new.keys()):
         before, after = old[path], new[path]
         where = _where(path, after)
@@ -202,15 +213,17 @@ def compare(old: dict[str, Fact], new: dict[str, Fact], owners: dict[str, str] |
             if before.text.split(": ", 1)[0] != after.text.split(": ", 1)[0] and before.kind == "param":
                 found = (f"kind {before.text.split(': ', 1)[0]} -> {after.text.split(': ', 1)[0]}", "calls change")
             if found is not None:
-                out.append(Change("changed", where, found[0], found[1], owner(path)))
+                out.append(Change("changed", where, found[0], found[1], owner(path, after.kind)))
         if before.required != after.required:
             if after.required:
-                out.append(Change("changed", where, "became required", "callers must now give it", owner(path)))
+                out.append(
+                    Change("changed", where, "became required", "callers must now give it", owner(path, after.kind))
+                )
             elif before.kind == "field":
                 why = "no longer always present"
-                out.append(Change("changed", where, "became optional", why, owner(path)))
+                out.append(Change("changed", where, "became optional", why, owner(path, after.kind)))
             else:
-                out.append(Change("changed", where, "became optional", owner=owner(path)))
+                out.append(Change("changed", where, "became optional", owner=owner(path, after.kind)))
     return out
 
 
@@ -278,14 +291,38 @@ def class_owners(build: SpecBuild) -> dict[str, str]:
 
     for prop in schemas.classes_by_reference.values():
         visit(prop, component.get(str(getattr(getattr(prop, "class_info", None), "name", "")), ""), set())
+
+    def typed_dicts(prop: Any, owner: str, seen: set[str]) -> None:
+        """A typed dict exists while a signature reaches its model: it belongs to that operation."""
+        info = getattr(prop, "class_info", None)
+        if info is not None:
+            if str(info.name) in seen:
+                return
+            seen.add(str(info.name))
+            owners.setdefault(f"{info.name}Param", owner)
+            prop = schemas.classes_by_name.get(info.name, prop)
+        if isinstance(prop, ModelProperty):
+            for child in [*(prop.required_properties or []), *(prop.optional_properties or [])]:
+                typed_dicts(child, owner, seen)
+        elif isinstance(prop, ListProperty):
+            typed_dicts(prop.inner_property, owner, seen)
+        elif isinstance(prop, UnionProperty):
+            for inner in prop.inner_properties:
+                typed_dicts(inner, owner, seen)
+
     ops = collect_operations(build.spec)
     for collection in data.endpoint_collections_by_tag.values():
         for endpoint in collection.endpoints:
             info = ops[(endpoint.method.lower(), path_shape(_text(endpoint.path)))]
             owners[info.name] = info.operation_id
+            # A namespace (its classes, its attribute on the clients) goes with its last operation.
+            for name in (info.namespace, pascal(info.namespace), f"Async{pascal(info.namespace)}"):
+                owners.setdefault(name, info.operation_id)
             props = [b.prop for b in endpoint.bodies] + [r.prop for r in endpoint.responses.patterns]
             for prop in [*props, *endpoint.list_all_parameters()]:
                 visit(prop, info.operation_id, set())
+            for prop in [*(b.prop for b in endpoint.bodies), *endpoint.list_all_parameters()]:
+                typed_dicts(prop, info.operation_id, set())
     return owners
 
 
@@ -358,8 +395,9 @@ def _unexplained(found: list[Change], breakages: list[tuple[str, str]], owners: 
     out = []
     for griffe_path, text in breakages:
         path = _fact_path(griffe_path)
-        if any(s == path or s.startswith((f"{path}(", f"{path}.")) for s in said):
-            continue
+        cls = path.split(".", 1)[0]
+        if any(s == cls or s.startswith((f"{cls}(", f"{cls}.")) for s in said):
+            continue  # a breaking change of the same class says it
         owner = owners.get(path.split(".")[-1]) or owners.get(path.split(".")[0].removesuffix("Param"), "")
         out.append(Change("changed", f"generated `{path}`", f"griffe: {text}", "griffe finds it breaking", owner))
     return out

@@ -64,6 +64,18 @@ def _objects(node: Any, path: Path_, depth: int = 0) -> Iterator[tuple[Path_, di
         yield from _objects(node["items"], (*path, "items"), depth + 1)
 
 
+def _all_of_parts(node: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(node, dict):
+        for part in node.get("allOf") or []:
+            if isinstance(part, dict) and "$ref" in part:
+                yield part
+        for value in node.values():
+            yield from _all_of_parts(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _all_of_parts(value)
+
+
 def _simple(schema: Any) -> bool:
     return (
         isinstance(schema, dict)
@@ -89,12 +101,21 @@ def candidates(spec: dict[str, Any], owners: set[str] | None = None) -> list[Mut
         for root in roots:
             for where, obj in _objects(_at(spec, root), root):
                 out += _property_mutations(op_id, where, obj, sent="requestBody" in root)
+    # A component that is an allOf part gives its fields to other models: its changes have many owners.
+    parts = {
+        str(part["$ref"]).rsplit("/", 1)[-1]
+        for schema in (spec.get("components", {}).get("schemas") or {}).values()
+        for part in _all_of_parts(schema)
+    }
     for name, schema in (spec.get("components", {}).get("schemas") or {}).items():
+        if name in parts or not (isinstance(schema, dict) and schema.get("properties")):
+            continue  # an allOf part, or a component the generator inlines where it is used
         base = ("components", "schemas", name)
         for where, obj in _objects(schema, base):
             out += _property_mutations(name, where, obj, sent=True)
+    for name, schema in (spec.get("components", {}).get("schemas") or {}).items():
         if isinstance(schema, dict) and isinstance(schema.get("enum"), list) and len(schema["enum"]) > 1:
-            out += _enum_mutations(name, base)
+            out += _enum_mutations(name, ("components", "schemas", name))  # a Literal alias of its own
     return [m for m in out if owners is None or m.owner in owners]
 
 

@@ -216,9 +216,11 @@ def _class(found: list[Change]) -> str:
     return "breaking" if any(c.breaking for c in found) else "additive" if found else "none"
 
 
-def _round(effective: SpecBuild, rng: random.Random, *, operations_per_round: int, mutations: int) -> list[str]:
-    """One round: a small spec around a few operations, mutations of different owners in it; the
-    failures, one line each."""
+def _round(
+    effective: SpecBuild, rng: random.Random, *, operations_per_round: int, mutations: int
+) -> tuple[int, list[str]]:
+    """One round: a small spec around a few operations, mutations of different owners in it; how
+    many mutations were judged, and the failures, one line each."""
     ops = sorted(oid for oid, *_ in operations(effective.spec))
     chosen = set(rng.sample(ops, operations_per_round))
     old = subset_spec(effective.spec, chosen)
@@ -237,7 +239,7 @@ def _round(effective: SpecBuild, rng: random.Random, *, operations_per_round: in
     # Every generated change belongs to one of the mutations.
     owners = {m.owner for m in drawn}
     failures += [f"generated change of no mutation: {c.owner}: {c.line}" for c in generated if c.owner not in owners]
-    return failures
+    return len(drawn), failures
 
 
 def _judge(mutation: Mutation, found: list[Change], generated: list[Change]) -> list[str]:
@@ -256,19 +258,20 @@ def _judge(mutation: Mutation, found: list[Change], generated: list[Change]) -> 
 
 
 def test_mutations_fast(effective: SpecBuild) -> None:
-    rng = random.Random(SEED)
-    failures = _round(effective, rng, operations_per_round=3, mutations=8)
+    judged, failures = _round(effective, random.Random(SEED), operations_per_round=3, mutations=8)
     assert failures == []
+    assert judged >= 6
 
 
 @pytest.mark.slow
 def test_mutations_a_few_hundred(effective: SpecBuild) -> None:
     rng = random.Random(SEED + 1)
-    failures: list[str] = []
-    rounds = 16
-    for _ in range(rounds):
-        failures += _round(effective, rng, operations_per_round=8, mutations=24)
+    judged, failures = 0, []
+    for _ in range(13):
+        count, found = _round(effective, rng, operations_per_round=6, mutations=24)
+        judged, failures = judged + count, failures + found
     assert failures == []
+    assert judged >= 300
 
 
 # --- slow: real history ----------------------------------------------------------------------
