@@ -20,7 +20,9 @@ help:
 	@echo "make typecheck-generated  mypy --strict and pyright on the generated packages"
 	@echo "make generate  regenerate cycle_sdk/_generated from spec/ (SPEC=path to override)"
 	@echo "make bench     write BENCHMARKS.md"
-	@echo "make api-diff OLD=spec.yml NEW=spec.yml   SDK surface changes between two spec states"
+	@echo "make api-diff OLD=spec.yml NEW=spec.yml [GENERATED=1]   SDK surface changes between two spec states,"
+	@echo "               each located (operation + JSON location) and classed breaking/additive with why;"
+	@echo "               GENERATED=1 also generates both and compares the generated API with griffe"
 	@echo "make update-spec NEW=spec.yml [STATE=YYYY-MM-DD]   move to a new API spec: diff, pin, regenerate, bump, CHANGELOG"
 	@echo "make wheel     build and check the sdist and wheel into dist/"
 	@echo "make release [INDEX=url-or-pypirc-name]   build, check and upload with twine (default PyPI)"
@@ -92,7 +94,8 @@ format: $(STAMP)
 	$(BIN)/python -m ruff check --fix $(LINTED)
 
 api-diff: $(STAMP)
-	$(BIN)/python -m generator.api_diff $(OLD) $(NEW)
+	$(if $(and $(OLD),$(NEW)),,$(error OLD=old.yml and NEW=new.yml are required))
+	$(BIN)/python -m generator.api_diff '$(OLD)' '$(NEW)' $(if $(GENERATED),--generated)
 
 # One step to a new API spec state: diff (breaking/additive), pin, regenerate, version bump,
 # CHANGELOG section; refused, with nothing changed, below the coverage floors or when a
