@@ -28,6 +28,7 @@ class Mutation:
     where: Path_  # the JSON path of the mutated node in the spec
     expected: str  # "breaking" or "additive"
     apply: Callable[[dict[str, Any]], None]
+    literal: str = ""  # an enum value added or removed, as a Literal shows it (typed dicts inline enums)
 
     def __str__(self) -> str:
         return f"{self.name} at {self.owner} {'/'.join(map(str, self.where))} (expected {self.expected})"
@@ -100,7 +101,7 @@ def candidates(spec: dict[str, Any], owners: set[str] | None = None) -> list[Mut
                 roots.append((*base, "responses", status, "content", "application/json", "schema"))
         for root in roots:
             for where, obj in _objects(_at(spec, root), root):
-                out += _property_mutations(op_id, where, obj, sent="requestBody" in root)
+                out += _property_mutations(spec, op_id, where, obj)
     # A component that is an allOf part gives its fields to other models: its changes have many owners.
     parts = {
         str(part["$ref"]).rsplit("/", 1)[-1]
@@ -112,10 +113,10 @@ def candidates(spec: dict[str, Any], owners: set[str] | None = None) -> list[Mut
             continue  # an allOf part, or a component the generator inlines where it is used
         base = ("components", "schemas", name)
         for where, obj in _objects(schema, base):
-            out += _property_mutations(name, where, obj, sent=True)
+            out += _property_mutations(spec, name, where, obj)
     for name, schema in (spec.get("components", {}).get("schemas") or {}).items():
         if isinstance(schema, dict) and isinstance(schema.get("enum"), list) and len(schema["enum"]) > 1:
-            out += _enum_mutations(name, ("components", "schemas", name))  # a Literal alias of its own
+            out += _enum_mutations(spec, name, ("components", "schemas", name))  # a Literal alias of its own
     return [m for m in out if owners is None or m.owner in owners]
 
 
@@ -176,7 +177,7 @@ def _set(where: Path_, key: str, value: Any) -> Callable[[dict[str, Any]], None]
     return apply
 
 
-def _property_mutations(owner: str, where: Path_, obj: dict[str, Any], *, sent: bool) -> list[Mutation]:
+def _property_mutations(spec: dict[str, Any], owner: str, where: Path_, obj: dict[str, Any]) -> list[Mutation]:
     out: list[Mutation] = []
     required = set(obj.get("required") or [])
 
@@ -238,11 +239,11 @@ def _property_mutations(owner: str, where: Path_, obj: dict[str, Any], *, sent: 
             if len(rest) == 1 and rest[0] in SIMPLE_TYPES:
                 out.append(Mutation("make not nullable", owner, at, "breaking", _set(at, "type", rest[0])))
         if isinstance(sub, dict) and isinstance(sub.get("enum"), list) and len(sub["enum"]) > 1 and "$ref" not in sub:
-            out += _enum_mutations(owner, at)
+            out += _enum_mutations(spec, owner, at)
     return out
 
 
-def _enum_mutations(owner: str, at: Path_) -> list[Mutation]:
+def _enum_mutations(spec: dict[str, Any], owner: str, at: Path_) -> list[Mutation]:
     def add(s: dict[str, Any]) -> None:
         values = _at(s, at)["enum"]
         numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
@@ -251,9 +252,11 @@ def _enum_mutations(owner: str, at: Path_) -> list[Mutation]:
     def remove(s: dict[str, Any]) -> None:
         _at(s, at)["enum"].pop()
 
+    values = _at(spec, at)["enum"]
+    numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
     return [
-        Mutation("add enum value", owner, at, "additive", add),
-        Mutation("remove enum value", owner, at, "breaking", remove),
+        Mutation("add enum value", owner, at, "additive", add, repr(max(numbers) + 1 if numbers else "mutant-value")),
+        Mutation("remove enum value", owner, at, "breaking", remove, repr(values[-1])),
     ]
 
 
