@@ -109,5 +109,5 @@ def test_api_diff_reports_breaking_changes() -> None:
     added, removed, changed = diff(surface_of(SPEC), surface_of(new))
     text = render("old", "new", added, removed, changed)
     assert "model `Extra`" in text
-    assert "BREAKING: `client.things.get_thing()`: new required parameter `mode`" in text
+    assert "BREAKING: getThing query parameter `mode`: new, required (callers must now pass it)" in text
     assert "BREAKING: `Other.id`: type string -> integer" in text
