@@ -94,11 +94,11 @@ def apply_overlay(spec: dict[str, Any], overlay: dict[str, Any], source: str, re
                 node.append(copy.deepcopy(update))
                 report.applied.append(label)
                 continue
-            if not isinstance(update, dict):
-                raise ValueError(f"{source}: action on {target} needs an object 'update' or 'remove: true'")
-            if node is None:
+            if node is None:  # before the check below: an entry to append has no object `update`
                 report.missing.append(label)
                 continue
+            if not isinstance(update, dict):
+                raise ValueError(f"{source}: action on {target} needs an object 'update' or 'remove: true'")
             _merge(node, update)
         report.applied.append(label)
 
