@@ -35,9 +35,10 @@ _LITERAL = "Literal"
 class Fact:
     """One member of the generated API: what it is, its annotation, whether callers must give it."""
 
-    kind: str  # "method", "param", "return", "class", "field", "key", "alias"
+    kind: str  # "method", "param", "return", "class", "field", "property", "key", "alias"
     text: str = ""
     required: bool = False
+    part: str = ""  # for a class or alias: the part of the package it is in ("models", "params", "namespaces")
 
 
 def _annotation(value: Any) -> str:
@@ -58,26 +59,26 @@ def api_of(folder: Path) -> dict[str, Fact]:
     facts: dict[str, Fact] = {}
     for part in PUBLIC_PARTS:
         if part in package.members:
-            _module_facts(package.members[part], facts)
+            _module_facts(package.members[part], facts, part)
     return facts
 
 
-def _module_facts(module: Any, facts: dict[str, Fact]) -> None:
+def _module_facts(module: Any, facts: dict[str, Fact], part: str) -> None:
     for name, member in _members(module):
         if member.is_module:
-            _module_facts(member, facts)
+            _module_facts(member, facts, part)
         elif member.is_class:
-            _class_facts(name, member, facts)
+            _class_facts(name, member, facts, part)
         elif member.is_attribute and member.value is not None:
             value = str(member.value)
             if value.startswith("TypedDict("):
-                _functional_typed_dict(name, value, facts)
+                _functional_typed_dict(name, value, facts, part)
             elif module.name != "__init__" and not name.isupper():
-                facts[name] = Fact("alias", value)
+                facts[name] = Fact("alias", value, part=part)
 
 
-def _class_facts(name: str, cls: Any, facts: dict[str, Fact]) -> None:
-    facts[name] = Fact("class")
+def _class_facts(name: str, cls: Any, facts: dict[str, Fact], part: str) -> None:
+    facts[name] = Fact("class", part=part)
     typed_dict = any(str(base).endswith("TypedDict") for base in cls.bases)
     init = cls.members.get("__init__")
     init_params = {p.name: p for p in init.parameters} if init is not None and init.is_function else {}
@@ -93,7 +94,9 @@ def _class_facts(name: str, cls: Any, facts: dict[str, Fact]) -> None:
                 )
         elif member.is_attribute and member.annotation is not None and field != "additional_properties":
             text = _annotation(member.annotation)
-            if typed_dict:
+            if "property" in member.labels:  # read by users (the namespaces), never given to a constructor
+                facts[f"{name}.{field}"] = Fact("property", text)
+            elif typed_dict:
                 required = text.startswith("Required[")
                 facts[f"{name}.{field}"] = Fact(
                     "key", text.removeprefix("Required[")[:-1] if required else text, required
@@ -104,9 +107,9 @@ def _class_facts(name: str, cls: Any, facts: dict[str, Fact]) -> None:
                 facts[f"{name}.{field}"] = Fact("field", text, required)
 
 
-def _functional_typed_dict(name: str, value: str, facts: dict[str, Fact]) -> None:
+def _functional_typed_dict(name: str, value: str, facts: dict[str, Fact], part: str) -> None:
     """`X = TypedDict("X", {"wire-name": "Required[str]", ...}, total=False)`: its keys."""
-    facts[name] = Fact("class")
+    facts[name] = Fact("class", part=part)
     call = ast.parse(value, mode="eval").body
     fields = next((a for a in getattr(call, "args", []) if isinstance(a, ast.Dict)), None)
     for key, kind in zip(fields.keys if fields else [], fields.values if fields else [], strict=True):
@@ -121,44 +124,69 @@ def _functional_typed_dict(name: str, value: str, facts: dict[str, Fact]) -> Non
 # --- the comparison ----------------------------------------------------------------------
 
 
-def _union_parts(text: str) -> set[str] | None:
-    """An annotation as the set of its union members, Literal values one by one; None if unparsable."""
-    try:
-        node = ast.parse(text, mode="eval").body
-    except SyntaxError:
-        return None
-    parts: set[str] = set()
+# An annotation as a union of members: a Literal value ("literal", repr), a generic type
+# ("generic", name, its arguments as unions) or any other type ("type", text).
+_Union = frozenset[tuple[Any, ...]]
+_UNSET = ("type", "Unset")
 
-    def visit(n: ast.expr) -> None:
-        if isinstance(n, ast.BinOp) and isinstance(n.op, ast.BitOr):
-            visit(n.left)
-            visit(n.right)
-        elif isinstance(n, ast.Subscript) and ast.unparse(n.value).endswith(_LITERAL):
-            values = n.slice.elts if isinstance(n.slice, ast.Tuple) else [n.slice]
-            parts.update(f"Literal[{ast.unparse(v)}]" for v in values)
-        else:
-            parts.add(ast.unparse(n))
 
-    visit(node)
-    return parts
+def _union_of(node: ast.expr) -> _Union:
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        return _union_of(node.left) | _union_of(node.right)
+    if isinstance(node, ast.Subscript):
+        items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        name = ast.unparse(node.value)
+        if name.endswith(_LITERAL):
+            return frozenset(("literal", ast.unparse(v)) for v in items)
+        return frozenset({("generic", name, tuple(_union_of(i) for i in items))})
+    return frozenset({("type", ast.unparse(node))})
+
+
+def _relation(old: _Union, new: _Union, added: set[str], removed: set[str]) -> str:
+    """ "same", "grows" (only Literal values added, at any depth), "shrinks" (only removed) or
+    "differs"; the Literal values that came and went are collected in `added` and `removed`."""
+    if old == new:
+        return "same"
+    gone, came = old - new, new - old
+    removed.update(m[1] for m in gone if m[0] == "literal")
+    added.update(m[1] for m in came if m[0] == "literal")
+    found = {"grows"} if any(m[0] == "literal" for m in came) else set()
+    found |= {"shrinks"} if any(m[0] == "literal" for m in gone) else set()
+    rest_old, rest_new = [m for m in gone if m[0] != "literal"], [m for m in came if m[0] != "literal"]
+    if rest_old or rest_new:
+        if len(rest_old) != 1 or len(rest_new) != 1:
+            return "differs"
+        before, after = rest_old[0], rest_new[0]
+        if before[0] != "generic" or after[0] != "generic" or before[1] != after[1] or len(before[2]) != len(after[2]):
+            return "differs"
+        found |= {_relation(a, b, added, removed) for a, b in zip(before[2], after[2], strict=True)}
+    found.discard("same")
+    return found.pop() if len(found) == 1 else "differs" if found else "same"
 
 
 def type_change(before: str, after: str) -> tuple[str, str] | None:
-    """(what, why) for a changed annotation: only added Literal values (enum values) are additive."""
-    old, new = _union_parts(before), _union_parts(after)
-    if old is not None and old == new:
+    """(what, why) for a changed annotation: only added Literal values (enum values, at any
+    depth, e.g. inside `Sequence[...]`) are additive."""
+    try:
+        old, new = _union_of(ast.parse(before, mode="eval").body), _union_of(ast.parse(after, mode="eval").body)
+    except SyntaxError:
+        return None if before == after else (f"annotation `{before}` -> `{after}`", "its type changes")
+    # `Unset` is there when the parameter or field is optional: its required-ness says that change.
+    old, new = old - {_UNSET}, new - {_UNSET}
+    added: set[str] = set()
+    removed: set[str] = set()
+    relation = _relation(old, new, added, removed)
+    if relation == "same":
         return None
-    if old is not None and new is not None and old <= new and all(p.startswith("Literal[") for p in new - old):
-        added = sorted(p[len("Literal[") : -1] for p in new - old)
-        return f"Literal value(s) added: {', '.join(added)}", ""
-    if old is not None and new is not None and old - new and all(p.startswith("Literal[") for p in old ^ new):
-        gone = sorted(p[len("Literal[") : -1] for p in old - new)
-        return f"Literal value(s) removed: {', '.join(gone)}", "code using a removed value breaks"
+    if relation == "grows":
+        return f"Literal value(s) added: {', '.join(sorted(added))}", ""
+    if relation == "shrinks":
+        return f"Literal value(s) removed: {', '.join(sorted(removed))}", "code using a removed value breaks"
     return f"annotation `{before}` -> `{after}`", "its type changes"
 
 
 def _where(path: str, fact: Fact) -> str:
-    label = {"method": "method", "param": "parameter", "class": "class", "field": "field", "key": "typed dict key"}
+    label = {"param": "parameter", "key": "typed dict key"}
     return f"generated {label.get(fact.kind, fact.kind)} `{path}`"
 
 
@@ -172,6 +200,9 @@ def compare(old: dict[str, Fact], new: dict[str, Fact], owners: dict[str, str] |
         if kind in ("method", "param"):  # a namespace method; `iter_<name>()` pages `<name>()`
             return owners.get(member) or owners.get(member.removeprefix("iter_")) or owners.get(head, "")
         if not member:
+            model = head.removesuffix("Param")
+            if model != head and (model in old) != (model in new):
+                return owners.get(model) or owners.get(head, "")  # its model came or went: the model's owner
             return owners.get(head, "")  # a class, a typed dict (whose owner is the operation reaching it)
         return owners.get(head.removesuffix("Param")) or owners.get(head) or owners.get(member, "")
 
@@ -362,24 +393,59 @@ def subset_spec(spec: dict[str, Any], operation_ids: set[str], schemas: set[str]
     return copy.deepcopy(out)
 
 
+# What a generation that dropped part of the API reports (generator/build.py `Coverage`): the
+# generated view of such code would report the dropped parts as removed.
+COMPLETENESS = ("missing_operations", "untyped_operations", "missing_schemas", "warnings")
+
+
+class IncompleteGeneration(ValueError):
+    """A spec state whose generation dropped part of the API: its generated view is not its API."""
+
+
 def generate_public(build: SpecBuild, folder: Path) -> dict[str, Fact]:
-    """Generate `build` into `folder` and read its public API."""
+    """Generate `build` into `folder` and read its public API; refused if the generation
+    dropped part of the API (the coverage floors of `make generate`)."""
     package = str(build.config.get("package", "cycle_sdk._generated"))
-    generate(build, folder, package=package)
+    coverage = generate(build, folder, package=package)
+    floors = build.config.get("coverage", {})
+    dropped = {key: getattr(coverage, key) for key in COMPLETENESS}
+    below = {key: found for key, found in dropped.items() if len(found) > int(floors.get(key, 0))}
+    if below:
+        counts = ", ".join(f"{len(found)} {key.replace('_', ' ')}" for key, found in below.items())
+        first = next(iter(below.values()))[0]
+        raise IncompleteGeneration(
+            f"{build.upstream.name} does not generate completely ({counts}; first: {first}),"
+            " so its generated API cannot be compared (hint: run without GENERATED=1)"
+        )
     return api_of(folder)
 
 
-def generated_changes(old: SpecBuild, new: SpecBuild) -> list[Change]:
-    """The generated public API's changes from `old` to `new`, owners named, griffe's breakages included."""
+@dataclass(frozen=True)
+class GeneratedPair:
+    """Two generated public APIs and what changed between them."""
+
+    before: dict[str, Fact]
+    after: dict[str, Fact]
+    changes: list[Change]
+
+
+def generated_apis(old: SpecBuild, new: SpecBuild) -> GeneratedPair:
+    """Both spec states generated and read; the changes with their owners, griffe's breakages included."""
     scratch = Path(tempfile.mkdtemp(prefix="cycle_api_surface_"))
     try:
         before = generate_public(old, scratch / "old" / "pkg")
         after = generate_public(new, scratch / "new" / "pkg")
         owners = {**class_owners(old), **class_owners(new)}
         found = compare(before, after, owners)
-        return found + _unexplained(found, griffe_breakages(scratch / "old" / "pkg", scratch / "new" / "pkg"), owners)
+        breakages = griffe_breakages(scratch / "old" / "pkg", scratch / "new" / "pkg")
+        return GeneratedPair(before, after, found + _unexplained(found, breakages, owners))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def generated_changes(old: SpecBuild, new: SpecBuild) -> list[Change]:
+    """The generated public API's changes from `old` to `new`, owners named, griffe's breakages included."""
+    return generated_apis(old, new).changes
 
 
 def _fact_path(griffe_path: str) -> str:
