@@ -2,7 +2,8 @@
 
 A mutation changes one place of a spec: an operation, a parameter, or a property of an inline
 request body, an inline response envelope or a component schema, at any depth. Its `expected`
-class ("breaking" or "additive") is the README "Regenerating" rule applied to what it does;
+class ("breaking" or "additive", or "none" for a refactoring of the spec that leaves the
+generated code as it was) is the README "Regenerating" rule applied to what it does;
 its `owner` is the operationId or component schema whose generated code it changes.
 """
 
@@ -14,9 +15,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from openapi_python_client.strings import ClassName, PythonIdentifier, pascal_case
+
 from generator.build import HTTP_METHODS
 
 SCHEMA_REF = "#/components/schemas/"
+FIELD_PREFIX = "field_"  # generator/config.yaml
 SIMPLE_TYPES = ("string", "integer", "boolean", "number")
 Path_ = tuple[str | int, ...]
 
@@ -26,7 +30,7 @@ class Mutation:
     name: str  # "remove property", "change type", ...
     owner: str  # operationId or component schema
     where: Path_  # the JSON path of the mutated node in the spec
-    expected: str  # "breaking" or "additive"
+    expected: str  # "breaking", "additive" or "none" (the generated code stays the same)
     apply: Callable[[dict[str, Any]], None]
     literal: str = ""  # an enum value added or removed, as a Literal shows it (typed dicts inline enums)
 
@@ -99,9 +103,13 @@ def candidates(spec: dict[str, Any], owners: set[str] | None = None) -> list[Mut
             schema = (response.get("content") or {}).get("application/json", {}).get("schema")
             if str(status).startswith("2") and isinstance(schema, dict):
                 roots.append((*base, "responses", status, "content", "application/json", "schema"))
+        endpoint = pascal_case(PythonIdentifier(op_id, FIELD_PREFIX))
         for root in roots:
             for where, obj in _objects(_at(spec, root), root):
                 out += _property_mutations(spec, op_id, where, obj)
+            # The generator names an inline body `<Operation>Body`, a response `<Operation>Response<status>`.
+            parent = f"{endpoint}Body" if "requestBody" in root else f"{endpoint}Response{root[4]}"
+            out += _class_mutations(spec, op_id, root, parent)
     # A component that is an allOf part gives its fields to other models: its changes have many owners.
     parts = {
         str(part["$ref"]).rsplit("/", 1)[-1]
@@ -114,6 +122,7 @@ def candidates(spec: dict[str, Any], owners: set[str] | None = None) -> list[Mut
         base = ("components", "schemas", name)
         for where, obj in _objects(schema, base):
             out += _property_mutations(spec, name, where, obj)
+        out += _class_mutations(spec, name, base, str(ClassName(schema.get("title") or name, FIELD_PREFIX)))
     for name, schema in (spec.get("components", {}).get("schemas") or {}).items():
         if isinstance(schema, dict) and isinstance(schema.get("enum"), list) and len(schema["enum"]) > 1:
             out += _enum_mutations(spec, name, ("components", "schemas", name))  # a Literal alias of its own
@@ -240,6 +249,42 @@ def _property_mutations(spec: dict[str, Any], owner: str, where: Path_, obj: dic
                 out.append(Mutation("make not nullable", owner, at, "breaking", _set(at, "type", rest[0])))
         if isinstance(sub, dict) and isinstance(sub.get("enum"), list) and len(sub["enum"]) > 1 and "$ref" not in sub:
             out += _enum_mutations(spec, owner, at)
+    return out
+
+
+def _plain_object(schema: Any) -> bool:
+    """An inline object the generator writes a class for, named after its parent and property."""
+    return (
+        isinstance(schema, dict)
+        and schema.get("type") == "object"
+        and bool(schema.get("properties"))
+        and not ({"$ref", "title", "nullable", "allOf", "anyOf", "oneOf"} & schema.keys())
+    )
+
+
+def _class_mutations(spec: dict[str, Any], owner: str, where: Path_, parent: str) -> list[Mutation]:
+    """For each inline object property of the object at `where` (whose class is `parent`): move it
+    into a component named as its generated class (the generated code stays the same), and
+    give it a title (its generated class is renamed)."""
+    obj = _at(spec, where)
+    component = len(where) == 3 and where[:2] == ("components", "schemas")  # its class is its title or name
+    if not (_plain_object(obj) or (component and _plain_object({k: v for k, v in obj.items() if k != "title"}))):
+        return []
+    out = []
+    schemas = spec.get("components", {}).get("schemas") or {}
+    for name, sub in (obj.get("properties") or {}).items():
+        if not _plain_object(sub):
+            continue
+        at = (*where, "properties", name)
+        target = str(ClassName(f"{parent}{pascal_case(name)}", FIELD_PREFIX))
+
+        def move(s: dict[str, Any], at: Path_ = at, target: str = target) -> None:
+            s["components"]["schemas"][target] = _at(s, at)
+            _at(s, at[:-1])[at[-1]] = {"$ref": f"{SCHEMA_REF}{target}"}
+
+        if target not in schemas:
+            out.append(Mutation("move inline object into a component of its class name", owner, at, "none", move))
+        out.append(Mutation("retitle inline object", owner, at, "breaking", _set(at, "title", "Mutant title")))
     return out
 
 
