@@ -161,7 +161,9 @@ def _relation(old: _Union, new: _Union, added: set[str], removed: set[str]) -> s
             return "differs"
         found |= {_relation(a, b, added, removed) for a, b in zip(before[2], after[2], strict=True)}
     found.discard("same")
-    return found.pop() if len(found) == 1 else "differs" if found else "same"
+    if "differs" in found:
+        return "differs"
+    return found.pop() if len(found) == 1 else "mixed" if found else "same"
 
 
 def type_change(before: str, after: str) -> tuple[str, str] | None:
@@ -180,8 +182,10 @@ def type_change(before: str, after: str) -> tuple[str, str] | None:
         return None
     if relation == "grows":
         return f"Literal value(s) added: {', '.join(sorted(added))}", ""
-    if relation == "shrinks":
-        return f"Literal value(s) removed: {', '.join(sorted(removed))}", "code using a removed value breaks"
+    if relation in ("shrinks", "mixed"):
+        what = f"Literal value(s) removed: {', '.join(sorted(removed))}"
+        what += f"; added: {', '.join(sorted(added))}" if relation == "mixed" else ""
+        return what, "code using a removed value breaks"
     return f"annotation `{before}` -> `{after}`", "its type changes"
 
 
@@ -274,9 +278,19 @@ def griffe_breakages(old_folder: Path, new_folder: Path) -> list[tuple[str, str]
                     continue  # the Literal aliases: `type_change` classes added values as additive
                 if breakage.obj.is_module:
                     continue  # a module removed: its classes are compared one by one
-                text = f"{breakage.kind.value}: {breakage.old_value} -> {breakage.new_value}"
-                found.append((str(breakage.obj.path), text))
+                found.append((str(breakage.obj.path), _breakage_text(breakage)))
     return found
+
+
+def _breakage_text(breakage: Any) -> str:
+    import griffe
+
+    old, new = breakage.old_value, breakage.new_value
+    if breakage.kind is griffe.BreakageKind.PARAMETER_MOVED:  # the same parameter, at another position
+        names = [p.name for p in breakage.obj.parameters if p.name not in ("self", "cls")]
+        where = f"now argument {names.index(new.name) + 1}" if new.name in names else "moved"
+        return f"{breakage.kind.value}: `{new.name}` is {where} (a positional call passes it another value)"
+    return f"{breakage.kind.value}: {old} -> {new}"
 
 
 # --- from specs: generation, owners ------------------------------------------------------

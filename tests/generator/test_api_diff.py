@@ -32,6 +32,7 @@ from generator.api_surface import (
     generate_public,
     generated_apis,
     generated_changes,
+    griffe_breakages,
     stricter,
     subset_spec,
     type_change,
@@ -364,7 +365,11 @@ def test_generated_annotations_are_classed_by_the_rule() -> None:
         "",
     )
     assert type_change("Sequence[Literal['a', 'c']]", "Sequence[Literal['a', 'b']]") == (
-        "annotation `Sequence[Literal['a', 'c']]` -> `Sequence[Literal['a', 'b']]`",
+        "Literal value(s) removed: 'c'; added: 'b'",
+        "code using a removed value breaks",
+    )
+    assert type_change("Sequence[Literal['a']]", "list[Literal['a', 'b']]") == (
+        "annotation `Sequence[Literal['a']]` -> `list[Literal['a', 'b']]`",
         "its type changes",
     )
     # `Unset` comes with optionality, which the required-ness of the parameter or field says.
@@ -402,6 +407,24 @@ def test_generated_api_is_read_as_users_see_it(tmp_path: Path) -> None:
         "generated class `InnerParam`": "Outer",  # with its model, from Outer's change
         "generated class `ThingParam`": "createThing",  # its model was there: a signature now reaches it
     }
+
+
+def test_griffe_says_which_constructor_argument_moved(tmp_path: Path) -> None:
+    """A field inserted before others is an additive change to the spec walk, but moves a
+    model's positional constructor arguments: griffe's stricter view is kept, and readable."""
+    for side, params in (("old", "a: int = 0, b: int = 0"), ("new", "x: int = 0, a: int = 0, b: int = 0")):
+        models = tmp_path / side / "pkg" / "models"
+        models.mkdir(parents=True)
+        (models.parent / "__init__.py").write_text("")
+        (models / "__init__.py").write_text(f"class Thing:\n    def __init__(self, {params}) -> None:\n        pass\n")
+    assert griffe_breakages(tmp_path / "old" / "pkg", tmp_path / "new" / "pkg") == [
+        (
+            "pkg.models.Thing.__init__",
+            f"Positional parameter was moved: `{name}` is now argument {at}"
+            " (a positional call passes it another value)",
+        )
+        for name, at in (("a", 2), ("b", 3))
+    ]
 
 
 def test_a_generation_that_drops_part_of_the_api_is_not_compared(effective: SpecBuild, tmp_path: Path) -> None:
