@@ -110,8 +110,21 @@ class Change:
 
 
 def class_name(name: str) -> str:
-    """The generated class name of a component schema (its title, or else its name), as the tool spells it."""
+    """A name spelled as the tool spells a class name."""
     return str(ClassName(name, FIELD_PREFIX))
+
+
+def component_class(name: str, schema: Any) -> str:
+    """The class the generator writes for a component schema: its title, or else its name; for
+    an untitled `type: [object, null]`, the object member of that union, `<Name>Type<i>`."""
+    if not isinstance(schema, dict):
+        return class_name(name)
+    if not schema.get("title"):
+        kind = (_as_31(schema) if schema.get("nullable") is True else schema).get("type")
+        rest = [k for k in kind if k != "null"] if isinstance(kind, list) and "enum" not in schema else []
+        if len(rest) == 1:
+            return class_name(f"{name}_type_{kind.index(rest[0])}")
+    return class_name(str(schema.get("title") or name))
 
 
 # --- the walk -----------------------------------------------------------------------------
@@ -156,7 +169,7 @@ def _merged(spec: dict[str, Any], parts: list[Any]) -> tuple[dict[str, Any], dic
         named = ""
         if isinstance(part, dict) and str(part.get("$ref", "")).startswith(SCHEMA_REF):
             name, part = _component(spec, part["$ref"])
-            named = class_name(str(part.get("title") or name)) if isinstance(part, dict) else ""
+            named = component_class(name, part)
         if not isinstance(part, dict):
             continue
         inner: dict[str, str] = {}
@@ -206,8 +219,8 @@ def _as_31(schema: dict[str, Any]) -> dict[str, Any]:
 def _is_class(spec: dict[str, Any], schema: Any) -> bool:
     """Whether the generator writes a class (a model, or a Literal alias for an enum) for a component.
 
-    The checks go in the order of openapi-python-client's `property_from_data`: a union (oneOf,
-    anyOf, a list of types) is no class even with `type: object` beside it.
+    The checks go in the order of openapi-python-client's `property_from_data`: a oneOf or
+    anyOf union is no class even with `type: object` beside it.
     """
     if not isinstance(schema, dict) or _single_ref(schema) is not None:
         return False
@@ -272,8 +285,7 @@ def _walk(
         # A $ref's siblings (`nullable` included) are ignored by the generator, as OpenAPI 3.0 says.
         name, target = _component(spec, ref)
         if _is_class(spec, target) or name in inlining:
-            cls = class_name(str(target.get("title") or name)) if isinstance(target, dict) else ""
-            out[(owner, path)] = Node(f"ref {name}", nullable, required, cls=cls)
+            out[(owner, path)] = Node(f"ref {name}", nullable, required, cls=component_class(name, target))
             return
         # The generator writes no class for a scalar, array or union component: its type is inlined,
         # and any class inside it is named after the component.
@@ -397,7 +409,7 @@ def surface_of(spec: dict[str, Any]) -> Surface:
     for name, schema in (spec.get("components", {}).get("schemas") or {}).items():
         if not _is_class(spec, schema):
             continue  # inlined where it is used, and walked there
-        surface.models[str(name)] = class_name(str(schema.get("title") or name))
+        surface.models[str(name)] = component_class(str(name), schema)
         _walk(spec, schema, f"#{name}", (), surface.nodes, naming=("", str(name)))
     _component_directions(spec, surface)
     return surface

@@ -31,7 +31,6 @@ from generator.api_surface import (
     compare,
     generate_public,
     generated_apis,
-    generated_changes,
     griffe_breakages,
     stricter,
     subset_spec,
@@ -315,16 +314,25 @@ def _spelled(effective: SpecBuild, version: str, side: int, spellings: dict[str,
             "Other": {"type": "object", "properties": {"n": {"type": "integer"}}},
             "ID": {"type": "string"},
             "Either": {"oneOf": [_ref("Base"), _ref("Other")]},
+            # Untitled and nullable: its class is the union's object member, `MaybeType0`.
+            "Maybe": {"type": "object", "properties": {"id": {"type": "string"}}}
+            | ({"nullable": True} if version.startswith("3.0") else {"type": ["object", "null"]}),
         }
     }
+    body["properties"]["maybe"] = _ref("Maybe")
     return _build(effective, spec)
 
 
 def _same_code(effective: SpecBuild, old_version: str, spellings: dict[str, Any]) -> None:
     old = _spelled(effective, old_version, 0, spellings, "string")
     new = _spelled(effective, "3.1.0", 1, spellings, "integer")
-    generated = generated_changes(old, new)
+    pair = generated_apis(old, new)
+    generated = pair.changes
     assert generated and {c.owner for c in generated} == {"createControl"}, [c.line for c in generated]
+    # The walk names exactly the classes the generator writes, on both sides.
+    assert _walked_classes(surface_of(old.spec)) == _model_classes(pair.before)
+    assert _walked_classes(surface_of(new.spec)) == _model_classes(pair.after)
+    assert "MaybeType0" in _model_classes(pair.before)
     assert _lines(old.spec, new.spec) == [
         "BREAKING: createControl body `n`: type string -> integer (its generated type changes)"
     ]
