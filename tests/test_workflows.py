@@ -48,6 +48,23 @@ def test_ci_runs_make_test_on_every_python_the_classifiers_claim() -> None:
     assert any("make test" in step.get("run", "") for step in job["steps"])
 
 
+def test_ci_runs_the_zsh_test_for_sure_and_the_fast_layer_five_times() -> None:
+    """make test installs nothing from the system; the CI job installs zsh and makes its absence a
+    failure of the zsh completion test (a skip would pass unseen); another job repeats the fast layer."""
+    from tests.cli.support import ENV_REQUIRE_ZSH
+
+    jobs = _workflow("ci.yml")["jobs"]
+    assert isinstance(jobs, dict)
+    test = jobs["test"]
+    assert test["env"][ENV_REQUIRE_ZSH] == "1"
+    runs = [step.get("run", "") for step in test["steps"]]
+    install = next(i for i, run in enumerate(runs) if "apt-get install" in run)
+    assert "zsh" in runs[install].split() and install < next(i for i, run in enumerate(runs) if "make test" in run)
+    repeat = next(step["run"] for step in jobs["repeat-fast-layer"]["steps"] if "make test-fast" in step.get("run", ""))
+    assert "for run in 1 2 3 4 5; do" in repeat
+    assert "apt-get" not in (ROOT / "Makefile").read_text()
+
+
 def test_release_publishes_on_a_version_tag_with_trusted_publishing() -> None:
     rel = _workflow("release.yml")
     assert rel["on"] == {"push": {"tags": ["v*"]}}

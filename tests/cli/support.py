@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
 
@@ -44,6 +46,19 @@ def run(
 
 
 ENV_TEST_KEYRING = "CYCLE_TEST_KEYRING_FILE"
+# Set to 1 where a zsh must be there (CI installs one): its absence fails the zsh test, not skips it.
+ENV_REQUIRE_ZSH = "CYCLE_SDK_REQUIRE_ZSH"
+
+
+def zsh_or_skip() -> str:
+    """The path of a real zsh. Without one the test is skipped, saying so (pytest's summary lists
+    skips with their reason), unless $CYCLE_SDK_REQUIRE_ZSH is 1: then it fails."""
+    zsh = shutil.which("zsh")
+    if zsh is not None:
+        return zsh
+    if os.environ.get(ENV_REQUIRE_ZSH) == "1":
+        pytest.fail(f"no zsh on PATH, and {ENV_REQUIRE_ZSH}=1 requires one (install zsh)")
+    pytest.skip("no zsh on PATH: the generated zsh completion was NOT checked in a real zsh (install zsh to check it)")
 
 
 class FileKeyring(KeyringBackend):
