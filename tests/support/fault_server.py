@@ -7,7 +7,7 @@ about Content-Length. Every request is recorded as received, raw target included
 Actions (`Reply.action`):
 - respond: a normal response (Content-Length unless given in `headers`);
 - reset: RST instead of any response; reset_mid_body: half the body, then RST;
-- stall: half the body, then nothing (until the server stops);
+- stall: half the body, then nothing for `lasts` seconds (default: until the server stops), then FIN;
 - close: FIN instead of any response;
 - truncate: the head (with any Content-Length given in `headers`) and the body, then FIN;
 - trickle: the body one byte every `interval` seconds;
@@ -20,6 +20,7 @@ Actions (`Reply.action`):
         server.script("GET", "/v1/jobs/x", Reply(200, {"data": {...}}))
         ...
         server.requests[-1].target   # '/v1/jobs/x?filter%5Bstate%5D=live'
+        server.wait_until(lambda requests: len(requests) >= 2)   # without sleeping, bounded by a guard
 """
 
 from __future__ import annotations
@@ -47,8 +48,10 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     action: str = "respond"  # see the module docstring
     delay: float = 0.0  # seconds before answering
+    gate: threading.Event | None = None  # answer only once the test sets it (a call held in flight)
     stream_bytes: int = 0  # for action="stream"/"stream_chunked": how many bytes of filler JSON
     interval: float = 0.01  # for action="trickle": seconds between bytes
+    lasts: float = 3600.0  # for action="stall": how long nothing is sent before the connection closes
     times: int | None = None  # reply this many times, then fall through to the next script
 
     def encoded_body(self) -> bytes:
@@ -88,6 +91,8 @@ class Recorded:
 
 
 Handler = Callable[[Recorded], Reply]
+# How long wait_until waits before failing: a hang guard, never reached when the test is right.
+WAIT_GUARD = 30.0
 
 
 class FaultServer:
@@ -101,6 +106,7 @@ class FaultServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: asyncio.base_events.Server | None = None
         self._thread: threading.Thread | None = None
+        self._arrived = threading.Condition()
         self.port = 0
 
     @property
@@ -115,6 +121,13 @@ class FaultServer:
         """Forget every script and recorded request (a test may loop over cases on one server)."""
         self._scripts.clear()
         self.requests.clear()
+
+    def wait_until(self, condition: Callable[[list[Recorded]], bool], guard: float = WAIT_GUARD) -> None:
+        """Block until `condition(self.requests)` holds, checked as each request arrives (a call may
+        give up before the server has read its request). Fails after `guard` seconds."""
+        with self._arrived:
+            if not self._arrived.wait_for(lambda: condition(self.requests), timeout=guard):
+                raise AssertionError(f"the server never saw what the test waited for ({len(self.requests)} requests)")
 
     def _pick(self, req: Recorded) -> Reply:
         queue = self._scripts.get((req.method, req.path))
@@ -190,10 +203,14 @@ class FaultServer:
                 length = int(headers.get("content-length", "0") or 0)
                 body = await reader.readexactly(length) if length else b""
                 req = Recorded(method, target, headers, body, raw_headers=raw_headers)
-                self.count += 1
-                if self.record:
-                    self.requests.append(req)
+                with self._arrived:
+                    self.count += 1
+                    if self.record:
+                        self.requests.append(req)
+                    self._arrived.notify_all()
                 reply = self._pick(req)
+                if reply.gate is not None:
+                    await asyncio.to_thread(reply.gate.wait, WAIT_GUARD)
                 if reply.delay:
                     await asyncio.sleep(reply.delay)
                 if not await self._answer(reply, writer):
@@ -282,7 +299,7 @@ class FaultServer:
         if reply.action == "stall":
             writer.write(body[: len(body) // 2])
             await writer.drain()
-            await asyncio.sleep(3600)
+            await asyncio.sleep(reply.lasts)
             return False
         writer.write(body)
         await writer.drain()
