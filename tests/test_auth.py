@@ -108,7 +108,8 @@ def _expired() -> Token:
 
 
 def test_auto_refresh_once_for_many_threads(server: FaultServer) -> None:
-    server.script("POST", "/oauth/token", Reply(200, _token_reply(1).body, delay=0.2))
+    held = threading.Event()  # the refresh's answer waits until every thread has called
+    server.script("POST", "/oauth/token", Reply(200, _token_reply(1).body, gate=held))
     server.script("GET", "/v1/environments", Reply(200, ENVS))
     with cycle_sdk.Client(base_url=server.url, storage=MemoryStorage(_expired()), auto_refresh=True) as client:
         results = []
@@ -117,6 +118,8 @@ def test_auto_refresh_once_for_many_threads(server: FaultServer) -> None:
         ]
         for t in threads:
             t.start()
+        server.wait_until(lambda requests: _token_posts(server) >= 1)
+        held.set()
         for t in threads:
             t.join()
         assert all(r.ok for r in results) and len(results) == 20
@@ -127,7 +130,8 @@ def test_auto_refresh_once_for_many_threads(server: FaultServer) -> None:
 
 
 async def test_auto_refresh_exactly_once_for_50_concurrent_requests(server: FaultServer) -> None:
-    server.script("POST", "/oauth/token", Reply(200, _token_reply(1).body, delay=0.2))
+    # Every gathered call starts (and finds the token stale) before the loop handles any I/O.
+    server.script("POST", "/oauth/token", Reply(200, _token_reply(1).body))
     server.script("GET", "/v1/environments", Reply(200, ENVS))
     async with cycle_sdk.AsyncClient(
         base_url=server.url, storage=MemoryStorage(_expired()), auto_refresh=True

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import threading
-import time
 import tracemalloc
 from collections.abc import Iterator
 
@@ -25,11 +24,8 @@ def _gets(server: FaultServer, path: str = "/v1/environments") -> int:
 
 
 def _wait_for_gets(server: FaultServer, count: int) -> None:
-    """Until the server has received `count` GETs (a read is in flight), within a generous bound."""
-    deadline = time.monotonic() + 10
-    while _gets(server) < count and time.monotonic() < deadline:
-        time.sleep(0.005)
-    assert _gets(server) >= count
+    """Until the server has received `count` GETs (a read is in flight)."""
+    server.wait_until(lambda requests: _gets(server) >= count)
 
 
 @pytest.fixture
@@ -115,12 +111,14 @@ def test_a_failed_write_empties_the_cache_too(server: FaultServer, cached: cycle
 
 
 def test_read_in_flight_during_clear_cache_is_not_stored(server: FaultServer, cached: cycle_sdk.Client) -> None:
-    server.clear()  # the fixture's quick reply would answer the slow read first
-    server.script("GET", "/v1/environments", Reply(200, DOC, delay=0.3), Reply(200, DOC))
+    server.clear()  # the fixture's quick reply would answer the held read first
+    held = threading.Event()
+    server.script("GET", "/v1/environments", Reply(200, DOC, gate=held), Reply(200, DOC))
     reader = threading.Thread(target=cached.environments.get_environments)
     reader.start()
-    _wait_for_gets(server, 1)  # the slow read is in flight
+    _wait_for_gets(server, 1)  # the read is in flight, its answer held
     cached.clear_cache()
+    held.set()
     reader.join()
     cached.environments.get_environments()
     assert _gets(server) == 2
@@ -128,27 +126,34 @@ def test_read_in_flight_during_clear_cache_is_not_stored(server: FaultServer, ca
 
 def test_read_in_flight_during_mutation_is_not_stored(server: FaultServer, cached: cycle_sdk.Client) -> None:
     # A slow read starts, a mutation completes while it is in flight: the old read must not be cached.
-    server.clear()  # the fixture's quick reply would answer the slow read first
-    server.script("GET", "/v1/environments", Reply(200, DOC, delay=0.3), Reply(200, DOC))
+    server.clear()  # the fixture's quick reply would answer the held read first
+    held = threading.Event()
+    server.script("GET", "/v1/environments", Reply(200, DOC, gate=held), Reply(200, DOC))
     server.script("POST", "/v1/environments", Reply(200, {"data": None}))
     reader = threading.Thread(target=cached.environments.get_environments)
     reader.start()
-    _wait_for_gets(server, 1)  # the slow read is in flight
+    _wait_for_gets(server, 1)  # the read is in flight, its answer held
     cached.environments.create_environment(body={"name": "x"})
+    held.set()
     reader.join()
     cached.environments.get_environments()
     assert _gets(server) == 2
 
 
 def test_concurrent_identical_gets_share_one_request_threads(server: FaultServer) -> None:
-    server.script("GET", "/v1/environments", Reply(200, DOC, delay=0.2))
+    """The first GET's answer is held until all 16 threads have called; on a fake clock nothing
+    expires, so a thread that comes after the answer is a cache hit, never a second fetch."""
+    held = threading.Event()
+    server.script("GET", "/v1/environments", Reply(200, DOC, gate=held))
     results = []
-    with cycle_sdk.Client(api_key=API_KEY, base_url=server.url, cache=True) as client:
+    with cycle_sdk.Client(api_key=API_KEY, base_url=server.url, cache=True, clock=FakeClock()) as client:
         threads = [
             threading.Thread(target=lambda: results.append(client.environments.get_environments())) for _ in range(16)
         ]
         for t in threads:
             t.start()
+        _wait_for_gets(server, 1)
+        held.set()
         for t in threads:
             t.join()
     assert len(results) == 16 and all(r.ok for r in results)
@@ -156,7 +161,9 @@ def test_concurrent_identical_gets_share_one_request_threads(server: FaultServer
 
 
 async def test_concurrent_identical_gets_share_one_request_async(server: FaultServer) -> None:
-    server.script("GET", "/v1/environments", Reply(200, DOC, delay=0.2))
+    # No answer can arrive before every gathered call has started: the loop runs each task's first
+    # step (the leader sends, the others wait on it) before it handles any I/O.
+    server.script("GET", "/v1/environments", Reply(200, DOC))
     async with cycle_sdk.AsyncClient(api_key=API_KEY, base_url=server.url, cache=True) as client:
         results = await asyncio.gather(*(client.environments.get_environments() for _ in range(20)))
         assert all(r.ok for r in results)

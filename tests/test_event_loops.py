@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from typing import Any
 
 import pytest
@@ -33,28 +32,22 @@ def in_thread(target: Any) -> tuple[threading.Thread, dict[str, Any]]:
     return thread, box
 
 
-def wait_for_request(server: FaultServer, path: str) -> None:
-    for _ in range(1000):
-        if any(r.path == path for r in server.requests):
-            return
-        time.sleep(0.01)
-    raise AssertionError(f"{path} never arrived")
-
-
 @pytest.mark.parametrize("cache", [False, True])
 def test_a_second_loop_gets_one_clear_runtime_error(server: FaultServer, cache: bool) -> None:
-    server.script("GET", "/v1/jobs/slow", Reply(200, job_doc("slow"), delay=1.0))
+    held = threading.Event()  # the first call's answer waits for it
+    server.script("GET", "/v1/jobs/slow", Reply(200, job_doc("slow"), gate=held))
     server.script("GET", "/v1/jobs/j1", Reply(200, job_doc("j1")))
     client = cycle_sdk.AsyncClient(api_key=TEST_API_KEY, base_url=server.url, cache=cache, max_retries=0)
 
     first, first_box = in_thread(lambda: client.jobs.get_job("slow"))
-    wait_for_request(server, "/v1/jobs/slow")  # the first loop's call is in flight
+    server.wait_until(lambda requests: any(r.path == "/v1/jobs/slow" for r in requests))  # in flight
 
     async def second_loop() -> Any:
         return await client.jobs.get_job("j1")
 
     second, second_box = in_thread(second_loop)
     second.join(10)
+    held.set()
     first.join(10)
     assert not first.is_alive() and not second.is_alive(), "a loop hung"
     error = second_box.get("error")
