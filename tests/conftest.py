@@ -1,8 +1,8 @@
 """Shared fixtures: a scriptable loopback server and clients pointed at it.
 
-`make test` runs the suite in parallel (pytest-xdist, `-n auto --dist loadgroup`): each worker is
-a process of its own that runs some of the tests, in no set order. A test fits when it follows
-these rules (`.venv/bin/python -m pytest -n 2 tests/your_test.py` tries it):
+`make test` runs the suite in parallel (pytest-xdist, `-n auto --dist loadfile`): each worker is
+a process of its own, and runs whole test files, in no set order. A test fits when it follows
+these rules (`.venv/bin/python -m pytest -n 2 tests/your_test.py tests/another.py` tries it):
 
 - Servers per test, module or worker, started by a fixture: `FaultServer()`, `run_emulator()`,
   the `cycle_emulator` fixture, `LoadServer`. Never one started at import time or shared between
@@ -10,14 +10,18 @@ these rules (`.venv/bin/python -m pytest -n 2 tests/your_test.py` tries it):
   for a port nothing listens on, `tests.support.clients.free_port()`.
 - Files only under `tmp_path` / `tmp_path_factory` (per worker): never into the checkout (no
   `build/`, `dist/`, `.cache/`) or the home folder. A subprocess gets HOME and CYCLE_CONFIG_DIR
-  under tmp_path (`tests/cli/support.py:cli_env`).
-- No order: a test passes alone and after any other. A module-scoped fixture may be made once per
-  worker, so no test may rely on another one having run first (or not).
+  under tmp_path (`tests/cli/support.py:cli_env`). (The type-checker tests share the checkout's
+  `.mypy_cache`, which mypy writes file by file, atomically.)
+- No order: a test passes alone (`pytest tests/x.py::test_y`) and after whatever its worker ran
+  before it; it never relies on another test having run first (or not).
 - Shared state of the process (os.environ, `cycle_sdk.settings`, `sys.path`) only through
   `monkeypatch`, which puts it back.
-- Expensive work a module's tests share (one build, one type-checker run) or a resource of the
-  checkout: mark those tests `@pytest.mark.xdist_group("name")` so that one worker runs them all
-  and the fixture is made once (tests/test_release.py, tests/test_typed_surface.py).
+- A file's tests run on one worker, in order, so a module-scoped fixture (an emulator, one build,
+  one type-checker run) is made once. Files run side by side: two files never use one resource
+  of the checkout at once. (Only tests/test_release.py builds in it, `build/`, `*.egg-info` and
+  the sdist's `cycle_sdk-<version>/`; tests/test_update_spec.py copies it, leaving those out.)
+  Why files and not `xdist_group` marks: pytest 9.2 ignores the mark's grouping silently
+  (pytest-xdist issue 1386).
 - No wall clock: workers share the cores with each other and with whatever else runs, so nothing
   may depend on how long something takes. Use the fake clock (`tests/support/clock.py`: the
   SDK's `clock=`, the emulator's jobs); a real timeout in a test is a hang guard, long enough

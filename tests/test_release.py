@@ -36,10 +36,6 @@ import cycle_sdk
 from cycle_sdk._base_client import USER_AGENT
 from generator import release
 
-# One worker runs them all (pytest-xdist): the index, the build and the wheelhouse are made once,
-# and the builds in the checkout (build/, *.egg-info) never run side by side.
-pytestmark = pytest.mark.xdist_group("release")
-
 ROOT = Path(__file__).parents[1]
 WHEELHOUSE = ROOT / ".venv" / "test-wheelhouse"
 USER, PASSWORD = "releaser", "index-pass-4d1f"

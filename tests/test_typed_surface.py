@@ -17,8 +17,7 @@ from pathlib import Path
 
 import pytest
 
-# Two type-checker subprocesses, run once for the module: one worker runs all its tests (pytest-xdist).
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("typed_surface")]
+pytestmark = pytest.mark.slow  # two type-checker subprocesses
 
 ROOT = Path(__file__).parents[1]
 SURFACE = ROOT / "tests" / "typing" / "surface"

@@ -26,7 +26,17 @@ SHARED = (ROOT.parent / "shared").resolve()
 HISTORY = "../shared/cycle-api-spec/history/platform-2025-10-22.yml"
 CURRENT = "../shared/cycle-api-spec/platform.yml"
 SKIP = shutil.ignore_patterns(
-    ".git", ".venv", "_generated*", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis"
+    ".git",
+    ".venv",
+    "_generated*",
+    "build",
+    "dist",
+    "*.egg-info",
+    "cycle_sdk-*",
+    "__pycache__",
+    ".*_cache",
+    ".cache",
+    ".hypothesis",
 )
 
 
