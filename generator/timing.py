@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,15 +77,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--from-nothing", action="store_true", help="also time make test in a fresh clone")
     parser.add_argument("--python", default="python3.11", help="the Python a fresh clone's venv is made with")
     args = parser.parse_args(argv)
-    print(f"{os.cpu_count()} cores; the budgets are the README's, for 2 cores")
-    timings = [
-        timed("fast layer (make test-fast)", FAST_LAYER_BUDGET, ["make", "--no-print-directory", "test-fast"], ROOT),
-        timed("make test, warm venv", WARM_BUDGET, ["make", "--no-print-directory", "test"], ROOT),
+    print(f"{os.cpu_count()} cores; the budgets are the README's, for 2 cores", flush=True)
+    runs: list[Callable[[], Timing]] = [
+        lambda: timed(
+            "fast layer (make test-fast)", FAST_LAYER_BUDGET, ["make", "--no-print-directory", "test-fast"], ROOT
+        ),
+        lambda: timed("make test, warm venv", WARM_BUDGET, ["make", "--no-print-directory", "test"], ROOT),
     ]
     if args.from_nothing:
-        timings.append(from_nothing(args.python))
-    for timing in timings:
-        print(timing.line())
+        runs.append(lambda: from_nothing(args.python))
+    timings: list[Timing] = []
+    for run in runs:
+        timings.append(run())
+        print(timings[-1].line(), flush=True)
     return 0 if all(t.ok for t in timings) else 1
 
 
