@@ -88,7 +88,9 @@ def snake(name: str) -> str:
 
 
 def pascal(name: str) -> str:
-    return "".join(part[:1].upper() + part[1:] for part in snake(name).split("_"))
+    """`services_load_balancer` -> `ServicesLoadBalancer`; a keyword (`None`, `True`) takes a `_`."""
+    name = "".join(part[:1].upper() + part[1:] for part in snake(name).split("_"))
+    return f"{name}_" if keyword.iskeyword(name) else name
 
 
 @dataclass

@@ -445,3 +445,10 @@ def test_hostile_specs_generate_safe_code_or_are_refused(t: dict[str, str]) -> N
 @given(t=hostile_texts())
 def test_hostile_specs_generate_safe_code_or_are_refused_wider(t: dict[str, str]) -> None:
     check(t)
+
+
+@pytest.mark.parametrize("tag", ["None", "True", "false"])
+def test_a_tag_whose_class_name_is_a_keyword_generates(tag: str) -> None:
+    """A tag's namespace class is its PascalCase name: `None`, `True` or `False` would be a keyword
+    there (the random tester found `class None`), so the class takes a trailing `_`."""
+    fully_generated(plain(tag=tag))
