@@ -40,7 +40,15 @@ from pathlib import Path
 from typing import Any
 
 from generator.decoders import RUNTIME_NAMES, Unions, annotate_unknown_variants, model_decoder
-from generator.effective import ROOT, SpecBuild, build_effective_spec, write_json
+from generator.effective import (
+    ROOT,
+    SpecBuild,
+    build_effective_spec,
+    generated_mismatches,
+    generator_sha256,
+    overlays_sha256,
+    write_json,
+)
 from generator.pysource import is_identifier, py, py_doc, py_module_name, py_name, py_value
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -415,6 +423,11 @@ def generate(build: SpecBuild, out_dir: Path, package: str = "cycle_sdk._generat
             package_import=package,
             spec_state=spec_state(build),
             spec_sha256=build.sha256,
+            # What the package records it was made from (generator/effective.py generated_mismatches).
+            overlays_sha256_literal="{"
+            + ", ".join(f"{py(path)}: {py(digest)}" for path, digest in overlays_sha256(build.config).items())
+            + "}",
+            generator_sha256=generator_sha256(),
             namespaces=dict(sorted(namespaces.items())),
             pascal=pascal,
             signature=signature,
@@ -521,6 +534,12 @@ def generate(build: SpecBuild, out_dir: Path, package: str = "cycle_sdk._generat
         cov.schemas_in_spec = len(component_schemas)
         parsed = {_text(ref).rsplit("/", 1)[-1] for ref in schemas.classes_by_reference}
         cov.missing_schemas = sorted(name for name in component_schemas if name not in parsed)
+        # Two classes the tool writes to one module file (names differing in case): one is lost.
+        modules: dict[str, str] = {}
+        for model in [*data.models, *data.enums]:
+            module, name = str(model.class_info.module_name), str(model.class_info.name)
+            if modules.setdefault(module, name) != name:
+                cov.missing_schemas.append(f"{name} (overwritten: {modules[module]} has its module {module}.py)")
         cov.schemas_generated = cov.schemas_in_spec - len(cov.missing_schemas)
         cov.warnings = [_error_text(e) for e in errors]
         cov.unions = unions.report()
@@ -946,8 +965,15 @@ def report(build: SpecBuild, cov: Coverage, seconds: float) -> list[str]:
         f", API state {spec_state(build)}",
         f"corrections and additions applied: {len(build.report.applied)}",
     ]
-    lines += [f"  NOT APPLIED (target missing in this spec): {m}" for m in build.report.missing]
-    lines.append(f"inline union-member objects hoisted (tool issue #1375 workaround): {len(build.report.hoisted)}")
+    lines += [f"  NOT APPLIED ({stale.why}): {stale}" for stale in build.report.stale]
+    if build.report.retired_applied:
+        lines.append(f"retired corrections this older state still needs, applied: {len(build.report.retired_applied)}")
+    if build.report.upgraded:
+        lines.append(f"OpenAPI 3.0 forms rewritten as 3.1: {', '.join(build.report.upgraded)}")
+    lines.append(
+        "tool workarounds (inline objects hoisted, allOf over unions distributed, colliding titles renamed,"
+        f" inline copies referenced; effective.py): {len(build.report.hoisted)}"
+    )
     lines += [
         f"operations generated:   {cov.operations_generated}/{cov.operations_in_spec}",
         f"typed success response: {cov.operations_typed}/{cov.operations_with_success_schema}"
@@ -994,10 +1020,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spec", type=Path, default=None, help="generate from this upstream file instead of the pin")
     parser.add_argument("--out", type=Path, default=None, help="output folder (default: the config's package)")
     parser.add_argument("--report-json", type=Path, default=None)
+    parser.add_argument(
+        "--if-stale",
+        action="store_true",
+        help="only the APIs whose generated package is not what the pin makes now (spec, overlays, generator)",
+    )
     args = parser.parse_args(argv)
     configs = args.spec_config or [ROOT / "spec" / f"{name}.yaml" for name in SPEC_CONFIGS]
     if args.spec is not None and not args.spec_config:
         configs = [ROOT / "spec" / "platform.yaml"]  # SPEC= overrides the platform API's upstream
+    if args.if_stale:
+        # make's timestamps cannot see a package generated from another spec (`make generate
+        # SPEC=...` leaves newer files): the package's own record of its inputs can.
+        stale = {config: generated_mismatches(config) for config in configs}
+        for problem in (p for problems in stale.values() for p in problems):
+            print(f"regenerating: {problem}")
+        configs = [config for config, problems in stale.items() if problems]
+        if not configs:
+            return 0
     failed = False
     reports = {}
     for config in configs:

@@ -9,7 +9,14 @@ import pytest
 import yaml
 
 from generator.api_diff import diff, render, surface_of
-from generator.effective import OverlayReport, apply_overlay, build_effective_spec, parse_target
+from generator.effective import (
+    TARGET_CHANGED,
+    TARGET_GONE,
+    OverlayReport,
+    apply_overlay,
+    build_effective_spec,
+    parse_target,
+)
 
 SPEC: dict[str, Any] = {
     "openapi": "3.1.0",
@@ -72,7 +79,10 @@ def test_update_remove_and_missing_target_reported() -> None:
     assert spec["paths"]["/v1/things/{thingId}"]["get"]["parameters"][1]["style"] == "deepObject"
     assert "style" not in spec["paths"]["/v1/things/{thingId}"]["get"]["parameters"][0]
     assert len(report.applied) == 2
-    assert [m.split(" (")[1] for m in report.missing] == ["absent here)", "guarded: wrong element)"]
+    assert [(m.reason, m.why) for m in report.stale] == [
+        ("absent here", TARGET_GONE),
+        ("guarded: wrong element", TARGET_CHANGED),
+    ]
 
 
 def test_every_action_needs_a_reason() -> None:
