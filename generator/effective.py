@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -378,7 +379,7 @@ def distribute_allof_over_unions(spec: dict[str, Any]) -> list[str]:
             # Only a referenced union: the tool parses an inline one (the current state has some).
             union = _resolve_local(spec, part) if isinstance(part, dict) and "$ref" in part else None
             kind = next((k for k in ("oneOf", "anyOf") if isinstance(union, dict) and union.get(k)), None)
-            if kind is None or (union or {}).get("properties"):
+            if kind is None or not isinstance(union, dict) or union.get("properties"):
                 continue
             _hoist_branches(spec, part["$ref"].rsplit("/", 1)[-1], union[kind])
             others = parts[:i] + parts[i + 1 :]
@@ -510,14 +511,15 @@ def load_yaml(path: Path) -> Any:
 def pinned_upstream(config: dict[str, Any], config_path: Path) -> Path:
     """The file holding the pinned state: the pin's path while its sha256 matches, else the file
     of the spec checkout's `history/` that matches (upstream keeps earlier states there)."""
-    path = (ROOT / config["upstream"]).resolve()
+    # Not resolved: the file may be a link, and its history/ is the one beside the link.
+    path = Path(os.path.abspath(ROOT / config["upstream"]))
     if not path.exists():
         raise SystemExit(f"upstream spec not found: {path} (hint: ../shared/cycle-api-spec beside the project)")
     if sha256_of(path) == config["sha256"]:
-        return path
+        return Path(path)
     for earlier in sorted((path.parent / HISTORY_DIR).glob("*.y*ml")):
         if sha256_of(earlier) == config["sha256"]:
-            return earlier
+            return Path(earlier)
     raise SystemExit(
         f"{path}: sha256 {sha256_of(path)} does not match the pin {config['sha256']} in {config_path},"
         f" nor does any file in {path.parent / HISTORY_DIR} (hint: check out the spec repository at the"
@@ -622,10 +624,14 @@ def recorded_inputs(package_dir: Path) -> dict[str, Any] | None:
         return None
     found: dict[str, Any] = {}
     for node in ast.parse(init.read_text()).body:
-        target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None
-        target = node.target if isinstance(node, ast.AnnAssign) else target
-        if isinstance(target, ast.Name) and target.id in RECORDED and node.value is not None:
-            found[target.id] = ast.literal_eval(node.value)
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, value = node.target, node.value
+        else:
+            continue
+        if isinstance(target, ast.Name) and target.id in RECORDED:
+            found[target.id] = ast.literal_eval(value)
     return found
 
 

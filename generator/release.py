@@ -4,24 +4,38 @@ Checks, in order, before anything is uploaded:
 - the version (`cycle_sdk/_version.py`) is a public PEP 440 version: no local segment,
   which package indexes refuse;
 - CHANGELOG.md has the release's heading, `# <version> (Cycle API spec <state>)`, and
-  pyproject.toml's keywords carry `cycle-api-<state>` (the state in the wheel's metadata);
-- the sdist and wheel build (`python -m build --no-isolation`) and pass `twine check --strict`;
-- the wheel holds only what runs (no tests, benchmarks, examples, bytecode), has its
-  `py.typed` markers, and stays within WHEEL_BUDGET_BYTES.
+  nothing under "Unreleased" (`make bump` moves those entries into the release's section and
+  sets the version they call for), and pyproject.toml's keywords carry `cycle-api-<state>`;
+- each generated package is what its pin makes (spec/*.yaml): the spec's sha256 and the
+  overlays' it records are the pin's, and the generator that wrote it is this one;
+- the sdist and wheel build (`python -m build --no-isolation`) reproducibly: every timestamp is
+  SOURCE_DATE_EPOCH (the last commit's time unless set), and the sdist's tar is normalised
+  (order, owners, modes, gzip header), so two builds of one commit are byte-identical;
+- both pass `twine check --strict`; the wheel holds only what runs (no tests, benchmarks,
+  examples, bytecode), has its `py.typed` markers and LICENSE, and stays within
+  WHEEL_BUDGET_BYTES; the sdist has LICENSE and no tests (they run from the repository: they
+  need its conftest, tests/support/ and the Cycle specs beside it).
 
 Then twine uploads both files to INDEX: a URL (`--repository-url`) or a repository name
 from ~/.pypirc (`--repository`); without INDEX, twine's own default (PyPI, or
 TWINE_REPOSITORY_URL). Credentials are twine's too: TWINE_USERNAME/TWINE_PASSWORD,
 keyring or ~/.pypirc. `--no-upload` stops after the checks (`make wheel`).
+`--restore-pinned-specs DIR` puts each pinned spec file of a git checkout of the spec
+repository at its pinned state (found by sha256 in its history), as the release workflow does.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
+import hashlib
+import io
+import os
 import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import tomllib
 import urllib.request
 import zipfile
@@ -29,7 +43,7 @@ from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
-from generator.effective import ROOT, load_yaml
+from generator.effective import ROOT, generated_mismatches, load_yaml
 
 # The wheel was 5.8 MB when the budget was set (all 3 APIs' generated code, decoders and specs).
 WHEEL_BUDGET_BYTES = 7_000_000
@@ -43,6 +57,9 @@ REQUIRED_IN_WHEEL = (
     "cycle_sdk/_generated_scheduler/py.typed",
     "cycle_sdk/_generated/spec.json",
 )
+LICENSE_FILE = "LICENSE"  # Apache-2.0, as pyproject.toml's `license` and Cycle's spec
+# Paths that must never ship in the sdist (below its top folder): the tests run from the repository.
+UNNEEDED_IN_SDIST = re.compile(r"^[^/]+/(tests?|benchmarks|examples)/|(^|/)__pycache__/|\.pyc$")
 
 
 class ReleaseError(Exception):
@@ -95,12 +112,106 @@ def check_release_metadata(root: Path = ROOT) -> tuple[str, str]:
     return version, state
 
 
+def unreleased_entries(changelog: str) -> list[str]:
+    """The entries (`- ...`, continuation lines joined) under CHANGELOG.md's "# Unreleased" heading."""
+    lines = changelog.splitlines()
+    if "# Unreleased" not in lines:
+        return []
+    start = lines.index("# Unreleased") + 1
+    end = next((i for i in range(start, len(lines)) if lines[i].startswith("# ")), len(lines))
+    entries: list[str] = []
+    for line in lines[start:end]:
+        if line.startswith("- "):
+            entries.append(line[2:].strip())
+        elif entries and line.startswith("  ") and line.strip():
+            entries[-1] += " " + line.strip()
+    return entries
+
+
+def is_breaking_entry(entry: str) -> bool:
+    """An SDK entry marked breaking (`Breaking:` anywhere in it, as the CHANGELOG preamble says)."""
+    return re.search(r"\bBreaking\b", entry) is not None
+
+
+def is_additive_entry(entry: str) -> bool:
+    """An SDK entry marked new (`New:`): what a 1.x minor release is for."""
+    return re.search(r"\bNew\b:", entry) is not None
+
+
+def check_nothing_unreleased(root: Path = ROOT) -> None:
+    entries = unreleased_entries((root / "CHANGELOG.md").read_text())
+    if entries:
+        breaking = sum(map(is_breaking_entry, entries))
+        raise ReleaseError(
+            f"CHANGELOG.md's Unreleased section holds {len(entries)} entries ({breaking} marked Breaking):"
+            " they are not in any release. `make bump` moves them into a release section and sets the version"
+            " they call for; review, commit, then release."
+        )
+
+
+def check_generated_matches_pins(root: Path = ROOT) -> None:
+    """Refuse generated code that is not what the pins make (another spec state, other overlays)."""
+    problems = [p for config in sorted((root / "spec").glob("*.yaml")) for p in generated_mismatches(config, root)]
+    if problems:
+        raise ReleaseError(
+            "the generated code is not what the pins say, so the wheel would not be what it says:\n  "
+            + "\n  ".join(problems)
+            + "\n(hint: `make generate`; `make wheel` and `make release` regenerate it themselves)"
+        )
+
+
+def source_date_epoch(root: Path = ROOT) -> int:
+    """Every timestamp of the build: SOURCE_DATE_EPOCH if set, else the last commit's time."""
+    given = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if given:
+        if not given.isdigit():
+            raise ReleaseError(f"SOURCE_DATE_EPOCH must be whole seconds since 1970, got {given!r}")
+        return int(given)
+    found = subprocess.run(["git", "log", "-1", "--format=%ct"], cwd=root, capture_output=True, text=True)
+    if found.returncode != 0 or not found.stdout.strip().isdigit():
+        raise ReleaseError("a reproducible build needs SOURCE_DATE_EPOCH or a git checkout (the last commit's time)")
+    return int(found.stdout.strip())
+
+
+def normalise_sdist(sdist: Path, epoch: int) -> None:
+    """Rewrite the sdist so that it depends on its files' contents only: members sorted by name,
+    every mtime the epoch, owners root/root without names, modes 0644 or 0755, no PAX times,
+    and a gzip header without file name and with the epoch as its time. (setuptools takes
+    mtimes, owners and order from the disk, and gzip stamps the current time.)"""
+    with tarfile.open(sdist, "r:gz") as src:
+        members = [(m, src.extractfile(m).read() if m.isfile() else None) for m in src.getmembers()]  # type: ignore[union-attr]
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as dst:
+        for member, data in sorted(members, key=lambda pair: pair[0].name):
+            member.mtime = epoch
+            member.uid = member.gid = 0
+            member.uname = member.gname = ""
+            member.mode = 0o755 if member.isdir() or member.mode & 0o111 else 0o644
+            member.pax_headers = {}
+            dst.addfile(member, io.BytesIO(data) if data is not None else None)
+    with sdist.open("wb") as out, gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=epoch) as gz:
+        gz.write(raw.getvalue())
+
+
+def sdist_problems(sdist: Path) -> list[str]:
+    """What is wrong with a built sdist's contents (empty when it is fine)."""
+    with tarfile.open(sdist, "r:gz") as tf:
+        names = tf.getnames()
+    top = names[0].split("/", 1)[0] if names else ""
+    problems = [f"does not belong in the sdist: {name}" for name in names if UNNEEDED_IN_SDIST.search(name)]
+    if f"{top}/{LICENSE_FILE}" not in names:
+        problems.append(f"missing from the sdist: {top}/{LICENSE_FILE}")
+    return problems
+
+
 def wheel_problems(wheel: Path) -> list[str]:
     """What is wrong with a built wheel's contents or size (empty when it is fine)."""
     with zipfile.ZipFile(wheel) as zf:
         names = zf.namelist()
     problems = [f"does not belong in the wheel: {name}" for name in names if UNNEEDED_IN_WHEEL.search(name)]
     problems += [f"missing from the wheel: {name}" for name in REQUIRED_IN_WHEEL if name not in names]
+    if not any(name.endswith(f".dist-info/licenses/{LICENSE_FILE}") for name in names):
+        problems.append(f"missing from the wheel: <dist-info>/licenses/{LICENSE_FILE}")
     size = wheel.stat().st_size
     if size > WHEEL_BUDGET_BYTES:
         problems.append(f"wheel is {size:,} bytes, over the budget of {WHEEL_BUDGET_BYTES:,} (generator/release.py)")
@@ -119,39 +230,66 @@ def build_warnings(log: str) -> list[str]:
     ]
 
 
-def _run(cmd: list[str], what: str) -> str:
+def _run(cmd: list[str], what: str, env: dict[str, str] | None = None) -> str:
     """stdout + stderr of cmd, which must succeed."""
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         raise ReleaseError(f"{what} failed:\n{(proc.stdout + proc.stderr)[-4000:]}")
     return proc.stdout + proc.stderr
 
 
-def build(outdir: Path) -> list[Path]:
-    """The sdist and the wheel in outdir (emptied first), twine-checked and the wheel inspected."""
+def build(outdir: Path, epoch: int) -> list[Path]:
+    """The sdist and the wheel in outdir (emptied first), reproducible, twine-checked and inspected."""
     shutil.rmtree(outdir, ignore_errors=True)
-    log = _run([sys.executable, "-m", "build", "--no-isolation", "--outdir", str(outdir), str(ROOT)], "build")
+    env = {**os.environ, "SOURCE_DATE_EPOCH": str(epoch)}
+    # The build's own scratch folders in the tree (build/, *.egg-info) would carry one build's
+    # leftovers into the next one's sdist file list.
+    for leftover in [ROOT / "build", *ROOT.glob("*.egg-info")]:
+        shutil.rmtree(leftover, ignore_errors=True)
+    cmd = [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(outdir), str(ROOT)]
+    log = _run(cmd, "build", env=env)
     noise = build_warnings(log)
     if noise:
         raise ReleaseError("the build warned (fix the cause, do not hide it):\n  " + "\n  ".join(noise))
     files = sorted(outdir.iterdir())
     wheels = [f for f in files if f.suffix == ".whl"]
-    if len(wheels) != 1 or not any(f.name.endswith(".tar.gz") for f in files):
+    sdists = [f for f in files if f.name.endswith(".tar.gz")]
+    if len(wheels) != 1 or len(sdists) != 1:
         raise ReleaseError(f"expected one wheel and one sdist in {outdir}, got {[f.name for f in files]}")
+    normalise_sdist(sdists[0], epoch)
     _run([sys.executable, "-m", "twine", "check", "--strict", *map(str, files)], "twine check --strict")
-    problems = wheel_problems(wheels[0])
+    problems = wheel_problems(wheels[0]) + sdist_problems(sdists[0])
     if problems:
-        raise ReleaseError("the wheel is not fit to publish:\n  " + "\n  ".join(problems))
+        raise ReleaseError("the sdist and wheel are not fit to publish:\n  " + "\n  ".join(problems))
     return files
+
+
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def upload_url(index: str) -> str | None:
+    """An index's upload address: INDEX itself, or the `repository` of its ~/.pypirc section
+    (read by twine's own config reader); None when ~/.pypirc does not say."""
+    if "://" in index:
+        return index
+    from twine.exceptions import InvalidConfiguration
+    from twine.utils import DEFAULT_CONFIG_FILE, get_repository_from_config
+
+    try:
+        return str(get_repository_from_config(DEFAULT_CONFIG_FILE, index)["repository"])
+    except (InvalidConfiguration, KeyError, TypeError):
+        return None  # twine will say what is wrong with the name
 
 
 def _simple_pages(index: str | None) -> list[str]:
     """Where an index lists cycle-sdk's files (PEP 503), guessed from its upload address."""
     if not index:
         return ["https://pypi.org/simple/cycle-sdk/"]
-    if "://" not in index:
-        return []  # a ~/.pypirc name: twine alone knows its address
-    base = index.rstrip("/")
+    url = upload_url(index)
+    if url is None:
+        return []
+    base = url.rstrip("/")
     if base.endswith("/legacy"):  # PyPI's and TestPyPI's upload endpoint
         base = base.removesuffix("/legacy").replace("://upload.", "://")
     return [f"{base}/simple/cycle-sdk/"]
@@ -173,7 +311,7 @@ def _refuse_existing(version: str, where: str, present: list[str], detail: str =
     return ReleaseError(
         f"cycle-sdk {version} is already on {where} ({', '.join(present) or 'twine says so'}):"
         " an index never takes the same version twice."
-        " Bump __version__ in cycle_sdk/_version.py (and its CHANGELOG heading), then release again."
+        " Bump the version (`make bump`, after adding its CHANGELOG entries), then release again."
         + (f"\ntwine said:\n{detail[-2000:]}" if detail else "")
     )
 
@@ -198,17 +336,71 @@ def upload(files: list[Path], version: str, index: str | None) -> None:
     raise ReleaseError(f"upload to {where} failed:\n{out[-4000:]}")
 
 
+def restore_pinned_specs(checkout: Path, root: Path = ROOT) -> list[str]:
+    """Each pin's file in a git checkout of the spec repository, at the pinned state.
+
+    The pin names the file by path and its state by sha256: the file is left as it is when it
+    matches, else the newest version of it in the checkout's history that matches is written in
+    its place; a pin no version matches is refused. (A single checkout of one commit may not
+    hold every pin's state: the APIs' specs move separately.)
+    """
+    checkout = checkout.resolve()
+    done: list[str] = []
+    for config_path in sorted((root / "spec").glob("*.yaml")):
+        config = load_yaml(config_path)
+        path = (root / config["upstream"]).resolve()
+        if not path.is_relative_to(checkout):
+            raise ReleaseError(f"{config_path.name}: {config['upstream']} is not in the checkout {checkout}")
+        rel = path.relative_to(checkout).as_posix()
+        if path.exists() and sha256_file(path) == config["sha256"]:
+            done.append(f"{rel}: at the pinned state {config['state']} (sha256 {config['sha256'][:12]}…)")
+            continue
+        log = subprocess.run(
+            ["git", "log", "--format=%H", "--", rel], cwd=checkout, capture_output=True, text=True, check=False
+        )
+        if log.returncode != 0:
+            raise ReleaseError(f"{checkout} is not a git checkout with history: {log.stderr.strip()}")
+        for commit in log.stdout.split():
+            blob = subprocess.run(["git", "show", f"{commit}:{rel}"], cwd=checkout, capture_output=True, check=False)
+            if blob.returncode == 0 and hashlib.sha256(blob.stdout).hexdigest() == config["sha256"]:
+                path.write_bytes(blob.stdout)
+                done.append(f"{rel}: restored from commit {commit[:12]}, the pinned state {config['state']}")
+                break
+        else:
+            raise ReleaseError(
+                f"no version of {rel} in {checkout}'s history has the pinned sha256 {config['sha256']}"
+                f" ({config_path.name}, state {config['state']}); fetch its full history (fetch-depth: 0)"
+            )
+    return done
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index", default=None, help="URL or ~/.pypirc repository name (default: twine's, PyPI)")
     parser.add_argument("--dist", type=Path, default=ROOT / "dist", help="output folder (emptied first)")
     parser.add_argument("--no-upload", action="store_true", help="build and check only")
+    parser.add_argument(
+        "--restore-pinned-specs",
+        type=Path,
+        default=None,
+        metavar="CHECKOUT",
+        help="put each pinned file of this git checkout of the spec repository at its pinned state, then stop",
+    )
     args = parser.parse_args(argv)
     try:
+        if args.restore_pinned_specs is not None:
+            for line in restore_pinned_specs(args.restore_pinned_specs):
+                print(line)
+            return 0
         version, state = check_release_metadata()
-        files = build(args.dist)
+        check_nothing_unreleased()
+        check_generated_matches_pins()
+        epoch = source_date_epoch()
+        files = build(args.dist, epoch)
         wheel = next(f for f in files if f.suffix == ".whl")
         print(f"built and checked cycle-sdk {version} (Cycle API spec {state}); wheel {wheel.stat().st_size:,} bytes")
+        for file in files:
+            print(f"  {file.name}  sha256 {sha256_file(file)}  (SOURCE_DATE_EPOCH={epoch})")
         if not args.no_upload:
             upload(files, version, args.index or None)
             print(f"uploaded cycle-sdk {version} to {args.index or 'the default index'}")

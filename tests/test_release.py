@@ -1,22 +1,31 @@
-"""Issue 19: publishable versions and `make release` against a real package index.
+"""Publishable versions, wheels that are what they say, reproducible builds, and `make release`
+against a real package index.
 
-The slow tests start pypiserver on loopback with upload auth (an htpasswd file), run
-`make release`'s command against it, then install `cycle-sdk==<version>` by version from
-that index into a fresh venv outside the checkout and call the packaged emulator with it.
-Dependencies come from a wheelhouse in .venv (filled once with `pip download`, then
-reused offline); pip's own configuration is cut off so nothing else is consulted.
+The slow tests work in scratch copies of the project with its generated packages (no .git,
+no .venv), released as `make bump` would (the real CHANGELOG's Unreleased entries make the
+checkout itself unreleasable, by design). They start pypiserver on loopback with upload auth
+(an htpasswd file), run `make release`'s command against it, then install
+`cycle-sdk==<version>` by version from that index into a fresh venv outside the checkout and
+call the packaged emulator with it. Dependencies come from a wheelhouse in .venv (filled once
+with `pip download`, then reused offline); pip's own configuration is cut off so nothing else
+is consulted. Two builds of copies of one tree are compared byte for byte, and a build after a
+generation from another spec state is refused.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import gzip
 import hashlib
+import io
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
+import tarfile
 import time
 import tomllib
 import urllib.error
@@ -30,15 +39,22 @@ from importlib.metadata import version as installed_version
 from pathlib import Path
 
 import pytest
+import yaml
 from packaging.version import Version
 
 import cycle_sdk
 from cycle_sdk._base_client import USER_AGENT
 from generator import release
+from generator.effective import generated_mismatches, load_yaml, recorded_inputs, sha256_of
 
 ROOT = Path(__file__).parents[1]
+SHARED = (ROOT.parent / "shared").resolve()
 WHEELHOUSE = ROOT / ".venv" / "test-wheelhouse"
 USER, PASSWORD = "releaser", "index-pass-4d1f"
+# What scratch copies leave out: what git does not track, and what a build writes.
+SKIP = shutil.ignore_patterns(
+    ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis", "docs"
+)
 
 # With no extras: the core imports and works (optional modules load only when used).
 BARE_SCRIPT = r"""
@@ -134,6 +150,221 @@ def test_build_warnings_are_found_and_file_names_ignored() -> None:
         "SetuptoolsDeprecationWarning: License classifiers are deprecated.",
         "file cycle_sdk/_generated/VERSION cannot be found",
     ]
+
+
+def test_wheel_and_sdist_checks_want_the_license_and_no_tests_in_the_sdist(tmp_path: Path) -> None:
+    wheel = tmp_path / "cycle_sdk-0.1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        for name in release.REQUIRED_IN_WHEEL:
+            zf.writestr(name, "")
+    assert release.wheel_problems(wheel) == ["missing from the wheel: <dist-info>/licenses/LICENSE"]
+    sdist = tmp_path / "cycle_sdk-0.1.0.tar.gz"
+    with tarfile.open(sdist, "w:gz") as tf:
+        for name in ("cycle_sdk-0.1.0/PKG-INFO", "cycle_sdk-0.1.0/tests/test_x.py", "cycle_sdk-0.1.0/cycle_sdk/a.py"):
+            tf.addfile(tarfile.TarInfo(name), io.BytesIO(b""))
+    assert release.sdist_problems(sdist) == [
+        "does not belong in the sdist: cycle_sdk-0.1.0/tests/test_x.py",
+        "missing from the sdist: cycle_sdk-0.1.0/LICENSE",
+    ]
+    assert (ROOT / "LICENSE").read_text().split()[:3] == ["Apache", "License", "Version"]
+
+
+def _tarball(path: Path, *, names: list[str], mtime: int, uid: int) -> None:
+    with tarfile.open(path, "w:gz") as tf:
+        for name in names:
+            info = tarfile.TarInfo(name)
+            data = f"content of {name}".encode()
+            info.size, info.mtime, info.uid, info.uname, info.mode = len(data), mtime, uid, f"user{uid}", 0o664
+            tf.addfile(info, io.BytesIO(data))
+
+
+def test_normalised_sdists_of_one_content_are_byte_identical(tmp_path: Path) -> None:
+    # As two checkouts give them: other mtimes, owners and order; gzip stamps the time it ran.
+    first, second = tmp_path / "a.tar.gz", tmp_path / "b.tar.gz"
+    _tarball(first, names=["p/b.py", "p/a.py"], mtime=1_000, uid=1000)
+    _tarball(second, names=["p/a.py", "p/b.py"], mtime=2_000, uid=501)
+    assert first.read_bytes() != second.read_bytes()
+    for sdist in (first, second):
+        release.normalise_sdist(sdist, 1_700_000_000)
+    assert first.read_bytes() == second.read_bytes()
+    with gzip.open(first) as gz:
+        assert gz.read(1)  # still a valid gzip
+    with tarfile.open(first) as tf:
+        members = tf.getmembers()
+    assert [(m.name, m.mtime, m.uid, m.uname, m.mode) for m in members] == [
+        ("p/a.py", 1_700_000_000, 0, "", 0o644),
+        ("p/b.py", 1_700_000_000, 0, "", 0o644),
+    ]
+    assert first.read_bytes()[4:8] == (1_700_000_000).to_bytes(4, "little")  # the gzip header's time
+
+
+def test_source_date_epoch_is_the_last_commits_time_unless_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    last_commit = subprocess.run(["git", "log", "-1", "--format=%ct"], cwd=ROOT, capture_output=True, text=True)
+    assert release.source_date_epoch() == int(last_commit.stdout)
+    with pytest.raises(release.ReleaseError, match="needs SOURCE_DATE_EPOCH or a git checkout"):
+        release.source_date_epoch(tmp_path)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert release.source_date_epoch(tmp_path) == 1_700_000_000
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    with pytest.raises(release.ReleaseError, match="whole seconds"):
+        release.source_date_epoch(tmp_path)
+
+
+def test_make_wheel_and_release_regenerate_stale_packages_before_building() -> None:
+    # make's timestamps cannot see a generation from another spec; the packages' own record can.
+    for target in ("wheel", "release"):
+        plan = subprocess.run(["make", "-n", target], cwd=ROOT, capture_output=True, text=True)
+        assert plan.returncode == 0, plan.stderr
+        steps = [line for line in plan.stdout.splitlines() if "python -m generator." in line]
+        assert "-m generator.build --if-stale" in steps[0] and "-m generator.release" in steps[-1], steps
+    assert "export SOURCE_DATE_EPOCH" in (ROOT / "Makefile").read_text()
+
+
+def test_the_generated_packages_record_what_they_were_made_from() -> None:
+    for config in sorted((ROOT / "spec").glob("*.yaml")):
+        assert generated_mismatches(config) == [], config.name
+    recorded = recorded_inputs(ROOT / "cycle_sdk" / "_generated")
+    assert recorded is not None
+    assert recorded["SPEC_SHA256"] == sha256_of(SHARED / "cycle-api-spec" / "platform.yml")
+    assert recorded["SPEC_STATE"] == cycle_sdk.API_SPEC_VERSION
+    assert set(recorded["OVERLAYS_SHA256"]) >= {"overlays/corrections/platform.overlay.yaml"}
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=repo, check=True, capture_output=True
+    )
+
+
+def test_the_release_workflow_restores_each_pinned_spec_from_the_spec_repositorys_history(tmp_path: Path) -> None:
+    checkout, root = tmp_path / "cycle-api-spec", tmp_path / "project"
+    checkout.mkdir()
+    (root / "spec").mkdir(parents=True)
+    _git(checkout, "init", "-q")
+    for state in ("one", "two", "three"):
+        (checkout / "platform.yml").write_text(f"openapi: 3.1.0\ninfo: {{title: {state}}}\n")
+        _git(checkout, "add", "platform.yml")
+        _git(checkout, "commit", "-q", "-m", state)
+    pinned = hashlib.sha256(b"openapi: 3.1.0\ninfo: {title: two}\n").hexdigest()
+    pin = f'name: platform\nupstream: {checkout}/platform.yml\nsha256: {pinned}\nstate: "2025-01-01"\n'
+    (root / "spec" / "platform.yaml").write_text(pin)
+    assert release.restore_pinned_specs(checkout, root)[0].startswith("platform.yml: restored from commit ")
+    assert hashlib.sha256((checkout / "platform.yml").read_bytes()).hexdigest() == pinned
+    assert release.restore_pinned_specs(checkout, root) == [
+        f"platform.yml: at the pinned state 2025-01-01 (sha256 {pinned[:12]}…)"
+    ]
+    (root / "spec" / "platform.yaml").write_text(pin.replace(pinned, "f" * 64))
+    with pytest.raises(release.ReleaseError, match=r"no version of platform\.yml in .* has the pinned sha256 ffff"):
+        release.restore_pinned_specs(checkout, root)
+
+
+def test_the_release_workflow_checks_first() -> None:
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "release.yml").read_text())
+    steps = workflow["jobs"]["build"]["steps"]
+    spec_checkout = next(s for s in steps if s.get("with", {}).get("path") == "shared/cycle-api-spec")
+    assert spec_checkout["with"]["fetch-depth"] == 0  # the pinned state may be an older commit
+    runs = [s.get("run", "") for s in steps]
+    needles = ("SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)", "--restore-pinned-specs", "make test", "make wheel")
+    order = [next(i for i, run in enumerate(runs) if needle in run) for needle in needles]
+    assert order == sorted(order), runs
+    assert workflow["jobs"]["publish"]["needs"] == "build"
+
+
+def test_upload_url_reads_a_pypirc_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / ".pypirc").write_text(
+        "[distutils]\nindex-servers = local\n\n[local]\nrepository = http://127.0.0.1:9/\nusername = u\n"
+    )
+    assert release.upload_url("local") == "http://127.0.0.1:9/"
+    assert release.upload_url("http://x.test/legacy/") == "http://x.test/legacy/"
+    assert release.upload_url("not-configured") is None
+
+
+# --- slow: scratch copies, builds ------------------------------------------------------
+
+
+def _copy(dest: Path, *, fresh_mtimes: bool = False) -> Path:
+    """A copy of the checkout with its generated packages (another tree: new mtimes if asked)."""
+    shutil.copytree(ROOT, dest, ignore=SKIP, copy_function=shutil.copy if fresh_mtimes else shutil.copy2)
+    return dest
+
+
+def _build_env(**extra: str) -> dict[str, str]:
+    epoch = subprocess.run(["git", "log", "-1", "--format=%ct"], cwd=ROOT, capture_output=True, text=True)
+    return {**os.environ, "SOURCE_DATE_EPOCH": epoch.stdout.strip(), **extra}
+
+
+def _in(proj: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", *args], cwd=proj, capture_output=True, text=True, timeout=1200, env=env or _build_env()
+    )
+
+
+def _releasable(proj: Path) -> str:
+    """`make bump` in proj: the Unreleased entries become a release section; the new version."""
+    bumped = _in(proj, "generator.update_spec", "--bump")
+    assert bumped.returncode == 0, bumped.stderr
+    return release.sdk_version(proj)
+
+
+def _built(output: str) -> dict[str, str]:
+    """file name -> sha256, as `make wheel` prints them."""
+    return dict(re.findall(r"^  (\S+)  sha256 ([0-9a-f]{64})", output, re.M))
+
+
+@dataclass
+class Project:
+    path: Path
+    version: str
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    proj = _copy(tmp_path_factory.mktemp("release") / "proj")
+    return Project(proj, _releasable(proj))
+
+
+@pytest.mark.slow
+def test_two_builds_of_one_tree_are_byte_identical(project: Project, tmp_path: Path) -> None:
+    # Another copy of the same tree: every file has another mtime, the folder another name.
+    other = _copy(tmp_path / "other", fresh_mtimes=True)
+    assert _releasable(other) == project.version
+    builds = []
+    for proj, dist in ((project.path, tmp_path / "dist-a"), (other, tmp_path / "dist-b")):
+        done = _in(proj, "generator.release", "--no-upload", "--dist", str(dist))  # `make wheel`
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        builds.append({p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in dist.iterdir()})
+        assert _built(done.stdout) == builds[-1]
+    assert builds[0] == builds[1]
+    assert sorted(builds[0]) == [f"cycle_sdk-{project.version}-py3-none-any.whl", f"cycle_sdk-{project.version}.tar.gz"]
+
+
+@pytest.mark.slow
+def test_a_build_after_a_generation_from_another_state_is_refused_then_regenerated(tmp_path: Path) -> None:
+    proj = _copy(tmp_path / "proj")
+    (tmp_path / "shared").symlink_to(SHARED)
+    _releasable(proj)
+    other = SHARED / "cycle-api-spec" / "history" / "platform-2025-12-23.yml"
+    generated = _in(proj, "generator.build", "--spec", str(other))  # `make generate SPEC=...`
+    assert generated.returncode == 0, generated.stdout[-3000:]
+    refused = _in(proj, "generator.release", "--no-upload", "--dist", str(tmp_path / "dist"))
+    assert refused.returncode == 1 and not (tmp_path / "dist").exists()
+    assert refused.stderr.startswith("release: the generated code is not what the pins say")
+    pin = load_yaml(proj / "spec" / "platform.yaml")
+    assert (
+        f"cycle_sdk._generated was generated from the platform spec of state 2025-12-23 (sha256"
+        f" {sha256_of(other)[:12]}…), but the pin (platform.yaml) is state {pin['state']}"
+    ) in refused.stderr
+    # What `make wheel` does first: regenerate what is stale (the platform API only), then build.
+    again = _in(proj, "generator.build", "--if-stale")
+    assert again.returncode == 0, again.stdout[-3000:]
+    assert again.stdout.startswith("regenerating: cycle_sdk._generated was generated from the platform spec")
+    assert "== internal API" not in again.stdout
+    built = _in(proj, "generator.release", "--no-upload", "--dist", str(tmp_path / "dist"))
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
 
 
 # --- slow: a real index ---------------------------------------------------------------
@@ -248,29 +479,24 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Index]:
         yield running
 
 
-def _release(index: Index, dist: Path, password: str = PASSWORD) -> subprocess.CompletedProcess[str]:
-    # `make release INDEX=...` runs exactly this command.
-    return subprocess.run(
-        [sys.executable, "-m", "generator.release", "--index", index.url, "--dist", str(dist)],
-        cwd=ROOT,
-        env=_clean_env(TWINE_USERNAME=USER, TWINE_PASSWORD=password),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+def _release(index: Index, proj: Path, dist: Path, password: str = PASSWORD) -> subprocess.CompletedProcess[str]:
+    # `make release INDEX=...` runs exactly this command (with the Makefile's SOURCE_DATE_EPOCH).
+    epoch = _build_env()["SOURCE_DATE_EPOCH"]
+    env = _clean_env(TWINE_USERNAME=USER, TWINE_PASSWORD=password, SOURCE_DATE_EPOCH=epoch)
+    return _in(proj, "generator.release", "--index", index.url, "--dist", str(dist), env=env)
 
 
 @pytest.fixture(scope="module")
-def released(index: Index, tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+def released(index: Index, project: Project, tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     dist = tmp_path_factory.mktemp("dist")
-    done = _release(index, dist)
+    done = _release(index, project.path, dist)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert f"uploaded cycle-sdk {cycle_sdk.__version__}" in done.stdout
+    assert f"uploaded cycle-sdk {project.version}" in done.stdout
     return sorted(dist.iterdir())
 
 
 @pytest.mark.slow
-def test_release_uploads_a_checked_sdist_and_wheel(index: Index, released: list[Path]) -> None:
+def test_release_uploads_a_checked_sdist_and_wheel(index: Index, project: Project, released: list[Path]) -> None:
     assert sorted(p.name for p in index.packages.iterdir()) == sorted(p.name for p in released)
     wheel = next(p for p in released if p.suffix == ".whl")
     assert release.wheel_problems(wheel) == []
@@ -279,8 +505,10 @@ def test_release_uploads_a_checked_sdist_and_wheel(index: Index, released: list[
     )
     assert check.returncode == 0, check.stdout + check.stderr
     with zipfile.ZipFile(wheel) as zf:
-        meta = Parser().parsestr(zf.read(f"cycle_sdk-{cycle_sdk.__version__}.dist-info/METADATA").decode())
-    assert meta["Version"] == cycle_sdk.__version__ and Version(meta["Version"]).local is None
+        meta = Parser().parsestr(zf.read(f"cycle_sdk-{project.version}.dist-info/METADATA").decode())
+        assert f"cycle_sdk-{project.version}.dist-info/licenses/LICENSE" in zf.namelist()
+    assert meta["Version"] == project.version and Version(meta["Version"]).local is None
+    assert release.sdist_problems(next(p for p in released if p.name.endswith(".tar.gz"))) == []
     assert f"cycle-api-{cycle_sdk.API_SPEC_VERSION}" in meta["Keywords"].split(",")
     assert meta["License-Expression"] == "Apache-2.0"
     # The README's install section states the wheel's size.
@@ -291,7 +519,7 @@ def test_release_uploads_a_checked_sdist_and_wheel(index: Index, released: list[
 
 @pytest.mark.slow
 def test_install_by_version_from_the_index_and_call_the_emulator(
-    index: Index, released: list[Path], wheelhouse: Path, tmp_path: Path
+    index: Index, project: Project, released: list[Path], wheelhouse: Path, tmp_path: Path
 ) -> None:
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
@@ -308,7 +536,7 @@ def test_install_by_version_from_the_index_and_call_the_emulator(
             f"{index.url}/simple/",
             "--find-links",
             str(wheelhouse),
-            f"cycle-sdk[emulator]=={cycle_sdk.__version__}",
+            f"cycle-sdk[emulator]=={project.version}",
         ],
         capture_output=True,
         text=True,
@@ -317,10 +545,10 @@ def test_install_by_version_from_the_index_and_call_the_emulator(
         timeout=600,
     )
     assert install.returncode == 0, install.stdout[-3000:] + install.stderr[-3000:]
-    assert f"{index.url}/packages/cycle_sdk-{cycle_sdk.__version__}" in install.stdout  # from the index
+    assert f"{index.url}/packages/cycle_sdk-{project.version}" in install.stdout  # from the index
     run = subprocess.run([python, "-c", SCRIPT], capture_output=True, text=True, cwd=outside, timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr[-3000:]
-    assert run.stdout.split() == ["OK", cycle_sdk.__version__, cycle_sdk.API_SPEC_VERSION]
+    assert run.stdout.split() == ["OK", project.version, cycle_sdk.API_SPEC_VERSION]
 
 
 @pytest.mark.slow
@@ -340,29 +568,44 @@ def test_bare_install_without_extras_works(released: list[Path], wheelhouse: Pat
     assert run.returncode == 0 and "BARE OK" in run.stdout, run.stdout + run.stderr[-3000:]
 
 
-def _upload(index: Index, files: list[Path], monkeypatch: pytest.MonkeyPatch, password: str = PASSWORD) -> str:
+def _upload(index: str, version: str, files: list[Path], monkeypatch: pytest.MonkeyPatch) -> str:
     """`make release`'s upload step for already built files; the ReleaseError's text."""
     monkeypatch.setenv("TWINE_USERNAME", USER)
-    monkeypatch.setenv("TWINE_PASSWORD", password)
+    monkeypatch.setenv("TWINE_PASSWORD", PASSWORD)
     with pytest.raises(release.ReleaseError) as refused:
-        release.upload(files, cycle_sdk.__version__, index.url)
+        release.upload(files, version, index)
     return str(refused.value)
 
 
 @pytest.mark.slow
 def test_uploading_the_same_version_twice_fails_clearly(
-    index: Index, released: list[Path], monkeypatch: pytest.MonkeyPatch
+    index: Index, project: Project, released: list[Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    message = _upload(index, released, monkeypatch)
-    assert message.startswith(f"cycle-sdk {cycle_sdk.__version__} is already on {index.url} (cycle_sdk-")
-    assert "Bump __version__" in message
+    message = _upload(index.url, project.version, released, monkeypatch)
+    assert message.startswith(f"cycle-sdk {project.version} is already on {index.url} (cycle_sdk-")
+    assert "Bump the version (`make bump`" in message
     assert sorted(p.name for p in index.packages.iterdir()) == sorted(p.name for p in released)
 
 
 @pytest.mark.slow
-def test_upload_with_a_wrong_password_is_refused(tmp_path: Path) -> None:
+def test_the_same_version_through_a_pypirc_name_fails_as_clearly(
+    index: Index, project: Project, released: list[Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # twine finds the name's address in ~/.pypirc; so does the check before uploading.
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / ".pypirc").write_text(
+        f"[distutils]\nindex-servers = loopback\n\n[loopback]\nrepository = {index.url}\n"
+    )
+    message = _upload("loopback", project.version, released, monkeypatch)
+    assert message.startswith(f"cycle-sdk {project.version} is already on loopback (cycle_sdk-")
+    assert "Bump the version (`make bump`" in message and "400" not in message
+    assert sorted(p.name for p in index.packages.iterdir()) == sorted(p.name for p in released)
+
+
+@pytest.mark.slow
+def test_upload_with_a_wrong_password_is_refused(project: Project, tmp_path: Path) -> None:
     with _running_index(tmp_path / "index") as index:
-        refused = _release(index, tmp_path / "dist", password="not-the-password")
+        refused = _release(index, project.path, tmp_path / "dist", password="not-the-password")
         assert refused.returncode == 1
         assert refused.stderr.startswith(f"release: upload to {index.url} failed") and "403" in refused.stderr
         assert list(index.packages.iterdir()) == []
