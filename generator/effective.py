@@ -337,24 +337,35 @@ def reference_inline_copies(spec: dict[str, Any]) -> list[str]:
     schemas: dict[str, Any] = spec.get("components", {}).get("schemas", {})
     replaced: list[str] = []
 
+    def act(node: dict[str, Any], prop_name: str, prop: Any, name: str, child_name: str) -> Any:
+        twin = schemas.get(child_name)
+        if not (_is_inline_object(prop) and isinstance(twin, dict) and _shape(prop) == _shape(twin)):
+            return prop
+        node["properties"][prop_name] = {
+            "$ref": f"#/components/schemas/{child_name}",
+            **({"description": prop["description"]} if "description" in prop else {}),
+        }
+        replaced.append(f"{name}.{prop_name} -> {child_name}")
+        return None
+
+    _walk_properties(schemas, act)
+    return replaced
+
+
+def _walk_properties(schemas: dict[str, Any], act: Any) -> None:
+    """Every property of every component schema, at any depth, with the model name the tool
+    would give it (Parent + Property): `act(parent, prop_name, prop, parent_name, child_name)`
+    returns the schema to walk on into (None: nothing)."""
+
     def visit(node: Any, name: str) -> None:
         if not isinstance(node, dict):
             return
         for prop_name, prop in list((node.get("properties") or {}).items()):
             child_name = name + _pascal(prop_name)
-            twin = schemas.get(child_name)
-            if _is_inline_object(prop) and isinstance(twin, dict) and _shape(prop) == _shape(twin):
-                node["properties"][prop_name] = {
-                    "$ref": f"#/components/schemas/{child_name}",
-                    **({"description": prop["description"]} if "description" in prop else {}),
-                }
-                replaced.append(f"{name}.{prop_name} -> {child_name}")
-                continue
-            visit(prop, child_name)
+            visit(act(node, prop_name, prop, name, child_name), child_name)
 
     for name in list(schemas):
         visit(schemas[name], _pascal(name))
-    return replaced
 
 
 def distribute_allof_over_unions(spec: dict[str, Any]) -> list[str]:
@@ -462,28 +473,22 @@ def hoist_nullable_objects(spec: dict[str, Any]) -> list[str]:
     schemas: dict[str, Any] = spec.get("components", {}).get("schemas", {})
     hoisted: list[str] = []
 
-    def visit(node: Any, name: str) -> None:
-        if not isinstance(node, dict):
-            return
-        for prop_name, prop in list((node.get("properties") or {}).items()):
-            child_name = name + _pascal(prop_name)
-            kind = prop.get("type") if isinstance(prop, dict) else None
-            nullable_object = isinstance(kind, list) and set(kind) == {"object", "null"}
-            hoist = nullable_object and child_name not in schemas
-            if hoist and any(_is_inline_object(c) for c in (prop.get("properties") or {}).values()):
-                body = {k: v for k, v in prop.items() if k not in ("type", "description", "title")}
-                schemas[child_name] = {"title": child_name, "type": "object", **body}
-                node["properties"][prop_name] = {
-                    "anyOf": [{"$ref": f"#/components/schemas/{child_name}"}, {"type": "null"}],
-                    **({"description": prop["description"]} if "description" in prop else {}),
-                }
-                hoisted.append(f"{name}.{prop_name} -> {child_name}")
-                visit(schemas[child_name], child_name)
-                continue
-            visit(prop, child_name)
+    def act(node: dict[str, Any], prop_name: str, prop: Any, name: str, child_name: str) -> Any:
+        kind = prop.get("type") if isinstance(prop, dict) else None
+        nullable_object = isinstance(kind, list) and set(kind) == {"object", "null"}
+        hoist = nullable_object and child_name not in schemas
+        if not (hoist and any(_is_inline_object(c) for c in (prop.get("properties") or {}).values())):
+            return prop
+        body = {k: v for k, v in prop.items() if k not in ("type", "description", "title")}
+        schemas[child_name] = {"title": child_name, "type": "object", **body}
+        node["properties"][prop_name] = {
+            "anyOf": [{"$ref": f"#/components/schemas/{child_name}"}, {"type": "null"}],
+            **({"description": prop["description"]} if "description" in prop else {}),
+        }
+        hoisted.append(f"{name}.{prop_name} -> {child_name}")
+        return schemas[child_name]
 
-    for name in list(schemas):
-        visit(schemas[name], _pascal(name))
+    _walk_properties(schemas, act)
     return hoisted
 
 

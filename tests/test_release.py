@@ -213,13 +213,13 @@ def test_source_date_epoch_is_the_last_commits_time_unless_given(
         release.source_date_epoch(tmp_path)
 
 
-def test_make_wheel_and_release_regenerate_stale_packages_before_building() -> None:
+def test_make_targets_regenerate_stale_packages_before_using_them() -> None:
     # make's timestamps cannot see a generation from another spec; the packages' own record can.
-    for target in ("wheel", "release"):
+    for target, then in (("wheel", "generator.release"), ("release", "generator.release"), ("demo", "examples.")):
         plan = subprocess.run(["make", "-n", target], cwd=ROOT, capture_output=True, text=True)
         assert plan.returncode == 0, plan.stderr
-        steps = [line for line in plan.stdout.splitlines() if "python -m generator." in line]
-        assert "-m generator.build --if-stale" in steps[0] and "-m generator.release" in steps[-1], steps
+        steps = [line for line in plan.stdout.splitlines() if re.search(r" -m (generator|examples)\.", line)]
+        assert "-m generator.build --if-stale" in steps[0] and f"-m {then}" in steps[-1], steps
     assert "export SOURCE_DATE_EPOCH" in (ROOT / "Makefile").read_text()
 
 
@@ -287,8 +287,14 @@ def test_upload_url_reads_a_pypirc_name(tmp_path: Path, monkeypatch: pytest.Monk
 
 
 def _copy(dest: Path, *, fresh_mtimes: bool = False) -> Path:
-    """A copy of the checkout with its generated packages (another tree: new mtimes if asked)."""
+    """A copy of the checkout with its generated packages (another tree: new mtimes if asked),
+    ../shared beside it, and the packages regenerated if the checkout's are stale, as any make
+    target that uses them would."""
     shutil.copytree(ROOT, dest, ignore=SKIP, copy_function=shutil.copy if fresh_mtimes else shutil.copy2)
+    if not (dest.parent / "shared").exists():
+        (dest.parent / "shared").symlink_to(SHARED)
+    fresh = _in(dest, "generator.build", "--if-stale")
+    assert fresh.returncode == 0, fresh.stdout[-3000:]
     return dest
 
 
@@ -345,7 +351,6 @@ def test_two_builds_of_one_tree_are_byte_identical(project: Project, tmp_path: P
 @pytest.mark.slow
 def test_a_build_after_a_generation_from_another_state_is_refused_then_regenerated(tmp_path: Path) -> None:
     proj = _copy(tmp_path / "proj")
-    (tmp_path / "shared").symlink_to(SHARED)
     _releasable(proj)
     other = SHARED / "cycle-api-spec" / "history" / "platform-2025-12-23.yml"
     generated = _in(proj, "generator.build", "--spec", str(other))  # `make generate SPEC=...`
