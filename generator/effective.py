@@ -513,6 +513,14 @@ def load_yaml(path: Path) -> Any:
         return yaml.load(fh, Loader=loader)
 
 
+def in_history(path: Path, sha256: str) -> Path | None:
+    """The earlier state of a spec file with this sha256, in the `history/` folder beside it."""
+    for earlier in sorted((path.parent / HISTORY_DIR).glob("*.y*ml")):
+        if sha256_of(earlier) == sha256:
+            return earlier
+    return None
+
+
 def pinned_upstream(config: dict[str, Any], config_path: Path) -> Path:
     """The file holding the pinned state: the pin's path while its sha256 matches, else the file
     of the spec checkout's `history/` that matches (upstream keeps earlier states there)."""
@@ -521,10 +529,10 @@ def pinned_upstream(config: dict[str, Any], config_path: Path) -> Path:
     if not path.exists():
         raise SystemExit(f"upstream spec not found: {path} (hint: ../shared/cycle-api-spec beside the project)")
     if sha256_of(path) == config["sha256"]:
-        return Path(path)
-    for earlier in sorted((path.parent / HISTORY_DIR).glob("*.y*ml")):
-        if sha256_of(earlier) == config["sha256"]:
-            return Path(earlier)
+        return path
+    earlier = in_history(path, str(config["sha256"]))
+    if earlier is not None:
+        return earlier
     raise SystemExit(
         f"{path}: sha256 {sha256_of(path)} does not match the pin {config['sha256']} in {config_path},"
         f" nor does any file in {path.parent / HISTORY_DIR} (hint: check out the spec repository at the"

@@ -43,7 +43,7 @@ from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
-from generator.effective import ROOT, generated_mismatches, load_yaml
+from generator.effective import ROOT, generated_mismatches, in_history, load_yaml
 
 # The wheel was 5.8 MB when the budget was set (all 3 APIs' generated code, decoders and specs).
 WHEEL_BUDGET_BYTES = 7_000_000
@@ -178,8 +178,11 @@ def normalise_sdist(sdist: Path, epoch: int) -> None:
     every mtime the epoch, owners root/root without names, modes 0644 or 0755, no PAX times,
     and a gzip header without file name and with the epoch as its time. (setuptools takes
     mtimes, owners and order from the disk, and gzip stamps the current time.)"""
+    members: list[tuple[tarfile.TarInfo, bytes | None]] = []
     with tarfile.open(sdist, "r:gz") as src:
-        members = [(m, src.extractfile(m).read() if m.isfile() else None) for m in src.getmembers()]  # type: ignore[union-attr]
+        for member in src.getmembers():
+            content = src.extractfile(member) if member.isfile() else None
+            members.append((member, content.read() if content is not None else None))
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as dst:
         for member, data in sorted(members, key=lambda pair: pair[0].name):
@@ -354,6 +357,10 @@ def restore_pinned_specs(checkout: Path, root: Path = ROOT) -> list[str]:
         rel = path.relative_to(checkout).as_posix()
         if path.exists() and sha256_file(path) == config["sha256"]:
             done.append(f"{rel}: at the pinned state {config['state']} (sha256 {config['sha256'][:12]}…)")
+            continue
+        kept = in_history(path, str(config["sha256"]))
+        if kept is not None:  # where the build looks next (generator/effective.py pinned_upstream)
+            done.append(f"{rel}: the pinned state {config['state']} is {kept.relative_to(checkout).as_posix()}")
             continue
         log = subprocess.run(
             ["git", "log", "--format=%H", "--", rel], cwd=checkout, capture_output=True, text=True, check=False

@@ -259,6 +259,14 @@ def test_the_release_workflow_restores_each_pinned_spec_from_the_spec_repository
     (root / "spec" / "platform.yaml").write_text(pin.replace(pinned, "f" * 64))
     with pytest.raises(release.ReleaseError, match=r"no version of platform\.yml in .* has the pinned sha256 ffff"):
         release.restore_pinned_specs(checkout, root)
+    # A state upstream keeps in history/ is where the build looks next: nothing to restore.
+    (checkout / "history").mkdir()
+    (checkout / "history" / "platform-2024-01-01.yml").write_text("openapi: 3.1.0\ninfo: {title: zero}\n")
+    kept = hashlib.sha256(b"openapi: 3.1.0\ninfo: {title: zero}\n").hexdigest()
+    (root / "spec" / "platform.yaml").write_text(pin.replace(pinned, kept))
+    assert release.restore_pinned_specs(checkout, root) == [
+        "platform.yml: the pinned state 2025-01-01 is history/platform-2024-01-01.yml"
+    ]
 
 
 def test_the_release_workflow_checks_first() -> None:
