@@ -33,7 +33,7 @@ help:
 	@echo "make update-spec NEW=spec.yml [STATE=YYYY-MM-DD] [DROP_STALE=1] [ALLOW_OLDER=1]"
 	@echo "               move to a new API spec state: diff, pin, regenerate, version bump, CHANGELOG section"
 	@echo "make bump      release the CHANGELOG's Unreleased SDK entries: their section, the version they call for"
-	@echo "make wheel     build (reproducibly) and check the sdist and wheel into dist/, as make release would"
+	@echo "make wheel [RELEASE=1]  build (reproducibly) and check the sdist and wheel into dist/; RELEASE=1: every check make release makes"
 	@echo "make release [INDEX=url-or-pypirc-name]   make wheel's checks, then upload with twine (default PyPI)"
 
 # What the dependencies' install depends on: pyproject.toml's build system, dependencies and
@@ -154,11 +154,12 @@ bench: $(GEN)
 	$(BIN)/python -m benchmarks.run
 
 # An sdist and a wheel holding the generated and the hand-written code, into dist/, built
-# reproducibly (SOURCE_DATE_EPOCH): refused while the CHANGELOG has Unreleased entries or the
-# generated code is not the pins' ($(GEN) regenerates it first); twine-checked, contents and
-# size checked (generator/release.py).
+# reproducibly (SOURCE_DATE_EPOCH): refused while the generated code is not the pins' ($(GEN)
+# regenerates it first); twine-checked, contents and size checked (generator/release.py).
+# Unreleased CHANGELOG entries are a note (a wheel to install before a release), a refusal
+# with RELEASE=1 (the release workflow) and in `make release`.
 wheel: $(GEN)
-	$(BIN)/python -m generator.release --no-upload
+	$(BIN)/python -m generator.release --no-upload $(if $(RELEASE),--as-release)
 
 # `make wheel`, then upload with twine to INDEX (a URL or a ~/.pypirc repository name;
 # default: twine's own, PyPI). Credentials: TWINE_USERNAME/TWINE_PASSWORD, keyring or ~/.pypirc.

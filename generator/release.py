@@ -19,7 +19,9 @@ Checks, in order, before anything is uploaded:
 Then twine uploads both files to INDEX: a URL (`--repository-url`) or a repository name
 from ~/.pypirc (`--repository`); without INDEX, twine's own default (PyPI, or
 TWINE_REPOSITORY_URL). Credentials are twine's too: TWINE_USERNAME/TWINE_PASSWORD,
-keyring or ~/.pypirc. `--no-upload` stops after the checks (`make wheel`).
+keyring or ~/.pypirc. `--no-upload` stops after the checks (`make wheel`); with it, entries under
+"Unreleased" are a note, not a refusal (a wheel to install before a release is made), unless
+`--as-release` (`make wheel RELEASE=1`, what the release workflow runs) asks for every check.
 `--restore-pinned-specs DIR` puts each pinned spec file of a git checkout of the spec
 repository at its pinned state (found by sha256 in its history), as the release workflow does.
 """
@@ -387,6 +389,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dist", type=Path, default=ROOT / "dist", help="output folder (emptied first)")
     parser.add_argument("--no-upload", action="store_true", help="build and check only")
     parser.add_argument(
+        "--as-release",
+        action="store_true",
+        help="with --no-upload: refuse what an upload would refuse (Unreleased CHANGELOG entries)",
+    )
+    parser.add_argument(
         "--restore-pinned-specs",
         type=Path,
         default=None,
@@ -400,7 +407,13 @@ def main(argv: list[str] | None = None) -> int:
                 print(line)
             return 0
         version, state = check_release_metadata()
-        check_nothing_unreleased()
+        unreleased_note = None
+        try:
+            check_nothing_unreleased()
+        except ReleaseError as exc:
+            if not args.no_upload or args.as_release:
+                raise
+            unreleased_note = f"not releasable as {version}: {exc}"
         check_generated_matches_pins()
         epoch = source_date_epoch()
         files = build(args.dist, epoch)
@@ -408,6 +421,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"built and checked cycle-sdk {version} (Cycle API spec {state}); wheel {wheel.stat().st_size:,} bytes")
         for file in files:
             print(f"  {file.name}  sha256 {sha256_file(file)}  (SOURCE_DATE_EPOCH={epoch})")
+        if unreleased_note is not None:
+            print(f"note: {unreleased_note}", file=sys.stderr)
         if not args.no_upload:
             upload(files, version, args.index or None)
             print(f"uploaded cycle-sdk {version} to {args.index or 'the default index'}")

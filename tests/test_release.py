@@ -357,6 +357,20 @@ def test_two_builds_of_one_tree_are_byte_identical(project: Project, tmp_path: P
 
 
 @pytest.mark.slow
+def test_unreleased_entries_are_a_note_for_make_wheel_and_a_refusal_for_a_release(tmp_path: Path) -> None:
+    proj = _copy(tmp_path / "proj")  # the real CHANGELOG, Unreleased entries and all
+    assert release.unreleased_entries((proj / "CHANGELOG.md").read_text())
+    as_release = _in(proj, "generator.release", "--no-upload", "--as-release", "--dist", str(tmp_path / "refused"))
+    assert as_release.returncode == 1 and not (tmp_path / "refused").exists()
+    assert as_release.stderr.startswith("release: CHANGELOG.md's Unreleased section holds")
+    # `make wheel` without RELEASE=1: a checked wheel to install before a release, and a note.
+    built = _in(proj, "generator.release", "--no-upload", "--dist", str(tmp_path / "dist"))
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+    assert len(_built(built.stdout)) == 2
+    assert "note: not releasable as " in built.stderr and "`make bump`" in built.stderr
+
+
+@pytest.mark.slow
 def test_a_build_after_a_generation_from_another_state_is_refused_then_regenerated(tmp_path: Path) -> None:
     proj = _copy(tmp_path / "proj")
     _releasable(proj)
