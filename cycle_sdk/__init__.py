@@ -212,3 +212,13 @@ __all__ = [
     "settings",
     "utils",
 ]
+# The namespaces of the default client (`cycle_sdk.environments`...): for type checkers, the
+# generated declarations' and _seed_namespaces' own lists; at run time, every namespace name.
+if TYPE_CHECKING:
+    from . import _seed_namespaces
+    from ._generated.namespaces import module_namespaces
+
+    __all__ += module_namespaces.__all__
+    __all__ += _seed_namespaces.__all__
+else:
+    __all__ += sorted(NAMESPACES)
