@@ -270,3 +270,13 @@ class ResponseCache:
                         self._store(key, generation, result, ttl, size)
                 if not future.done():
                     future.set_result(result)
+
+
+__all__ = [
+    "DEFAULT_CACHE_MAX_ENTRIES",
+    "DEFAULT_CACHE_REFRESH",
+    "CacheKeys",
+    "CacheSettings",
+    "ResponseCache",
+    "cache_applies",
+]

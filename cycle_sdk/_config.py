@@ -191,3 +191,31 @@ def check_option_names(owner: str, options: Mapping[str, object]) -> None:
     for name in options:
         if name not in ClientOptions.__annotations__:
             raise TypeError(f"{owner}() got an unexpected keyword argument {name!r}")
+
+
+__all__ = [
+    "DEFAULT_BACKOFF_BASE",
+    "DEFAULT_BACKOFF_CAP",
+    "DEFAULT_BASE_URL",
+    "DEFAULT_CONNECT",
+    "DEFAULT_MAX_BODY_SIZE",
+    "DEFAULT_MAX_CONNECTIONS",
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_PAGE_SIZE",
+    "DEFAULT_RETRY_AFTER_CAP",
+    "DEFAULT_TIMEOUT",
+    "DEFAULT_TOKEN_PATH",
+    "DEFAULT_TOTAL_TIMEOUT",
+    "ENV_API_KEY",
+    "ENV_BASE_URL",
+    "ENV_HUB_ID",
+    "ClientOptions",
+    "Settings",
+    "check_call_options",
+    "check_option_names",
+    "service_settings",
+    "settings_from_options",
+    "timeout_settings",
+    "to_timeout",
+    "total_of",
+]

@@ -38,3 +38,6 @@ def default_async_client() -> AsyncClient:
     from ._client import AsyncClient
 
     return AsyncClient(settings=cycle_sdk.settings)
+
+
+__all__ = ["default_async_client", "default_client"]

@@ -312,6 +312,18 @@ class ResultAccessError(CycleError, AttributeError):
 
 
 __all__ = [
+    "BODY_TOO_LARGE",
+    "CLIENT_CLOSED",
+    "INVALID_JOB",
+    "JOB_FAILED",
+    "JOB_WAIT_STOPPED",
+    "JOB_WAIT_TIMEOUT",
+    "NETWORK_ERROR",
+    "NO_API_KEY",
+    "NO_REFRESH_TOKEN",
+    "PARSE_ERROR",
+    "TIMEOUT",
+    "UNEXPECTED_STATUS",
     "APIConnectionError",
     "APIError",
     "APIResponseValidationError",

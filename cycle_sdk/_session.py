@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ._auth import Token
+from ._exceptions import NO_REFRESH_TOKEN
 from ._result import APIResult, Ok
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ class Auth:
             return self._client._error(
                 self._client._token_request({}),
                 0,
-                "0.no_refresh_token",
+                NO_REFRESH_TOKEN,
                 "No refresh token in storage",
                 "authenticate with password_auth() first",
             )
@@ -114,7 +115,7 @@ class AsyncAuth:
             return self._client._error(
                 self._client._token_request({}),
                 0,
-                "0.no_refresh_token",
+                NO_REFRESH_TOKEN,
                 "No refresh token in storage",
                 "authenticate with password_auth() first",
             )

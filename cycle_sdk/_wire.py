@@ -172,3 +172,6 @@ def body_kwargs(body: object, kind: str, *, required: bool = False) -> dict[str,
     except ValueError as exc:
         raise ValueError(f"body cannot be sent as JSON: {exc}") from None
     return {"json": payload}
+
+
+__all__ = ["QueryStyle", "body_kwargs", "path_param", "query_param"]

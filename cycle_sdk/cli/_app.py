@@ -526,3 +526,23 @@ def send(client: Client, request: RequestSpec) -> Any:
     if result.ok is False:
         raise Exit(report_api_error(result.error, secrets_of(client)))
     return result.value
+
+
+__all__ = [
+    "DEFAULT_POLL_INTERVAL",
+    "DEFAULT_WAIT_TIMEOUT",
+    "MAX_RETRIES_LIMIT",
+    "Parser",
+    "add_global_options",
+    "add_wait_options",
+    "build_request",
+    "configure_logging",
+    "make_client",
+    "operation_parser",
+    "read_body",
+    "report_api_error",
+    "report_failure",
+    "secrets_of",
+    "send",
+    "strict_json",
+]

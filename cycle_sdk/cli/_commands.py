@@ -277,3 +277,6 @@ def emulator(argv: list[str]) -> int:
         return errors.EXIT_ERROR
     sys.argv[0] = "cycle emulator"
     return int(emulator_main(argv) or 0)
+
+
+__all__ = ["AUTH_HELP", "auth", "emulator", "frame_line", "listen", "notification_frames"]

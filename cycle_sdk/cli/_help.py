@@ -147,3 +147,14 @@ def example(op: Operation) -> str:
     if op.entry.paginated:
         lines.append(f"  cycle {kebab(op.entry.namespace)} {kebab(op.entry.name)} --all --output table")
     return "\n".join(lines) + "\n\n" + EXIT_STATUS_HELP
+
+
+__all__ = [
+    "body_help",
+    "description",
+    "example",
+    "example_command",
+    "example_value",
+    "first_sentence",
+    "namespace_help",
+]

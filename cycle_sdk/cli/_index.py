@@ -161,3 +161,17 @@ def operation(entry: OperationEntry) -> Operation:
         task=_is_task(op),
         success=tuple(sorted(int(s) for s in op.get("responses", {}) if str(s).isdigit() and str(s).startswith("2"))),
     )
+
+
+__all__ = [
+    "COMMON_QUERY",
+    "SPEC_PATH",
+    "Operation",
+    "Param",
+    "kebab",
+    "metavar",
+    "namespaces",
+    "operation",
+    "resolve",
+    "spec",
+]

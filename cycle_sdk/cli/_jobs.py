@@ -87,3 +87,6 @@ def jobs_wait(argv: list[str]) -> int:
         return exc.status
     finally:
         client.close()
+
+
+__all__ = ["FAILED_STATES", "job_id_in", "jobs_wait", "wait_for_job"]

@@ -86,3 +86,6 @@ def _every_page(client: Client, op: Operation, args: argparse.Namespace) -> list
 def find_operation(namespace: str, name: str) -> Operation | None:
     entry = namespaces().get(namespace, {}).get(name)
     return operation(entry) if entry is not None else None
+
+
+__all__ = ["find_operation", "run_operation"]

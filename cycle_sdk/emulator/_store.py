@@ -131,3 +131,6 @@ class Store:
             if self._db is not None:
                 self._db.close()
                 self._db = None
+
+
+__all__ = ["Record", "Store"]
