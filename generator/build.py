@@ -473,13 +473,14 @@ def generate(build: SpecBuild, out_dir: Path, package: str = "cycle_sdk._generat
         (pkg / "py.typed").write_text("")
         # The model and params templates import every name a module may use, and the tool adds
         # its own imports again: drop those a module does not use (unused, imported twice).
-        lint = [sys.executable, "-m", "ruff", "check", "--no-cache", "--isolated", "--target-version", "py311"]
+        # `-P`: the package's own `types.py` must not stand in for the standard library's.
+        lint = [sys.executable, "-P", "-m", "ruff", "check", "--no-cache", "--isolated", "--target-version", "py311"]
         lint += ["--fix-only", "--select", "F401,F811", "--exclude", "__init__.py", "models", "params.py"]
         fixed = subprocess.run(lint, cwd=pkg, capture_output=True, text=True)
         if fixed.returncode != 0:
             raise SystemExit(f"ruff could not tidy the models' imports:\n{(fixed.stderr + fixed.stdout)[-3000:]}")
         fmt = subprocess.run(
-            [sys.executable, "-m", "ruff", "format", "--no-cache", "."], cwd=pkg, capture_output=True, text=True
+            [sys.executable, "-P", "-m", "ruff", "format", "--no-cache", "."], cwd=pkg, capture_output=True, text=True
         )
         if fmt.returncode != 0:
             raise SystemExit(f"generated code does not parse (template bug):\n{(fmt.stderr + fmt.stdout)[-3000:]}")
