@@ -146,7 +146,9 @@ def path_expr(endpoint: Any, info: OpInfo) -> str:
             if part:
                 out.append(py(part))
         else:
-            out.append(f"_path_param({py(part)}, {arg_name(by_name[snake(part)])})")
+            # Errors name the argument as the method does (`environment_id`, not `environmentId`).
+            arg = arg_name(by_name[snake(part)])
+            out.append(f"_path_param({py(arg)}, {arg})")
     return " + ".join(out)
 
 
