@@ -434,7 +434,6 @@ def _check_encodable(body: Any) -> None:
 
 def build_request(op: Operation, args: argparse.Namespace, page: dict[str, int] | None = None) -> RequestSpec:
     """The encoded request, checked before anything is sent."""
-    from cycle_sdk._request import Operation as WireOperation
     from cycle_sdk._request import RequestSpec
     from cycle_sdk._wire import QueryStyle, path_param, query_param
 
@@ -497,18 +496,10 @@ def build_request(op: Operation, args: argparse.Namespace, page: dict[str, int] 
             raise Failure(
                 errors.INVALID_BODY, "This operation needs a body", "--body is missing", f"cycle {op.command} --help"
             )
-    wire = WireOperation(
-        method=entry.method,
-        path=entry.path,
-        operation_id=entry.operation_id,
-        namespace=entry.namespace,
-        name=entry.name,
-        success=op.success,
-        paginated=entry.paginated,
-    )
+    # The index entry is the operation's one record of its wire facts, as endpoint modules use it.
     if op.body_form and isinstance(body, dict):
-        return RequestSpec(wire, path, params, data=body)
-    return RequestSpec(wire, path, params, json=body)
+        return RequestSpec(entry, path, params, data=body)
+    return RequestSpec(entry, path, params, json=body)
 
 
 def _document(status: int, data: Any) -> Any:

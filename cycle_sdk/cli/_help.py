@@ -8,7 +8,7 @@ import re
 import textwrap
 from typing import Any
 
-from ._index import Operation, kebab, metavar, namespaces, operation, resolve, spec
+from ._index import COMMON_QUERY, Operation, kebab, metavar, namespaces, operation, resolve, spec
 from ._top import EXIT_STATUS_HELP, EXTRA_COMMANDS
 
 
@@ -132,7 +132,7 @@ def example_command(op: Operation) -> str:
     if op.query_param("page") is not None:
         words.append("--page-size 20")
     for p in op.query:
-        if p.name not in ("filter", "include", "meta", "sort", "page") and p.required:
+        if p.name not in COMMON_QUERY and p.required:
             words.append(f"--{kebab(p.name)} {metavar(p.name)}")
     if op.body_schema is not None:
         body = example_value(op.body_schema)
