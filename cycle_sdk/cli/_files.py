@@ -86,3 +86,6 @@ def read_stdin_line(limit: int) -> str:
     if stream is None:
         return _decoded(sys.stdin.readline(limit + 1).encode("utf-8", "surrogateescape"), limit)
     return _decoded(stream.readline(limit + 1), limit)
+
+
+__all__ = ["MAX_BODY_BYTES", "MAX_KEY_BYTES", "FileRefused", "read_file", "read_stdin", "read_stdin_line"]

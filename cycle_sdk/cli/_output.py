@@ -160,4 +160,4 @@ def _deep_merge(into: dict[str, Any], more: dict[str, Any]) -> None:
             into.setdefault(key, value)
 
 
-__all__ = ["OUTPUT_FORMATS", "merge_pages", "table", "write", "write_json", "yaml_dumper"]
+__all__ = ["OUTPUT_FORMATS", "json_document", "merge_pages", "table", "write", "write_json", "yaml_dumper"]

@@ -163,6 +163,7 @@ __all__ = [
     "TOKEN_FILE",
     "config_dir",
     "describe",
+    "ensure_config_dir",
     "load_config",
     "save_config",
     "storage",
