@@ -1,4 +1,4 @@
-"""Issue 6: hostile input. No argument reaches another route, every query value round-trips,
+"""Hostile input. No argument reaches another route, every query value round-trips,
 and what cannot be encoded is refused before any request, naming the parameter.
 
 The bulk runs `build_request` plus the client's own URL building (httpx's, exactly what goes

@@ -1,4 +1,4 @@
-"""Issue 18: no import loops among the hand-written modules of cycle_sdk.
+"""No import loops among the hand-written modules of cycle_sdk.
 
 The graph is read from the source (AST), so it is the whole graph whatever a test run
 happened to import. An edge is any import that runs: at module level or inside a function

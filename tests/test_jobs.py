@@ -1,4 +1,4 @@
-"""Issue 4: the job tracker against the emulator.
+"""The job tracker against the emulator.
 
 The clients run on a FakeClock that the emulator shares (its jobs are a pure function of its
 clock): each poll's sleep returns at once and moves the job on by the poll delay, so no test

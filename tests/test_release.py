@@ -1,4 +1,4 @@
-"""Issue 19: publishable versions and `make release` against a real package index.
+"""Publishable versions and `make release` against a real package index.
 
 The slow tests start pypiserver on loopback with upload auth (an htpasswd file), run
 `make release`'s command against it, then install `cycle-sdk==<version>` by version from

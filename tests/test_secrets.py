@@ -1,4 +1,4 @@
-"""Issue 6: secrets. The API key, access and refresh tokens (and passwords) never appear in a
+"""Secrets. The API key, access and refresh tokens (and passwords) never appear in a
 repr, in str() of an exception or an APIError, or in any log line at any level, even when the
 server echoes the Authorization header back; FileStorage files are created 0600.
 """

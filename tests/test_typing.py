@@ -1,4 +1,4 @@
-"""Issue 3: APIResult narrows in mypy --strict and pyright, and unchecked `.value` is a type error.
+"""APIResult narrows in mypy --strict and pyright, and unchecked `.value` is a type error.
 
 Runs both checkers on the sample files in tests/typing/.
 """

@@ -1,4 +1,4 @@
-"""Issue 19: `make update-spec NEW=...` moves the SDK to a new API spec state in one step.
+"""`make update-spec NEW=...` moves the SDK to a new API spec state in one step.
 
 The slow tests run it in a scratch copy of the project (no .git, no .venv, nothing
 generated; ../shared beside it by a symlink), so the real pin, version and CHANGELOG are

@@ -1,4 +1,4 @@
-"""Issue 2.3: the wire format of every kind of parameter, over real HTTP on loopback."""
+"""The wire format of every kind of parameter, over real HTTP on loopback."""
 
 from __future__ import annotations
 
@@ -119,7 +119,7 @@ async def test_async_namespace_encodes_page_and_path(server: FaultServer, aclien
 
 
 def test_endpoint_modules_have_one_calling_convention() -> None:
-    # Issue 18: namespace methods are the one way to call; the module-level sync()/asyncio() are gone.
+    # Namespace methods are the one way to call; the module-level sync()/asyncio() are gone.
     assert not hasattr(get_environments, "sync") and not hasattr(get_environments, "asyncio")
     assert callable(get_environments.build_request) and callable(get_environments.parse)
 

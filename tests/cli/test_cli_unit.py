@@ -1,4 +1,4 @@
-"""Issue 20: the `cycle` command line's pieces, in process (no server)."""
+"""The `cycle` command line's pieces, in process (no server)."""
 
 from __future__ import annotations
 

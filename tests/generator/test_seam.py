@@ -1,4 +1,4 @@
-"""Imports cross the generated/hand-written seam one way (issue 18).
+"""Imports cross the generated/hand-written seam one way.
 
 Generated code (cycle_sdk/_generated*) may import only the small contract layer the runtime
 offers it: the operation and request values, the wire encoders, the shared types, the decoding

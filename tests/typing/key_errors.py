@@ -7,8 +7,9 @@ Before the arguments were typed dicts alone (`Model | ModelParam`), mypy said on
 null (`about: EnvironmentAboutParam | None`) is named by mypy at that key, not the one inside it.
 """
 
-# fmt: off  (one call a line: the checkers report an error on the line it is marked on)
+# One call a line: the checkers report an error on the line it is marked on.
 # ruff: noqa: E501
+# fmt: off
 
 import cycle_sdk
 
