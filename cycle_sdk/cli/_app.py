@@ -262,12 +262,12 @@ def report_api_error(error: APIError, secrets: list[str]) -> int:
     status = errors.exit_code(error.status, error.code)
     extra = error.extra or {}
     hint = extra["hint"] if isinstance(extra.get("hint"), str) else None
-    detail, _, said = (error.detail or "").partition("hint: ")
+    text, _, said = (error.detail or "").partition("hint: ")
     if said and "Client(" not in said and "cycle_sdk." not in said:
         hint = hint or said
     if error.code == "0.no_api_key":
         hint = hint or NO_API_KEY_HINT
-    detail = detail.strip().rstrip(";").strip() or None
+    detail = text.strip().rstrip(";").strip() or None
     errors.report(error.code, error.title, detail, hint=hint or errors.hint_for(status), secrets=secrets)
     return status
 
