@@ -10,9 +10,9 @@ from urllib.parse import urlsplit
 import httpx
 from attrs import Attribute, define, field
 
-from ._auth import DEFAULT_REFRESH_MARGIN, MemoryStorage, TokenStorage
 from ._cache import CacheSettings
 from ._exceptions import ConfigurationError
+from ._tokens import DEFAULT_REFRESH_MARGIN, MemoryStorage, TokenStorage
 
 DEFAULT_BASE_URL = "https://api.cycle.io"
 DEFAULT_TOKEN_PATH = "/oauth/token"

@@ -208,7 +208,7 @@ def _setting(flag: str | None, flag_name: str, env_var: str, saved: object, save
 
 def _check_hub(hub: object, source: str) -> None:
     """A hub that cannot be an X-Hub-Id header value is a usage error, before anything is sent."""
-    from cycle_sdk._auth import HEADER_VALUE
+    from cycle_sdk._tokens import HEADER_VALUE
 
     if hub is None:
         return

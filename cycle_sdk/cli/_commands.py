@@ -129,8 +129,8 @@ def _login(args: argparse.Namespace) -> int:
 def _status(args: argparse.Namespace) -> int:
     import os
 
+    from cycle_sdk._auth_flows import _key_check_request
     from cycle_sdk._config import ENV_API_KEY
-    from cycle_sdk._session import _key_check_request
 
     from ._output import write_json
     from ._store import describe, load_config

@@ -51,7 +51,7 @@ def _decoded(data: bytes, limit: int) -> str:
 
 def read_file(path: str, limit: int) -> str:
     """The text of the regular file at `path`, of at most `limit` bytes; FileRefused otherwise."""
-    from cycle_sdk._auth import _read_at_most
+    from cycle_sdk._tokens import _read_at_most
 
     try:
         fd = os.open(os.path.expanduser(path), _OPEN_FLAGS)

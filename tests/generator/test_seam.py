@@ -45,7 +45,7 @@ FORBIDDEN = frozenset(
         "cycle_sdk._base_client",
         "cycle_sdk._jobs",
         "cycle_sdk._notifications",
-        "cycle_sdk._session",
+        "cycle_sdk._auth_flows",
         "cycle_sdk._default",
         "cycle_sdk._seed_namespaces",
         "cycle_sdk.internal",

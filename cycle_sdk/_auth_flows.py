@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._auth import Token
 from ._exceptions import NO_REFRESH_TOKEN
 from ._result import APIResult, Ok
+from ._tokens import Token
 
 if TYPE_CHECKING:
     from ._base_client import AsyncAPIClient, SyncAPIClient
