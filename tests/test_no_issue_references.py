@@ -1,5 +1,5 @@
 """Code says why in its own words: no comment or docstring points at a tracker's "issue N" (a
-number that means nothing to a reader of the code). An upstream tool's issue, `#1375`, is a link."""
+number that means nothing to a reader of the code). An upstream project's issue, written `#1386`, is a link."""
 
 from __future__ import annotations
 
