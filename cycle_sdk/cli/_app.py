@@ -16,7 +16,7 @@ import math
 import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from cycle_sdk._printable import printable
 
@@ -147,23 +147,33 @@ class _RedactFilter(logging.Filter):
         return True
 
 
-VERBOSE_HANDLER = "cycle --verbose"
+class _VerboseHandler(logging.StreamHandler[TextIO]):
+    """--verbose's stderr handler on the SDK's logger; remembers the level it replaced."""
+
+    def __init__(self, secrets: list[str], level_before: int) -> None:
+        super().__init__(sys.stderr)
+        self.level_before = level_before
+        self.setFormatter(logging.Formatter("cycle: %(message)s"))
+        self.addFilter(_RedactFilter(secrets))
 
 
 def configure_logging(verbose: bool, secrets: list[str]) -> None:
     if not verbose:
         return
-    handler = logging.StreamHandler(sys.stderr)
-    handler.set_name(VERBOSE_HANDLER)
-    handler.setFormatter(logging.Formatter("cycle: %(message)s"))
-    handler.addFilter(_RedactFilter(secrets))
+    end_verbose_logging()  # one line per request, however often make_client runs
     # The SDK's logger only: httpcore's DEBUG lines would print response headers.
     sdk_log = logging.getLogger("cycle_sdk")
+    sdk_log.addHandler(_VerboseHandler(secrets, sdk_log.level))
     sdk_log.setLevel(logging.DEBUG)
-    # One line per request however often main() runs in a process: the last run's handler goes.
-    for old in [h for h in sdk_log.handlers if h.get_name() == VERBOSE_HANDLER]:
-        sdk_log.removeHandler(old)
-    sdk_log.addHandler(handler)
+
+
+def end_verbose_logging() -> None:
+    """Undo --verbose: main() can run many times in one process (a test, a host program), and a
+    later call without --verbose must print nothing."""
+    sdk_log = logging.getLogger("cycle_sdk")
+    for handler in [h for h in sdk_log.handlers if isinstance(h, _VerboseHandler)]:
+        sdk_log.removeHandler(handler)
+        sdk_log.setLevel(handler.level_before)
 
 
 def make_client(
@@ -544,12 +554,12 @@ __all__ = [
     "DEFAULT_WAIT_TIMEOUT",
     "MAX_RETRIES_LIMIT",
     "NO_API_KEY_HINT",
-    "VERBOSE_HANDLER",
     "Parser",
     "add_global_options",
     "add_wait_options",
     "build_request",
     "configure_logging",
+    "end_verbose_logging",
     "help_text",
     "make_client",
     "operation_parser",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -63,6 +64,7 @@ def test_the_help_of_the_commands_beside_the_operations_shows_no_escapes(cycle: 
 
 
 def test_verbose_prints_one_line_per_request(cycle: Run, emu: Emulator) -> None:
+    level_before = logging.getLogger("cycle_sdk").level
     for _ in range(3):
         assert cycle("environments", "create-environment", "--body", json.dumps(ENV_BODY))[0] == EXIT_OK
     status, _, err = cycle("environments", "get-environments", "--verbose")
@@ -71,6 +73,11 @@ def test_verbose_prints_one_line_per_request(cycle: Run, emu: Emulator) -> None:
     status, _, err = cycle("environments", "get-environments", "--all", "--page-size", "2", "--verbose")
     pages = emu.request_count("GET", "/v1/environments") - before
     assert status == EXIT_OK and pages >= 2 and err == ["cycle: GET /v1/environments: HTTP 200"] * pages
+    # --verbose ends with its command: the next one in the same process prints nothing, and the
+    # SDK's logger is left at the level it had.
+    status, _, err = cycle("environments", "get-environments")
+    assert status == EXIT_OK and err == []
+    assert logging.getLogger("cycle_sdk").level == level_before
 
 
 def test_a_logged_out_call_gives_one_hint_in_the_command_lines_words(cycle: Run) -> None:
