@@ -34,6 +34,16 @@ def _key_check_request(team: str | None) -> tuple[RequestSpec, Any]:
     return op.build_request(), op.parse
 
 
+def _no_refresh_token(client: SyncAPIClient | AsyncAPIClient) -> APIResult[Token]:
+    return client._error(
+        client._token_request({}),
+        0,
+        NO_REFRESH_TOKEN,
+        "No refresh token in storage",
+        "authenticate with password_auth() first",
+    )
+
+
 def _grant(username: str | None = None, password: str | None = None, **extra: str | None) -> dict[str, str]:
     form = {"grant_type": "password", "username": username, "password": password, **extra}
     return {k: v for k, v in form.items() if v is not None}
@@ -63,13 +73,7 @@ class Auth:
     def refresh_auth(self) -> APIResult[Token]:
         stored = self._client.settings.storage.read()
         if stored is None or stored.refresh_token is None:
-            return self._client._error(
-                self._client._token_request({}),
-                0,
-                NO_REFRESH_TOKEN,
-                "No refresh token in storage",
-                "authenticate with password_auth() first",
-            )
+            return _no_refresh_token(self._client)
         return self._refresh(stored.refresh_token)
 
     def logout(self) -> None:
@@ -112,13 +116,7 @@ class AsyncAuth:
     async def refresh_auth(self) -> APIResult[Token]:
         stored = self._client.settings.storage.read()
         if stored is None or stored.refresh_token is None:
-            return self._client._error(
-                self._client._token_request({}),
-                0,
-                NO_REFRESH_TOKEN,
-                "No refresh token in storage",
-                "authenticate with password_auth() first",
-            )
+            return _no_refresh_token(self._client)
         return await self._refresh(stored.refresh_token)
 
     def logout(self) -> None:
