@@ -50,7 +50,7 @@ $(INSTALL_INPUTS): pyproject.toml
 $(DEPS_STAMP): $(INSTALL_INPUTS)
 	@echo "installing $(VENV) (log: $(INSTALL_LOG))"
 	@$(PYTHON) -m venv $(VENV)
-	@{ $(BIN)/python -m pip install --upgrade pip && $(BIN)/python -m pip install -e '.[dev]'; } >$(INSTALL_LOG) 2>&1 \
+	@{ $(BIN)/python -m pip install --upgrade pip && $(BIN)/python -m pip install -e '.[dev]' --config-settings editable_mode=compat; } >$(INSTALL_LOG) 2>&1 \
 		|| { tail -n 40 $(INSTALL_LOG); echo "install failed: the full log is $(INSTALL_LOG)"; exit 1; }
 	@touch $@
 

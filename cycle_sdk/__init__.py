@@ -30,7 +30,6 @@ from ._version import API_SPEC_VERSION, __version__
 
 if TYPE_CHECKING:
     from . import auth, models, params, utils
-    from ._auth import FileStorage, MemoryStorage, Token, TokenStorage
     from ._cache import CacheSettings
     from ._client import AsyncClient, BaseClient, Client
     from ._clock import Clock
@@ -72,6 +71,7 @@ if TYPE_CHECKING:
     from ._notifications import Reconnected
     from ._result import APIError, APIResult, Err, Ok
     from ._seed_namespaces import *  # noqa: F403
+    from ._tokens import FileStorage, MemoryStorage, Token, TokenStorage
     from ._types import UNSET, Unset, full_repr
 
     # The module-level settings of the default client (seed style); read from CYCLE_* on first use.
@@ -80,7 +80,7 @@ if TYPE_CHECKING:
 # Every public name loads its module on first use, so `import cycle_sdk` (and `cycle --help`,
 # which needs only the version and the namespace names) stays cheap: module -> its names.
 _MODULES: dict[str, tuple[str, ...]] = {
-    "._auth": ("FileStorage", "MemoryStorage", "Token", "TokenStorage"),
+    "._tokens": ("FileStorage", "MemoryStorage", "Token", "TokenStorage"),
     "._cache": ("CacheSettings",),
     "._client": ("AsyncClient", "BaseClient", "Client"),
     "._clock": ("Clock",),
@@ -212,3 +212,13 @@ __all__ = [
     "settings",
     "utils",
 ]
+# The namespaces of the default client (`cycle_sdk.environments`...): for type checkers, the
+# generated declarations' and _seed_namespaces' own lists; at run time, every namespace name.
+if TYPE_CHECKING:
+    from . import _seed_namespaces
+    from ._generated.namespaces import module_namespaces
+
+    __all__ += module_namespaces.__all__
+    __all__ += _seed_namespaces.__all__
+else:
+    __all__ += sorted(NAMESPACES)

@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import httpx
 
-from ._auth import HEADER_VALUE, PLATFORM_AUTH, AuthScheme, Token, TokenStorage
 from ._body import ACCEPT_ENCODING, BodyReader
 from ._cache import CacheKeys, ResponseCache, cache_applies
 from ._clock import SYSTEM_CLOCK, Clock
@@ -32,6 +31,7 @@ from ._request import Operation, Parser, RequestSpec
 from ._response import error, from_exception, read_response
 from ._result import CLIENT_CLOSED, NO_API_KEY, APIResult, Err, Ok
 from ._retry import TRANSIENT_STATUSES, backoff_delay, is_transient, jitter
+from ._tokens import HEADER_VALUE, PLATFORM_AUTH, AuthScheme, Token, TokenStorage
 from ._transport import bound_client_transports, call_deadline, default_async_transport, default_transport
 from ._version import API_SPEC_VERSION, __version__
 
@@ -337,7 +337,7 @@ class SyncAPIClient(BaseClient):
         self.close()
 
     def _refresh_grant(self, refresh_token: str) -> APIResult[Token]:
-        from ._session import Auth
+        from ._auth_flows import Auth
 
         return Auth(self)._refresh(refresh_token)
 
@@ -572,7 +572,7 @@ class AsyncAPIClient(BaseClient):
         await self.aclose()
 
     async def _refresh_grant(self, refresh_token: str) -> APIResult[Token]:
-        from ._session import AsyncAuth
+        from ._auth_flows import AsyncAuth
 
         return await AsyncAuth(self)._refresh(refresh_token)
 

@@ -134,3 +134,6 @@ class BodyReader:
             raise BodyTooLarge(f"body exceeds max_body_size {self._limit}", self._status)
         if data:
             self._chunks.append(data)
+
+
+__all__ = ["ACCEPT_ENCODING", "MAX_ENCODINGS", "BodyReader", "BodyTooLarge", "DeadlineExceeded"]

@@ -32,8 +32,8 @@ from ._result import APIResult
 if TYPE_CHECKING:
     import asyncio  # at run time only the async path needs it, and it has it loaded
 
-    from ._auth import Token
     from ._request import RequestSpec
+    from ._tokens import Token
 
 DEFAULT_CACHE_REFRESH = 1.0
 DEFAULT_CACHE_MAX_ENTRIES = 1024
@@ -270,3 +270,13 @@ class ResponseCache:
                         self._store(key, generation, result, ttl, size)
                 if not future.done():
                     future.set_result(result)
+
+
+__all__ = [
+    "DEFAULT_CACHE_MAX_ENTRIES",
+    "DEFAULT_CACHE_REFRESH",
+    "CacheKeys",
+    "CacheSettings",
+    "ResponseCache",
+    "cache_applies",
+]

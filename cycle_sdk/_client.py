@@ -20,9 +20,9 @@ from ._config import ClientOptions, Settings, check_option_names, settings_from_
 from ._generated.namespaces import AsyncNamespaces, SyncNamespaces
 
 if TYPE_CHECKING:
+    from ._auth_flows import AsyncAuth, Auth
     from ._jobs import AsyncJobs, Jobs
     from ._notifications import AsyncHubNotifications, HubNotifications
-    from ._session import AsyncAuth, Auth
 
 F = TypeVar("F", bound=Callable[..., None])
 
@@ -75,7 +75,7 @@ class Client(SyncAPIClient, SyncNamespaces):
 
     @cached_property
     def auth(self) -> Auth:
-        from ._session import Auth
+        from ._auth_flows import Auth
 
         return Auth(self)
 
@@ -124,7 +124,7 @@ class AsyncClient(AsyncAPIClient, AsyncNamespaces):
 
     @cached_property
     def auth(self) -> AsyncAuth:
-        from ._session import AsyncAuth
+        from ._auth_flows import AsyncAuth
 
         return AsyncAuth(self)
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from typing import Any, TypedDict
+from urllib.parse import urlsplit
 
 import httpx
-from attrs import define, field
+from attrs import Attribute, define, field
 
-from ._auth import DEFAULT_REFRESH_MARGIN, MemoryStorage, TokenStorage
 from ._cache import CacheSettings
+from ._exceptions import ConfigurationError
+from ._tokens import DEFAULT_REFRESH_MARGIN, MemoryStorage, TokenStorage
 
 DEFAULT_BASE_URL = "https://api.cycle.io"
 DEFAULT_TOKEN_PATH = "/oauth/token"
@@ -31,6 +33,43 @@ DEFAULT_PAGE_SIZE = 100
 ENV_API_KEY = "CYCLE_API_KEY"
 ENV_HUB_ID = "CYCLE_HUB_ID"
 ENV_BASE_URL = "CYCLE_BASE_URL"
+
+
+URL_SCHEMES = ("http", "https")
+
+
+def url_problem(value: object) -> str | None:
+    """What makes `value` unusable as the API's address (None when it is usable)."""
+    if not isinstance(value, str):
+        return f"must be a str like 'https://api.cycle.io', not {type(value).__name__}"
+    if value != value.strip() or any(ch.isspace() or not ch.isprintable() for ch in value):
+        return f"{value!r} holds whitespace or control characters"
+    if "://" not in value:
+        return f"{value!r} has no scheme: write it as 'http://{value}' (or https://)"
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in URL_SCHEMES:
+        return f"{value!r} has the scheme {parts.scheme!r}: the SDK speaks http:// and https://"
+    try:
+        port = parts.port  # raises on a port that is not a number, or out of range
+    except ValueError:
+        return f"{value!r} has a port that is not a number from 0 to 65535"
+    if not parts.hostname:
+        return f"{value!r} names no host (e.g. 'https://api.cycle.io', 'http://127.0.0.1:{port or 8080}')"
+    if parts.query or parts.fragment:
+        return f"{value!r} has a query or fragment; give the address only"
+    return None
+
+
+def check_url(name: str, value: object) -> None:
+    """A base or token URL, checked when set: a ConfigurationError naming the setting and what to write."""
+    problem = url_problem(value)
+    if problem is not None:
+        raise ConfigurationError(f"{name} {problem}")
+
+
+def _check_url_setting(_instance: object, attribute: Attribute[Any], value: object) -> None:
+    if value is not None or attribute.name == "base_url":
+        check_url(attribute.name, value)
 
 
 def to_timeout(value: float | httpx.Timeout) -> httpx.Timeout:
@@ -58,8 +97,8 @@ class Settings:
 
     api_key: str | None = None
     team: str | None = None
-    base_url: str = DEFAULT_BASE_URL
-    token_url: str | None = None
+    base_url: str = field(default=DEFAULT_BASE_URL, validator=_check_url_setting)
+    token_url: str | None = field(default=None, validator=_check_url_setting)
     storage: TokenStorage = field(factory=MemoryStorage)
     cache: CacheSettings = field(factory=CacheSettings)
     timeout: httpx.Timeout = field(default=DEFAULT_TIMEOUT, converter=to_timeout)
@@ -92,6 +131,8 @@ class Settings:
             "base_url": env.get(ENV_BASE_URL) or DEFAULT_BASE_URL,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
+        if overrides.get("base_url") is None and env.get(ENV_BASE_URL):
+            check_url(ENV_BASE_URL, values["base_url"])  # named as the user wrote it
         return cls(**values)
 
     def __repr__(self) -> str:
@@ -191,3 +232,34 @@ def check_option_names(owner: str, options: Mapping[str, object]) -> None:
     for name in options:
         if name not in ClientOptions.__annotations__:
             raise TypeError(f"{owner}() got an unexpected keyword argument {name!r}")
+
+
+__all__ = [
+    "DEFAULT_BACKOFF_BASE",
+    "DEFAULT_BACKOFF_CAP",
+    "DEFAULT_BASE_URL",
+    "DEFAULT_CONNECT",
+    "DEFAULT_MAX_BODY_SIZE",
+    "DEFAULT_MAX_CONNECTIONS",
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_PAGE_SIZE",
+    "DEFAULT_RETRY_AFTER_CAP",
+    "DEFAULT_TIMEOUT",
+    "DEFAULT_TOKEN_PATH",
+    "DEFAULT_TOTAL_TIMEOUT",
+    "ENV_API_KEY",
+    "ENV_BASE_URL",
+    "ENV_HUB_ID",
+    "URL_SCHEMES",
+    "ClientOptions",
+    "Settings",
+    "check_call_options",
+    "check_option_names",
+    "check_url",
+    "service_settings",
+    "settings_from_options",
+    "timeout_settings",
+    "to_timeout",
+    "total_of",
+    "url_problem",
+]

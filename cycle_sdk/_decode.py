@@ -403,3 +403,35 @@ def unknown_variant(value: dict[str, Any], property_name: str, found: Any, where
         raise DecodeError(f"expected string, got {_describe(found)}", value, [property_name])
     log.debug("%s: unknown %s %r (newer than this SDK), kept as UnknownVariant", where, property_name, found)
     return UnknownVariant(value, property_name)
+
+
+__all__ = [
+    "DECODE_GC_PAUSE_BYTES",
+    "ENUM_INT",
+    "ENUM_STR",
+    "NO_ADDITIONAL_PROPERTIES",
+    "DecodeError",
+    "NoAdditionalProperties",
+    "UnknownVariant",
+    "array",
+    "as_object",
+    "boolean",
+    "const",
+    "date_fallback",
+    "date_fromisoformat",
+    "datetime_fallback",
+    "decode",
+    "failure",
+    "first_fit",
+    "fromisoformat",
+    "integer",
+    "json_type",
+    "mismatch",
+    "null",
+    "number",
+    "parse_date",
+    "parse_datetime",
+    "parse_uuid",
+    "string",
+    "unknown_variant",
+]

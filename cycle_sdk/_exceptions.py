@@ -312,6 +312,20 @@ class ResultAccessError(CycleError, AttributeError):
 
 
 __all__ = [
+    "BODY_TOO_LARGE",
+    "CLIENT_CLOSED",
+    "INVALID_JOB",
+    "JOB_FAILED",
+    "JOB_WAIT_STOPPED",
+    "JOB_WAIT_TIMEOUT",
+    "NETWORK_ERROR",
+    "NO_API_KEY",
+    "NO_REFRESH_TOKEN",
+    "PAGE_REPEATED",
+    "PARSE_ERROR",
+    "TIMEOUT",
+    "TOO_MANY_PAGES",
+    "UNEXPECTED_STATUS",
     "APIConnectionError",
     "APIError",
     "APIResponseValidationError",

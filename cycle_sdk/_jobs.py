@@ -548,6 +548,7 @@ class AsyncJobs(_GeneratedAsyncJobs):
 
 __all__ = [
     "ACTIVE_STATES",
+    "DEFAULT_DELAY",
     "FAILED_STATES",
     "JOB_FAILED",
     "JOB_WAIT_STOPPED",
@@ -556,6 +557,8 @@ __all__ = [
     "TERMINAL_STATES",
     "AsyncJobs",
     "JobProgress",
+    "JobRef",
+    "JobResult",
     "Jobs",
     "failure_message",
     "job_id_of",

@@ -12,8 +12,8 @@ import contextlib
 import json
 from typing import Any
 
-from ._auth import Token
 from ._exceptions import ConfigurationError
+from ._tokens import Token
 
 DEFAULT_KEYRING_SERVICE = "cycle_sdk"
 

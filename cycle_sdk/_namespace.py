@@ -179,3 +179,6 @@ class AsyncNamespace:
                 number += 1
 
         return pages()
+
+
+__all__ = ["AsyncNamespace", "AsyncRequester", "SyncNamespace", "SyncRequester"]

@@ -98,4 +98,4 @@ class SentSecrets:
             return list(self._secrets)
 
 
-__all__ = ["REDACTED", "Redactor", "SentSecrets"]
+__all__ = ["REDACTED", "TOO_DEEP", "Redactor", "SentSecrets"]

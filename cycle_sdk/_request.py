@@ -47,3 +47,6 @@ class RequestSpec:
     @property
     def method(self) -> str:
         return self.operation.method
+
+
+__all__ = ["Operation", "Parser", "RequestSpec"]

@@ -174,3 +174,17 @@ def default_transport(limits: httpx.Limits) -> LazyTransport | None:
 
 def default_async_transport(limits: httpx.Limits) -> AsyncLazyTransport | None:
     return None if proxies_in_environment() else AsyncLazyTransport(limits=limits)
+
+
+__all__ = [
+    "AsyncLazyTransport",
+    "DeadlineBackend",
+    "LazyTransport",
+    "bound_client_transports",
+    "call_deadline",
+    "deadline_transport",
+    "default_async_transport",
+    "default_transport",
+    "proxies_in_environment",
+    "with_deadline",
+]

@@ -21,7 +21,10 @@ class Unset:
         return "UNSET"
 
 
-UNSET: Unset = Unset()
+# Typed Any, so that an optional typed-dict argument can be declared as the typed dict alone
+# (`filter: GetEnvironmentsFilterParam = UNSET`): a union with Unset would hide from mypy and
+# pyright which key of a dict literal is wrong. `isinstance(x, Unset)` tells it apart as before.
+UNSET: Any = Unset()
 
 # A default repr stays short: models nested deeper than this show their plain fields only
 # (`Foo(id='x', ...)`), and lists show their first items. full_repr() shows everything.

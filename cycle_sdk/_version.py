@@ -11,3 +11,6 @@ from ._generated import SPEC_STATE
 
 __version__ = "0.1.0"
 API_SPEC_VERSION: str = SPEC_STATE
+
+
+__all__ = ["API_SPEC_VERSION"]

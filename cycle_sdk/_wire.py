@@ -93,22 +93,30 @@ def _deep(out: list[tuple[str, str]], prefix: str, name: str, value: object) -> 
 
 
 def query_param(
-    out: list[tuple[str, str]], name: str, value: object, style: QueryStyle, *, required: bool = False
+    out: list[tuple[str, str]],
+    name: str,
+    value: object,
+    style: QueryStyle,
+    *,
+    required: bool = False,
+    arg: str | None = None,
 ) -> None:
-    """Append the encoding of one query parameter to `out` (UNSET and None are left out, unless
-    the operation requires the parameter: then they are a TypeError naming it)."""
+    """Append the encoding of one query parameter `name` to `out` (UNSET and None are left out,
+    unless the operation requires the parameter: then they are a TypeError naming it). Errors
+    name `arg`, the method's argument, where it is not the wire name (`container_id`)."""
+    label = arg or name
     if value is None or isinstance(value, Unset):
         if required:
-            raise TypeError(f"query parameter {name!r} is required, not {value!r}")
+            raise TypeError(f"query parameter {label!r} is required, not {value!r}")
         return
     if style == "deepObject":
-        _deep(out, name, name, value)
+        _deep(out, name, label, value)
     elif style == "comma":
-        joined = _comma(name, value)
+        joined = _comma(label, value)
         if joined or isinstance(value, str | enum.Enum):
             out.append((name, joined))  # an empty list is no items: the parameter is left out
     else:
-        out.append((name, _scalar(name, value)))
+        out.append((name, _scalar(label, value)))
 
 
 def _json_value(value: Any, where: str) -> Any:
@@ -172,3 +180,6 @@ def body_kwargs(body: object, kind: str, *, required: bool = False) -> dict[str,
     except ValueError as exc:
         raise ValueError(f"body cannot be sent as JSON: {exc}") from None
     return {"json": payload}
+
+
+__all__ = ["QueryStyle", "body_kwargs", "path_param", "query_param"]

@@ -10,9 +10,9 @@ Per-client: `client.auth.api_key_auth(...)`, `await async_client.auth.password_a
 
 from __future__ import annotations
 
-from ._auth import DEFAULT_OAUTH_TTL, FileStorage, MemoryStorage, Token, TokenStorage
 from ._default import default_client
 from ._result import APIResult
+from ._tokens import DEFAULT_OAUTH_TTL, FileStorage, MemoryStorage, Token, TokenStorage
 
 
 def api_key_auth(*, secret: str, team: str | None = None) -> APIResult[Token]:

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import httpx
 
-from ._auth import AuthScheme
 from ._base_client import AsyncAPIClient, SyncAPIClient
 from ._clock import SYSTEM_CLOCK, Clock
 from ._config import service_settings
 from ._generated_internal.namespaces import AsyncNamespaces, SyncNamespaces
+from ._tokens import AuthScheme
 from ._transport import deadline_transport
 
 DEFAULT_SOCKET_PATH = "/var/run/cycle/api/api.sock"

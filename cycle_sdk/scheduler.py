@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import httpx
 
-from ._auth import AuthScheme
 from ._base_client import AsyncAPIClient, SyncAPIClient
 from ._clock import SYSTEM_CLOCK, Clock
 from ._config import service_settings
 from ._generated_scheduler.namespaces import AsyncNamespaces, SyncNamespaces
+from ._tokens import AuthScheme
 
 DEFAULT_SCHEDULER_BASE_URL = "http://env-scheduler"
 ENV_ACCESS_KEY = "CYCLE_SCHEDULER_ACCESS_KEY"

@@ -1,4 +1,4 @@
-"""The checked, fast `from_dict` of every generated model (issue 13), written as Python source.
+"""The checked, fast `from_dict` of every generated model, written as Python source.
 
 model.py.jinja asks `model_decoder(model)` for the body of `from_dict` and for the module-level
 helpers it needs. The decisions, per property the tool parsed:
@@ -11,7 +11,7 @@ helpers it needs. The decisions, per property the tool parsed:
   value becomes `UnknownVariant` (the object as sent). Members that neither tells apart are
   tried in order (`first_fit`): the generator's report counts those unions;
 - a failure raises DecodeError; from_dict's single handler adds the field to its path;
-- for speed (issue 13's budget), without changing what is checked: required str/int/bool/enum
+- for speed (the decoding time budget), without changing what is checked: required str/int/bool/enum
   properties are read first and their classes compared in one tuple comparison, with the
   one-by-one checks as the fallback (`batch`); small nested models are decoded in their
   parent's from_dict instead of by a call (`inline`, bounded by INLINE_*); and a model that

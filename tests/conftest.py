@@ -21,7 +21,7 @@ these rules (`.venv/bin/python -m pytest -n 2 tests/your_test.py tests/another.p
   of the checkout at once. (Only tests/test_release.py builds in it, `build/`, `*.egg-info` and
   the sdist's `cycle_sdk-<version>/`; tests/test_update_spec.py copies it, leaving those out.)
   Why files and not `xdist_group` marks: pytest 9.2 ignores the mark's grouping silently
-  (pytest-xdist issue 1386).
+  (pytest-xdist issue #1386).
 - No wall clock: workers share the cores with each other and with whatever else runs, so nothing
   may depend on how long something takes. Use the fake clock (`tests/support/clock.py`: the
   SDK's `clock=`, the emulator's jobs); a real timeout in a test is a hang guard, long enough

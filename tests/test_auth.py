@@ -1,4 +1,4 @@
-"""Issue 3: api_key_auth, password_auth, refresh_auth, token storage, auto refresh."""
+"""`api_key_auth`, `password_auth`, `refresh_auth`, token storage, auto refresh."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 3: the response cache, sync and async, over real HTTP."""
+"""The response cache, sync and async, over real HTTP."""
 
 from __future__ import annotations
 

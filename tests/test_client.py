@@ -1,4 +1,4 @@
-"""Issue 3: namespaces, settings (team/hub, env vars, base_url), the seed-style module API."""
+"""Namespaces, settings (team/hub, env vars, base_url), the seed-style module API."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 5: every operation called through the SDK against the emulator parses into its typed model.
+"""Every operation called through the SDK against the emulator parses into its typed model.
 
 Path parameters name real resources made through the API first (the emulator conformance
 test's `World` finds or creates them); bodies are schema-valid instances; deletes run last.

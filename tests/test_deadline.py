@@ -1,4 +1,4 @@
-"""Issue 14 item 1: the total timeout covers every phase of a response, head included.
+"""The total timeout covers every phase of a response, head included.
 
 A server that trickles its status line and headers, or answers `100 Continue` without end,
 used to hold a call for as long as it kept sending (httpx's timeouts are per socket read).

@@ -1,4 +1,4 @@
-"""The decoder's fast paths keep the checked decode's meaning (issue 13's budget work).
+"""The decoder's fast paths keep the checked decode's meaning (the work for the decoding time budget).
 
 Two mechanisms of generator/decoders.py are checked here against what from_dict must do:
 - required str/int/bool/enum properties are assigned first and checked with one tuple

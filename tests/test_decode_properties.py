@@ -1,4 +1,4 @@
-"""Issue 13, property-based over the spec: every success document decodes, and a wrong type is caught where it is.
+"""Every success document decodes, and a wrong type is caught where it is.
 
 For every success response schema of every operation of the three APIs (their effective specs),
 hypothesis draws a schema-valid document (tests/support/spec_documents.py, independent of the

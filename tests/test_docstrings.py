@@ -1,4 +1,4 @@
-"""Issue 15: every namespace method, sync and async, documents its operation from the spec."""
+"""Every namespace method, sync and async, documents its operation from the spec."""
 
 from __future__ import annotations
 

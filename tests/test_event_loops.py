@@ -1,4 +1,4 @@
-"""Issue 14 item 4: one AsyncClient used from two event loops at once.
+"""One AsyncClient used from two event loops at once.
 
 Its pool, refresh lock and cache futures belong to one loop: a second loop calling while the
 first has calls in flight gets one clear RuntimeError at the call (documented in the README),

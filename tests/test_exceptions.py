@@ -1,4 +1,4 @@
-"""Issue 16: errors users can catch by kind, as values and as exceptions, sync and async, over HTTP.
+"""Errors users can catch by kind, as values and as exceptions, sync and async, over HTTP.
 
 `res.error` is an instance of the openai-python-named class for its status or code;
 `unwrap()` and `iter_*` raise it; `except cycle_sdk.APIError` catches all of them.

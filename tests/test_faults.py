@@ -1,4 +1,4 @@
-"""Issue 6: fault injection over real HTTP on loopback, sync and async side by side.
+"""Fault injection over real HTTP on loopback, sync and async side by side.
 
 Every fault comes back as an Err with its own code (never an exception), and the same client
 (and its connection pool) then makes an ordinary successful call.

@@ -1,4 +1,4 @@
-"""Issue 16: model fields are the API's names; a trailing `_` only for Python keywords (`from_`),
+"""Model fields are the API's names; a trailing `_` only for Python keywords (`from_`),
 not for builtins (`note.object`, `origin.type`, `hash`, `input`): attributes and constructor keywords.
 """
 

@@ -1,4 +1,4 @@
-"""Issue 2: every operation of the effective spec has generated sync and async functions
+"""Every operation of the effective spec has generated sync and async functions
 that decode a schema-valid success body into typed models (not dicts).
 
 What is generated is held to the coverage floors `make generate` enforces (spec/<api>.yaml); the
@@ -23,7 +23,7 @@ from tests.support.sweeps import coverage_floors, sampled
 ROOT = Path(__file__).parents[1]
 SPEC: dict[str, Any] = json.loads((ROOT / "cycle_sdk/_generated/spec.json").read_text())
 METHODS = ("get", "put", "post", "delete", "patch")
-# Issue 9: the Internal and Scheduler APIs come from the same pipeline, into their own packages.
+# The Internal and Scheduler APIs come from the same pipeline, into their own packages.
 OTHER_APIS = {"cycle_sdk._generated_internal": "internal", "cycle_sdk._generated_scheduler": "scheduler"}
 
 

@@ -1,4 +1,4 @@
-"""Issue 14 items 2, 3 and 6: what a hostile server sends comes back as an Err, bounded and
+"""What a hostile server sends comes back as an Err, bounded and
 redacted, never as an exception. Over real HTTP on loopback, sync and async side by side."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 9: InternalClient over a unix socket and SchedulerClient, against the emulator.
+"""InternalClient over a unix socket and SchedulerClient, against the emulator.
 
 Same overlay as the platform client: APIResult, typed models, retries, auth headers.
 """

@@ -1,4 +1,4 @@
-"""Issue 16: failed jobs when asked. `jobs.wait(job, check=True)` (sync, async and the seed-style
+"""Failed jobs when asked. `jobs.wait(job, check=True)` (sync, async and the seed-style
 utils) makes a job that ended in `error` or `expired` an Err `0.job_failed`; the progress display
 marks such a job as failed, in red on a terminal. Against the emulator: the clients run on a
 FakeClock the emulator's jobs share (each poll's sleep moves the job on at once), except the

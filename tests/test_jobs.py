@@ -1,4 +1,4 @@
-"""Issue 4: the job tracker against the emulator.
+"""The job tracker against the emulator.
 
 The clients run on a FakeClock that the emulator shares (its jobs are a pure function of its
 clock): each poll's sleep returns at once and moves the job on by the poll delay, so no test
@@ -108,9 +108,14 @@ def test_job_that_404s_then_appears(emu: Emulator, client: cycle_sdk.Client) -> 
     assert emu.request_count("GET", "/v1/jobs/{jobId}") - before >= 3  # two 404.job, then found
 
 
-def test_unknown_job_gives_up_with_the_404(client: cycle_sdk.Client) -> None:
-    res = client.jobs.wait("000000000000000000000bad", delay=0.01, not_found_retries=2)
-    assert res.ok is False and res.error.code == "404.job"
+def test_unknown_job_gives_up_with_the_404(emu: Emulator, client: cycle_sdk.Client) -> None:
+    # The README: a 404.job is retried up to not_found_retries times (default 5).
+    for retries, reads in ((2, 3), (None, 6)):
+        before = emu.request_count("GET", "/v1/jobs/{jobId}")
+        options = {} if retries is None else {"not_found_retries": retries}
+        res = client.jobs.wait("000000000000000000000bad", delay=0.01, **options)
+        assert res.ok is False and res.error.code == "404.job"
+        assert emu.request_count("GET", "/v1/jobs/{jobId}") - before == reads
 
 
 def test_timeout_and_should_stop_have_their_own_codes(

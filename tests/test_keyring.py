@@ -1,4 +1,4 @@
-"""Issue 8: KeyringStorage through the real `keyring` API, with an in-memory backend."""
+"""KeyringStorage through the real `keyring` API, with an in-memory backend."""
 
 from __future__ import annotations
 

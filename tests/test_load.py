@@ -1,4 +1,4 @@
-"""Issue 6: load. 2,000 requests through one AsyncClient with 200 in flight, and one sync Client
+"""Load. 2,000 requests through one AsyncClient with 200 in flight, and one sync Client
 shared by 16 threads with the cache and auto refresh on: no errors, every caller gets its own
 answer, exactly one token refresh, and memory stays bounded.
 

@@ -1,4 +1,4 @@
-"""Issue 16: messages a user can act on, sync and async, over real sockets on loopback.
+"""Messages a user can act on, sync and async, over real sockets on loopback.
 
 A network error names the host and port and the cause (refused, DNS, reset, closed, TLS);
 a call on a closed client is `0.client_closed` with a hint, and sends nothing. Every code

@@ -1,4 +1,4 @@
-"""Issue 16: readable models. repr shows only set fields and stays short for deep nesting
+"""Readable models. repr shows only set fields and stays short for deep nesting
 (full_repr shows everything); models have to_dict() and to_json(); print() of a result reads
 like the JSON the API sent. Against the emulator, sync and async.
 """

@@ -1,4 +1,4 @@
-"""Issues 7 and 13: the fast generated models (generator/templates/model.py.jinja) decode right.
+"""The fast generated models (generator/templates/model.py.jinja) decode right.
 
 from_dict(to_dict(x)) == x for every operation's documents, datetimes parse with Z, offsets
 and fractional seconds, unknown enum values pass through, a document that does not fit
@@ -253,7 +253,7 @@ def test_written_methods_are_the_ones_attrs_would_make(sample: bool) -> None:
             continue
         values = {f.alias: f"v{i}" for i, f in enumerate(fields) if f.init}
         obj, same, other_twin = cls(**values), cls(**values), twin(**values)
-        # The repr is attrs' minus what is not set (issue 16): here an empty additional_properties.
+        # The repr is attrs' minus what is not set: here an empty additional_properties.
         if repr(obj) != re.sub(r"(, )?additional_properties=\{\}\)$", ")", repr(other_twin)):
             mismatches.append((cls, "repr", repr(obj), repr(other_twin)))
         if attrs.asdict(obj) != attrs.asdict(other_twin):

@@ -1,4 +1,4 @@
-"""Issue 15: the seed-style module API: namespaces listed by dir(), typed declarations and typed
+"""The seed-style module API: namespaces listed by dir(), typed declarations and typed
 dicts that cost nothing at import time."""
 
 from __future__ import annotations

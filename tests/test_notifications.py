@@ -1,4 +1,4 @@
-"""Issue 5: the hub notification pipeline end to end against the emulator, sync and async."""
+"""The hub notification pipeline end to end against the emulator, sync and async."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 3: auto-pagination with iter_<name>(), sync and async."""
+"""Auto-pagination with iter_<name>(), sync and async."""
 
 from __future__ import annotations
 

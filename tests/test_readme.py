@@ -53,6 +53,11 @@ class Expected:
 
 EXPECTED = (
     Expected(
+        "print(env.name, job.state.current)",
+        "web completed\nTrue\nnot found\n",
+        errors=frozenset({"gone"}),  # the map()/unwrap_or() example reads a missing environment
+    ),
+    Expected(
         "res = cycle_sdk.environments.get_environments(filter=",
         f"{ID} web live\n",  # the one live environment: made by setup
         setup=_live_environment,
@@ -151,6 +156,7 @@ def check_block(
         block.replace("YOUR_API_KEY", emu.api_key)
         .replace("YOUR_HUB_ID", emu.hub_id)
         .replace("ANOTHER_HUB_ID", other_hub)
+        .replace("http://127.0.0.1:8080", emu.url)  # the Quickstart's `cycle emulator --port 8080`
     )
     printed = io.StringIO()
     namespace: dict[str, object] = {"__name__": "__readme__"}

@@ -1,4 +1,4 @@
-"""Issue 6: retries, backoff, Retry-After and timeouts, over real HTTP on loopback, sync and async.
+"""Retries, backoff, Retry-After and timeouts, over real HTTP on loopback, sync and async.
 
 Retries do not sleep here: FastClient/FastAsyncClient override `_retry_delay` (an SDK override
 point) to record each computed delay and sleep only `delay_scale` of it.

@@ -1,4 +1,4 @@
-"""Issue 15: required bodies, and models/datetimes anywhere in a dict body, over real HTTP on loopback."""
+"""Required bodies, and models/datetimes anywhere in a dict body, over real HTTP on loopback."""
 
 from __future__ import annotations
 

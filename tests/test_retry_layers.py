@@ -1,4 +1,4 @@
-"""Issue 14 "decide and document" and issue 18: one retry vocabulary, one retry layer.
+"""One retry vocabulary, one retry layer.
 
 - A call's total timeout bounds every wait between its attempts, Retry-After included.
 - The job tracker is the one retry layer for its reads: a job that answers 503 forever costs

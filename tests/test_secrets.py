@@ -1,4 +1,4 @@
-"""Issue 6: secrets. The API key, access and refresh tokens (and passwords) never appear in a
+"""Secrets. The API key, access and refresh tokens (and passwords) never appear in a
 repr, in str() of an exception or an APIError, or in any log line at any level, even when the
 server echoes the Authorization header back; FileStorage files are created 0600.
 """
@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl
 import pytest
 
 import cycle_sdk
-from cycle_sdk import _auth
+from cycle_sdk import _tokens
 from tests.support.clients import KINDS, Callers, free_port, job_doc
 from tests.support.fault_server import FaultServer, Recorded, Reply
 
@@ -259,7 +259,7 @@ def test_file_storage_is_created_0600(tmp_path: Path, monkeypatch: pytest.Monkey
         modes_before_rename.append(_mode(Path(src)))  # the secret is in it already
         real_replace(src, dst)
 
-    monkeypatch.setattr(_auth.os, "replace", spy)
+    monkeypatch.setattr(_tokens.os, "replace", spy)
     storage = cycle_sdk.FileStorage(path)
     token = cycle_sdk.Token(OLD_ACCESS, kind="oauth", refresh_token=OLD_REFRESH, expires_at=time.time() + 60)
     storage.write(token)

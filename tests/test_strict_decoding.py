@@ -1,4 +1,4 @@
-"""Issue 13: decoded data is right, or it is an Err, over a real HTTP round trip.
+"""Decoded data is right, or it is an Err, over a real HTTP round trip.
 
 The three cases the issue reported: a discriminated union decoded into the wrong class, wrong
 field types accepted, and a list operation taking `{"data": {}}` as `[]`. Each comes back

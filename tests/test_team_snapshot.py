@@ -1,4 +1,4 @@
-"""Issue 14 item 5: each call reads settings.team once, for its header, cache key and token.
+"""Each call reads settings.team once, for its header, cache key and token.
 
 So a call made while another thread changes `settings.team` uses one hub throughout. Rather than
 race threads against each other for a while and hope a change lands between two reads, the

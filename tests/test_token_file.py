@@ -1,4 +1,4 @@
-"""Issue 14 item 7: FileStorage meets a hostile or broken token file.
+"""FileStorage meets a hostile or broken token file.
 
 Whatever is at the token path, a call returns (no TypeError, no blocking on a FIFO, no reading
 /dev/zero), sends no made-up credentials, and an unusable file means no token: a WARNING names

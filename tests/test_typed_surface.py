@@ -1,4 +1,4 @@
-"""Issue 15: the surface users call type-checks as documented, in mypy --strict and pyright.
+"""The surface users call type-checks as documented, in mypy --strict and pyright.
 
 One mypy run and one pyright run over one folder: the snippets of tests/typing/surface/ (a line
 marked `# ERROR` must be an error, every other line must not) and every `python` block of the

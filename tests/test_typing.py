@@ -1,4 +1,4 @@
-"""Issue 3: APIResult narrows in mypy --strict and pyright, and unchecked `.value` is a type error.
+"""APIResult narrows in mypy --strict and pyright, and unchecked `.value` is a type error.
 
 Runs both checkers on the sample files in tests/typing/.
 """
@@ -55,3 +55,23 @@ def test_expected_type_errors(checker: object, sample: str) -> None:
     assert result.returncode != 0
     expected = {i for i, line in enumerate(path.read_text().splitlines(), 1) if "# ERROR" in line}
     assert _error_lines(result.stdout, path.name) == expected, result.stdout
+
+
+@pytest.mark.parametrize("checker", ["mypy", "pyright"])
+def test_a_wrong_key_or_value_is_named(checker: str) -> None:
+    path = SAMPLES / "key_errors.py"
+    lines = path.read_text().splitlines()
+    marked = {i: line.rpartition("# KEY ")[2] for i, line in enumerate(lines, 1) if "# KEY " in line}
+    result = (_mypy if checker == "mypy" else _pyright)(path)
+    assert _error_lines(result.stdout, path.name) == set(marked), result.stdout
+    for number, key in marked.items():
+        if checker == "mypy":
+            said = re.findall(rf"{path.name}:{number}: error: (.*)", result.stdout)
+            assert any(f'"{key}"' in message for message in said), (key, said)
+        else:
+            # pyright's message has the key, or points at it or at its value.
+            found = re.search(rf"{path.name}:{number}:(\d+) - error: (.*(?:\n  \s+.*)*)", result.stdout)
+            assert found is not None, result.stdout
+            line, column = lines[number - 1], int(found.group(1)) - 1
+            value = line.index(f'"{key}": ') + len(key) + 4 if f'"{key}": ' in line else None
+            assert f'"{key}"' in found.group(2) or column in (line.find(f'"{key}"'), value), (key, found.group(0))

@@ -1,4 +1,4 @@
-"""Issue 13: every discriminated union of the specs decodes each mapped value into its class.
+"""Every discriminated union of the specs decodes each mapped value into its class.
 
 For each schema with an OpenAPI `discriminator` (43 in the Platform API, 10 in the Internal
 API), a document of a model that holds the union is built with the union's value forced to

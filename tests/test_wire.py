@@ -1,4 +1,4 @@
-"""Issue 2.3: the wire format of every kind of parameter, over real HTTP on loopback."""
+"""The wire format of every kind of parameter, over real HTTP on loopback."""
 
 from __future__ import annotations
 
@@ -61,13 +61,13 @@ def test_path_parameter_stays_one_segment(server: FaultServer, client: cycle_sdk
 
 @pytest.mark.parametrize("bad", ["", ".", "..", " .. "])
 def test_unsafe_path_parameter_refused_before_sending(server: FaultServer, client: cycle_sdk.Client, bad: str) -> None:
-    with pytest.raises(ValueError, match="jobId"):
+    with pytest.raises(ValueError, match="'job_id'"):
         client.jobs.get_job(bad)
     assert server.requests == []
 
 
 def test_wrong_types_refused_before_sending(server: FaultServer, client: cycle_sdk.Client) -> None:
-    with pytest.raises(TypeError, match="jobId"):
+    with pytest.raises(TypeError, match="'job_id'"):
         client.jobs.get_job(None)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="filter"):
         client.environments.get_environments(filter="state=live")  # type: ignore[arg-type]
@@ -76,6 +76,18 @@ def test_wrong_types_refused_before_sending(server: FaultServer, client: cycle_s
     with pytest.raises(TypeError, match="body"):
         client.environments.create_environment(body=42)  # type: ignore[arg-type]
     assert server.requests == []
+
+
+def test_errors_name_the_argument_as_the_method_does() -> None:
+    # The wire names (`environmentId`, `container-id`) are not what a caller wrote.
+    from cycle_sdk._generated.api.environments import get_environment
+    from cycle_sdk._generated_internal.api.containers import get_container
+
+    with pytest.raises(ValueError, match=r"^path parameter 'environment_id' is empty"):
+        get_environment.build_request("")
+    with pytest.raises(TypeError, match=r"^query parameter 'container_id' takes str"):
+        get_container.build_request(container_id=object())  # type: ignore[arg-type]
+    assert get_container.build_request(container_id="c1").params == [("container-id", "c1")]
 
 
 def test_body_accepts_dict_and_team_override(server: FaultServer, client: cycle_sdk.Client) -> None:
@@ -99,7 +111,7 @@ async def test_async_namespace_encodes_page_and_path(server: FaultServer, aclien
     res = await aclient.environments.get_environments(page={"number": 3, "size": 5})
     assert res.ok
     assert server.requests[-1].query == [("page[number]", "3"), ("page[size]", "5")]
-    with pytest.raises(ValueError, match="jobId"):
+    with pytest.raises(ValueError, match="'job_id'"):
         await aclient.jobs.get_job("..")
     res2 = await aclient.environments.get_environment("a/b")
     assert not res2.ok  # fallback body is not an environment document
@@ -107,7 +119,7 @@ async def test_async_namespace_encodes_page_and_path(server: FaultServer, aclien
 
 
 def test_endpoint_modules_have_one_calling_convention() -> None:
-    # Issue 18: namespace methods are the one way to call; the module-level sync()/asyncio() are gone.
+    # Namespace methods are the one way to call; the module-level sync()/asyncio() are gone.
     assert not hasattr(get_environments, "sync") and not hasattr(get_environments, "asyncio")
     assert callable(get_environments.build_request) and callable(get_environments.parse)
 

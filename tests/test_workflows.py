@@ -1,4 +1,4 @@
-"""Issue 19: the public CI workflows are linted by actionlint and claim only tested Pythons."""
+"""The public CI workflows are linted by actionlint and claim only tested Pythons."""
 
 from __future__ import annotations
 

@@ -165,6 +165,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (EXIT_OK if exc.code is None else EXIT_USAGE)
+    finally:
+        # Only a command that built a client can have turned --verbose on (and imported _app).
+        app = sys.modules.get("cycle_sdk.cli._app")
+        if app is not None:
+            app.end_verbose_logging()
 
 
 def _never_fail_to_write() -> None:

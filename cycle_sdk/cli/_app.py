@@ -15,9 +15,8 @@ import logging
 import math
 import os
 import sys
-import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from cycle_sdk._printable import printable
 
@@ -38,7 +37,6 @@ DEFAULT_POLL_INTERVAL = 2.0
 DEFAULT_WAIT_TIMEOUT = 3600.0
 # `--max-retries` above this would retry a dead server for hours (each wait is up to 8 s).
 MAX_RETRIES_LIMIT = 10
-log = logging.getLogger("cycle_sdk.cli")
 
 
 class Parser(argparse.ArgumentParser):
@@ -89,7 +87,8 @@ def add_wait_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup) 
         type=_positive_float,
         default=DEFAULT_WAIT_TIMEOUT,
         metavar="SECONDS",
-        help=f"give up waiting after (default {DEFAULT_WAIT_TIMEOUT:g})",
+        help=f"stop waiting after this many seconds (default {DEFAULT_WAIT_TIMEOUT:g}), exit status 7; "
+        "the job goes on, and `cycle jobs wait JOB_ID` waits for it again",
     )
     parser.add_argument(
         "--poll-interval",
@@ -148,16 +147,33 @@ class _RedactFilter(logging.Filter):
         return True
 
 
+class _VerboseHandler(logging.StreamHandler[TextIO]):
+    """--verbose's stderr handler on the SDK's logger; remembers the level it replaced."""
+
+    def __init__(self, secrets: list[str], level_before: int) -> None:
+        super().__init__(sys.stderr)
+        self.level_before = level_before
+        self.setFormatter(logging.Formatter("cycle: %(message)s"))
+        self.addFilter(_RedactFilter(secrets))
+
+
 def configure_logging(verbose: bool, secrets: list[str]) -> None:
     if not verbose:
         return
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("cycle: %(message)s"))
-    handler.addFilter(_RedactFilter(secrets))
+    end_verbose_logging()  # one line per request, however often make_client runs
     # The SDK's logger only: httpcore's DEBUG lines would print response headers.
     sdk_log = logging.getLogger("cycle_sdk")
+    sdk_log.addHandler(_VerboseHandler(secrets, sdk_log.level))
     sdk_log.setLevel(logging.DEBUG)
-    sdk_log.addHandler(handler)
+
+
+def end_verbose_logging() -> None:
+    """Undo --verbose: main() can run many times in one process (a test, a host program), and a
+    later call without --verbose must print nothing."""
+    sdk_log = logging.getLogger("cycle_sdk")
+    for handler in [h for h in sdk_log.handlers if isinstance(h, _VerboseHandler)]:
+        sdk_log.removeHandler(handler)
+        sdk_log.setLevel(handler.level_before)
 
 
 def make_client(
@@ -202,7 +218,7 @@ def _setting(flag: str | None, flag_name: str, env_var: str, saved: object, save
 
 def _check_hub(hub: object, source: str) -> None:
     """A hub that cannot be an X-Hub-Id header value is a usage error, before anything is sent."""
-    from cycle_sdk._auth import HEADER_VALUE
+    from cycle_sdk._tokens import HEADER_VALUE
 
     if hub is None:
         return
@@ -246,13 +262,23 @@ def _need_yaml() -> None:
         raise SystemExit(errors.EXIT_ERROR) from None
 
 
+# What to do without a key, in the command line's words (the SDK's says `Client(api_key=...)`).
+NO_API_KEY_HINT = "run `cycle auth login`, or set CYCLE_API_KEY"
+
+
 def report_api_error(error: APIError, secrets: list[str]) -> int:
+    """One line with one hint: the SDK's (from its `detail`, or `extra["hint"]`) unless it speaks
+    Python, else the command line's for the exit status."""
     status = errors.exit_code(error.status, error.code)
-    hint = None
     extra = error.extra or {}
-    if isinstance(extra.get("hint"), str):
-        hint = extra["hint"]
-    errors.report(error.code, error.title, error.detail, hint=hint or errors.hint_for(status), secrets=secrets)
+    hint = extra["hint"] if isinstance(extra.get("hint"), str) else None
+    text, _, said = (error.detail or "").partition("hint: ")
+    if said and "Client(" not in said and "cycle_sdk." not in said:
+        hint = hint or said
+    if error.code == "0.no_api_key":
+        hint = hint or NO_API_KEY_HINT
+    detail = text.strip().rstrip(";").strip() or None
+    errors.report(error.code, error.title, detail, hint=hint or errors.hint_for(status), secrets=secrets)
     return status
 
 
@@ -278,6 +304,13 @@ def _schema_type(param: Param) -> str:
     return str(kind)
 
 
+def help_text(text: str) -> str:
+    """A parser's description or epilog, shown as written: argparse %-formats those only when
+    they hold `%(prog)`, so only then is a `%` escaped (escaping it always showed `%%`). Argument
+    help is always %-formatted: _param_help escapes it."""
+    return text.replace("%", "%%") if "%(prog)" in text else text
+
+
 def _param_help(param: Param, default: str = "") -> str:
     text = first_sentence(param.description) or default
     if param.enum:
@@ -293,10 +326,10 @@ def operation_parser(op: Operation, *, with_help: bool = True) -> Parser:
     if with_help:
         from ._help import description, example
 
-        parser.description = description(op).replace("%", "%%")
-        parser.epilog = example(op).replace("%", "%%")
+        parser.description = help_text(description(op))
+        parser.epilog = help_text(example(op))
     for param in op.path_params:
-        parser.add_argument(_dest(param), metavar=metavar(param.name), help=_param_help(param).replace("%%", "%"))
+        parser.add_argument(_dest(param), metavar=metavar(param.name), help=_param_help(param))
     query = parser.add_argument_group("query options")
     for param in op.query:
         if param.name == "filter":
@@ -434,7 +467,6 @@ def _check_encodable(body: Any) -> None:
 
 def build_request(op: Operation, args: argparse.Namespace, page: dict[str, int] | None = None) -> RequestSpec:
     """The encoded request, checked before anything is sent."""
-    from cycle_sdk._request import Operation as WireOperation
     from cycle_sdk._request import RequestSpec
     from cycle_sdk._wire import QueryStyle, path_param, query_param
 
@@ -497,18 +529,10 @@ def build_request(op: Operation, args: argparse.Namespace, page: dict[str, int] 
             raise Failure(
                 errors.INVALID_BODY, "This operation needs a body", "--body is missing", f"cycle {op.command} --help"
             )
-    wire = WireOperation(
-        method=entry.method,
-        path=entry.path,
-        operation_id=entry.operation_id,
-        namespace=entry.namespace,
-        name=entry.name,
-        success=op.success,
-        paginated=entry.paginated,
-    )
+    # The index entry is the operation's one record of its wire facts, as endpoint modules use it.
     if op.body_form and isinstance(body, dict):
-        return RequestSpec(wire, path, params, data=body)
-    return RequestSpec(wire, path, params, json=body)
+        return RequestSpec(entry, path, params, data=body)
+    return RequestSpec(entry, path, params, json=body)
 
 
 def _document(status: int, data: Any) -> Any:
@@ -517,12 +541,32 @@ def _document(status: int, data: Any) -> Any:
 
 
 def send(client: Client, request: RequestSpec) -> Any:
-    """Send; return the document, or raise _Exit after reporting the error."""
-    started = time.monotonic()
+    """Send; return the document, or raise Exit after reporting the error. With --verbose the
+    SDK's own log says what was sent (one line per request, retries too); nothing is added here."""
     result = client._send(request, _document, cache=False)
-    elapsed = (time.monotonic() - started) * 1000
-    outcome = "ok" if result.ok is True else f"{result.error.status} {result.error.code}"
-    log.info("%s %s -> %s (%.0f ms)", request.method, request.path, outcome, elapsed)
     if result.ok is False:
         raise Exit(report_api_error(result.error, secrets_of(client)))
     return result.value
+
+
+__all__ = [
+    "DEFAULT_POLL_INTERVAL",
+    "DEFAULT_WAIT_TIMEOUT",
+    "MAX_RETRIES_LIMIT",
+    "NO_API_KEY_HINT",
+    "Parser",
+    "add_global_options",
+    "add_wait_options",
+    "build_request",
+    "configure_logging",
+    "end_verbose_logging",
+    "help_text",
+    "make_client",
+    "operation_parser",
+    "read_body",
+    "report_api_error",
+    "report_failure",
+    "secrets_of",
+    "send",
+    "strict_json",
+]

@@ -158,3 +158,6 @@ def _alternatives(value: Any, schema: dict[str, Any], path: str) -> None:
         if best.path == path:
             raise BodyError(path, f"matches none of the {len(options)} allowed shapes ({best.message})")
         raise best
+
+
+__all__ = ["BodyError", "check"]

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from . import _errors as errors
-from ._app import Parser, add_global_options, make_client, report_api_error, secrets_of, strict_json
+from ._app import Parser, add_global_options, help_text, make_client, report_api_error, secrets_of, strict_json
 
 if TYPE_CHECKING:
     from cycle_sdk import Client, Reconnected
@@ -41,7 +41,7 @@ def _auth_parser(action: str) -> Parser:
     parser = Parser(
         prog=f"cycle auth {action}",
         description=description,
-        epilog=epilog.replace("%", "%%"),
+        epilog=help_text(epilog),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     if action == "login":
@@ -129,8 +129,8 @@ def _login(args: argparse.Namespace) -> int:
 def _status(args: argparse.Namespace) -> int:
     import os
 
+    from cycle_sdk._auth_flows import _key_check_request
     from cycle_sdk._config import ENV_API_KEY
-    from cycle_sdk._session import _key_check_request
 
     from ._output import write_json
     from ._store import describe, load_config
@@ -233,7 +233,7 @@ def listen(argv: list[str]) -> int:
         description="Print each hub notification as one JSON line on stdout, exactly as the API sends it, until "
         "interrupted (Ctrl-C). The SDK reconnects by itself when the socket drops, and says so on stderr (changes "
         "may have been missed). Needs the [notifications] extra.",
-        epilog="example:\n  cycle hub-notifications listen --topic environment.state.changed | jq .object.id",
+        epilog="example:\n  cycle hub-notifications listen --topic environment.created",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--topic", action="append", metavar="TOPIC", help="only these topics (repeatable)")
@@ -275,5 +275,7 @@ def emulator(argv: list[str]) -> int:
             hint="pip install 'cycle-sdk[emulator]'",
         )
         return errors.EXIT_ERROR
-    sys.argv[0] = "cycle emulator"
-    return int(emulator_main(argv) or 0)
+    return int(emulator_main(argv, prog="cycle emulator") or 0)
+
+
+__all__ = ["AUTH_HELP", "auth", "emulator", "frame_line", "listen", "notification_frames"]

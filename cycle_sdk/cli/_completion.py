@@ -155,3 +155,6 @@ example:
   source <(cycle completion bash)                  # in ~/.bashrc
   cycle completion zsh > "${fpath[1]}/_cycle"      # then restart zsh (compinit loads it)
 """
+
+
+__all__ = ["COMPLETION_HELP", "GLOBAL_OPTIONS", "SHELLS", "SUBCOMMANDS", "VALUE_OPTIONS", "bash", "zsh"]

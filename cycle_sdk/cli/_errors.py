@@ -120,3 +120,28 @@ def report(
         line += f" (hint: {_one_line(hint)})"
     sys.stderr.write(printable(redact(line, secrets)) + "\n")
     sys.stderr.flush()
+
+
+__all__ = [
+    "EXIT_AUTH",
+    "EXIT_CODES",
+    "EXIT_ERROR",
+    "EXIT_INTERRUPTED",
+    "EXIT_JOB_FAILED",
+    "EXIT_NETWORK",
+    "EXIT_NOT_FOUND",
+    "EXIT_OK",
+    "EXIT_TIMEOUT",
+    "EXIT_USAGE",
+    "EXIT_VALIDATION",
+    "INVALID_ARGUMENT",
+    "INVALID_BODY",
+    "JOB_FAILED",
+    "Exit",
+    "Failure",
+    "UsageError",
+    "exit_code",
+    "hint_for",
+    "redact",
+    "report",
+]

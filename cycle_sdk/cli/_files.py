@@ -51,7 +51,7 @@ def _decoded(data: bytes, limit: int) -> str:
 
 def read_file(path: str, limit: int) -> str:
     """The text of the regular file at `path`, of at most `limit` bytes; FileRefused otherwise."""
-    from cycle_sdk._auth import _read_at_most
+    from cycle_sdk._tokens import _read_at_most
 
     try:
         fd = os.open(os.path.expanduser(path), _OPEN_FLAGS)
@@ -86,3 +86,6 @@ def read_stdin_line(limit: int) -> str:
     if stream is None:
         return _decoded(sys.stdin.readline(limit + 1).encode("utf-8", "surrogateescape"), limit)
     return _decoded(stream.readline(limit + 1), limit)
+
+
+__all__ = ["MAX_BODY_BYTES", "MAX_KEY_BYTES", "FileRefused", "read_file", "read_stdin", "read_stdin_line"]

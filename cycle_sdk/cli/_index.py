@@ -98,7 +98,6 @@ class Operation:
     body_description: str
     body_form: bool
     task: bool
-    success: tuple[int, ...]
 
     @property
     def command(self) -> str:
@@ -159,5 +158,18 @@ def operation(entry: OperationEntry) -> Operation:
         body_description=str(body.get("description") or "") if body else "",
         body_form=media == "application/x-www-form-urlencoded",
         task=_is_task(op),
-        success=tuple(sorted(int(s) for s in op.get("responses", {}) if str(s).isdigit() and str(s).startswith("2"))),
     )
+
+
+__all__ = [
+    "COMMON_QUERY",
+    "SPEC_PATH",
+    "Operation",
+    "Param",
+    "kebab",
+    "metavar",
+    "namespaces",
+    "operation",
+    "resolve",
+    "spec",
+]

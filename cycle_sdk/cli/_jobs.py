@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import textwrap
 from typing import TYPE_CHECKING, Any
 
 from . import _errors as errors
@@ -27,6 +28,7 @@ def job_id_in(document: Any) -> str | None:
 
 def wait_for_job(client: Client, job_id: str, args: argparse.Namespace) -> int:
     """Wait with the SDK's tracker; print the final job document; exit status from its state."""
+    from cycle_sdk._exceptions import JOB_WAIT_TIMEOUT
     from cycle_sdk._generated.models.get_job_response_200 import GetJobResponse200
 
     from ._app import _document, build_request, report_api_error
@@ -51,6 +53,17 @@ def wait_for_job(client: Client, job_id: str, args: argparse.Namespace) -> int:
         delay=args.poll_interval,
         timeout=args.wait_timeout,
     )
+    if result.ok is False and result.error.code == JOB_WAIT_TIMEOUT:
+        # The job goes on: say which one, and how to wait for it again.
+        seen = _current_state(last.get("document"))
+        errors.report(
+            result.error.code,
+            "Stopped waiting for the job (--wait-timeout)",
+            f"job {job_id} is {seen or 'not done'} after {args.wait_timeout:g} s; it goes on",
+            hint=f"wait again with `cycle jobs wait {job_id}`, and --wait-timeout SECONDS for longer",
+            secrets=secrets_of(client),
+        )
+        return errors.EXIT_TIMEOUT
     if result.ok is False:
         return report_api_error(result.error, secrets_of(client))
     document = last.get("document")
@@ -68,11 +81,24 @@ def wait_for_job(client: Client, job_id: str, args: argparse.Namespace) -> int:
     return errors.EXIT_OK
 
 
+def _current_state(document: Any) -> str | None:
+    job = document.get("data") if isinstance(document, dict) else None
+    state = job.get("state") if isinstance(job, dict) else None
+    current = state.get("current") if isinstance(state, dict) else None
+    return current if isinstance(current, str) else None
+
+
+JOBS_WAIT_HELP = (
+    "Wait for a job until it completes, errors or expires, showing its progress on stderr, then print the "
+    "job (the API's document). Exit status 0 when it completed, 8 when it ended in error or expired, 7 when "
+    "--wait-timeout ran out first (the job goes on; run this again to wait more)."
+)
+
+
 def jobs_wait(argv: list[str]) -> int:
     parser = Parser(
         prog="cycle jobs wait",
-        description="Wait for a job until it completes, errors or expires, showing progress on stderr; then "
-        "print the job. Exit status 0 when it completed, 8 when it failed or expired, 7 on --wait-timeout.",
+        description=textwrap.fill(JOBS_WAIT_HELP, 88),
         epilog="example:\n  cycle jobs wait JOB_ID --wait-timeout 600",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -87,3 +113,6 @@ def jobs_wait(argv: list[str]) -> int:
         return exc.status
     finally:
         client.close()
+
+
+__all__ = ["FAILED_STATES", "job_id_in", "jobs_wait", "wait_for_job"]

@@ -158,3 +158,6 @@ def _deep_merge(into: dict[str, Any], more: dict[str, Any]) -> None:
             _deep_merge(into[key], value)
         else:
             into.setdefault(key, value)
+
+
+__all__ = ["OUTPUT_FORMATS", "json_document", "merge_pages", "table", "write", "write_json", "yaml_dumper"]

@@ -20,7 +20,7 @@ from ._app import (
     send,
 )
 from ._errors import Exit, Failure, UsageError
-from ._index import Operation, namespaces, operation
+from ._index import Operation
 
 if TYPE_CHECKING:
     from cycle_sdk import Client
@@ -83,6 +83,4 @@ def _every_page(client: Client, op: Operation, args: argparse.Namespace) -> list
         number += 1
 
 
-def find_operation(namespace: str, name: str) -> Operation | None:
-    entry = namespaces().get(namespace, {}).get(name)
-    return operation(entry) if entry is not None else None
+__all__ = ["run_operation"]

@@ -154,3 +154,17 @@ def describe(config: dict[str, Any]) -> str:
     if config.get("storage") == "keyring":
         return f"keyring (service {KEYRING_SERVICE})"
     return f"file {config_dir() / TOKEN_FILE}"
+
+
+__all__ = [
+    "CONFIG_FILE",
+    "ENV_CONFIG_DIR",
+    "KEYRING_SERVICE",
+    "TOKEN_FILE",
+    "config_dir",
+    "describe",
+    "ensure_config_dir",
+    "load_config",
+    "save_config",
+    "storage",
+]

@@ -61,3 +61,6 @@ def top_help(version: str) -> str:
         "environment: CYCLE_API_KEY, CYCLE_HUB_ID, CYCLE_BASE_URL",
     ]
     return "\n".join(lines) + "\n"
+
+
+__all__ = ["EXIT_STATUS_HELP", "EXTRA_COMMANDS", "GLOBAL_OPTIONS_HELP", "TOP_COMMANDS", "top_help"]

@@ -43,8 +43,9 @@ def _size(text: str) -> int:
     return int(digits) * unit
 
 
-def parse_args(argv: Sequence[str] | None = None) -> EmulatorConfig:
-    parser = argparse.ArgumentParser(prog="python -m cycle_sdk.emulator", description="A local Cycle API emulator.")
+def parse_args(argv: Sequence[str] | None = None, *, prog: str = "python -m cycle_sdk.emulator") -> EmulatorConfig:
+    """The emulator's options; `prog` is the command its help names (`cycle emulator` there)."""
+    parser = argparse.ArgumentParser(prog=prog, description="A local Cycle API emulator.")
     parser.add_argument("--api", choices=API_NAMES, default="platform", help="the API to serve (default: platform)")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8080, help="port to bind; 0 picks a free one (default: 8080)")
@@ -124,8 +125,8 @@ def parse_args(argv: Sequence[str] | None = None) -> EmulatorConfig:
     )
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    emulator = Emulator(parse_args(argv))
+def main(argv: Sequence[str] | None = None, *, prog: str = "python -m cycle_sdk.emulator") -> int:
+    emulator = Emulator(parse_args(argv, prog=prog))
 
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal to the previous
     # handler: make that handler a clean exit rather than a traceback or a killed process.
@@ -145,3 +146,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+__all__ = ["main", "parse_args"]

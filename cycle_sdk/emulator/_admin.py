@@ -146,3 +146,6 @@ def _text(body: Mapping[str, Any], key: str) -> str:
     if not isinstance(value, str) or not value:
         raise AdminError(400, f"{key!r} (a non-empty string) is required")
     return value
+
+
+__all__ = ["AdminError", "AdminRoutes", "Handler"]

@@ -426,3 +426,6 @@ async def _reset_connection(scope: Scope, receive: Receive, send: Send) -> None:
     await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1024")]})
     await send({"type": "http.response.body", "body": b"{", "more_body": True})
     raise ConnectionAbortedError("emulator fault: connection reset")
+
+
+__all__ = ["ADMIN_PREFIX", "TRANSPORT_KEY", "WEBSOCKET_CLOSE_DROPPED", "EmulatorApp", "split_raw_path"]

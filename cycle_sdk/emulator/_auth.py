@@ -191,3 +191,6 @@ class AuthManager:
             self._refresh.clear()
             self.grants.clear()
             self._api_keys = {self.api_key: self._api_keys[self.api_key]}
+
+
+__all__ = ["AuthManager", "OAuthFailure", "Principal", "TokenStatus", "account_id_for"]

@@ -257,3 +257,6 @@ def _as_query_text(value: JSON) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+__all__ = ["OperationChecks", "QueryParameter", "RequestChecks", "request_checks"]

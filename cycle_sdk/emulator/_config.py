@@ -79,3 +79,27 @@ class EmulatorConfig:
         if isinstance(self.allowed_hosts, str):
             raise TypeError("allowed_hosts must be a sequence of host names, not a string")
         self.allowed_hosts = tuple(self.allowed_hosts)
+
+
+__all__ = [
+    "API_NAMES",
+    "DEFAULT_ACCESS_KEY",
+    "DEFAULT_API_KEY",
+    "DEFAULT_CLAIM_TIMEOUT",
+    "DEFAULT_HEADER_TIMEOUT",
+    "DEFAULT_HOST",
+    "DEFAULT_HUB_ID",
+    "DEFAULT_HUB_NAME",
+    "DEFAULT_INTERNAL_TOKEN",
+    "DEFAULT_JOB_SPEED",
+    "DEFAULT_LOG_LEVEL",
+    "DEFAULT_MAX_BODY",
+    "DEFAULT_MAX_CONNECTIONS",
+    "DEFAULT_NOTIFICATION_TOKEN_TTL",
+    "DEFAULT_PAGE_SIZE",
+    "DEFAULT_REFRESH_TOKEN_TTL",
+    "DEFAULT_TOKEN_TTL",
+    "DEFAULT_USERS",
+    "ApiName",
+    "EmulatorConfig",
+]

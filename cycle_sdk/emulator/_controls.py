@@ -186,3 +186,6 @@ class Controls:
             kind_ = self.state.kind(kind)
             record = self.state.store.get(self.state.scope(kind_, hub_id or self.state.config.hub_id), kind, id_)
             return record is not None and self.state.set_state(kind_, record, state)
+
+
+__all__ = ["DEFAULT_JOB_ERROR", "DEFAULT_JOB_EXPIRY", "Controls"]

@@ -107,3 +107,6 @@ class FaultRegistry:
                         self._faults.remove(fault)
                     return fault
         return None
+
+
+__all__ = ["FAULT_KINDS", "Fault", "FaultKind", "FaultRegistry"]

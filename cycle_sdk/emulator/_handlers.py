@@ -371,3 +371,6 @@ def _creation_items(body: JSON) -> list[dict[str, JSON]]:
         count = next((item[k] for k in _COUNT_FIELDS if isinstance(item.get(k), int)), 1)
         created.extend({**shared, **item} for _ in range(max(0, min(int(count), _MAX_CREATED))))
     return created[:_MAX_CREATED]
+
+
+__all__ = ["Handlers"]

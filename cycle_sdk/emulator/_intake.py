@@ -337,3 +337,25 @@ def _encodable(text: str) -> bool:
 def _safe(pointer: str) -> str:
     """A pointer that can itself go into a response (a bad key would poison the error too)."""
     return pointer.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+__all__ = [
+    "ANY_HOST",
+    "DEFAULT_DISCARD_LIMIT",
+    "DEFAULT_DISCARD_TIMEOUT",
+    "DEFAULT_MAX_BODY",
+    "DEFAULT_MAX_CONTROL_BODY",
+    "DEFAULT_MAX_JSON_DEPTH",
+    "LOOPBACK_NAMES",
+    "WILDCARD_HOSTS",
+    "BodyTooLarge",
+    "RequestGuard",
+    "body_too_large",
+    "content_type",
+    "declared_length",
+    "decode_json",
+    "discard_body",
+    "is_json_media_type",
+    "read_body",
+    "require_json_content_type",
+]

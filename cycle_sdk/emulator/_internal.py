@@ -301,3 +301,21 @@ class InternalHandlers(ServiceHandlers):
         doc = {k: body[k] for k in ("scope", "expires", "key", "value") if k in body}
         self.save(OBJECT_CACHE, f"{body.get('scope')}:{body.get('key')}", doc, extra=extra)
         return self.answer(call, None)
+
+
+__all__ = [
+    "CLUSTER",
+    "CONTAINERS",
+    "CONTEXT",
+    "CURRENT",
+    "ENVIRONMENT",
+    "EVENTS",
+    "HUB",
+    "INSTANCES",
+    "METRICS",
+    "OBJECT_CACHE",
+    "SERVER",
+    "SERVER_IMAGES",
+    "InternalHandlers",
+    "parse_duration",
+]

@@ -204,3 +204,6 @@ def descriptor(job: Mapping[str, JSON], action: str) -> dict[str, JSON]:
             ],
         },
     }
+
+
+__all__ = ["STEP_CAPTIONS", "TERMINAL", "JobPlan", "Outcome", "TaskSpec", "descriptor", "iso", "new_job", "render"]

@@ -137,3 +137,6 @@ def counts(state: EmulatorState, records: Iterable[Record], schema: Schema | Non
     if schema is None or "available" in tools.properties(schema):
         value["available"] = total - deleted
     return value
+
+
+__all__ = ["COUNTS", "counts", "meta_for", "related"]

@@ -64,3 +64,6 @@ class Reply:
     status: int
     body: JSON
     headers: dict[str, str] = field(default_factory=dict)
+
+
+__all__ = ["ApiError", "Call", "Reply", "not_found"]

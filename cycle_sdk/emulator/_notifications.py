@@ -117,3 +117,6 @@ class NotificationHub:
             self._tokens.clear()
             self.sent = 0
             self.connections = 0
+
+
+__all__ = ["NotificationHub", "Subscription"]

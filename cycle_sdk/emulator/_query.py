@@ -173,3 +173,16 @@ def paginate(docs: list[dict[str, JSON]], query: Query, default_size: int) -> li
     size = query.page_size or default_size
     start = (query.page_number - 1) * size
     return docs[start : start + size]
+
+
+__all__ = [
+    "SEARCH_FIELDS",
+    "Query",
+    "QueryError",
+    "comparable",
+    "field_at",
+    "filter_docs",
+    "paginate",
+    "parse_query",
+    "sort_docs",
+]

@@ -142,3 +142,6 @@ class ReferenceChecks:
             return by_identifier and any(
                 r.doc.get("identifier") == value for r in self.state.store.records(scope, kind.key)
             )
+
+
+__all__ = ["EVERY_ITEM", "REFERENCES", "Reference", "ReferenceChecks", "found_at"]

@@ -158,3 +158,6 @@ class SchedulerHandlers(ServiceHandlers):
             }
             record = self.save(CONTEXT, CURRENT, doc)
         return record.doc
+
+
+__all__ = ["CONTEXT", "CURRENT", "FUNCTION_INSTANCES", "SchedulerHandlers"]

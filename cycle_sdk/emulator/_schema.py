@@ -710,3 +710,6 @@ def _absolute(schema: Schema) -> Schema:
     if isinstance(schema, list):
         return [_absolute(item) for item in schema]
     return schema
+
+
+__all__ = ["FORMATS", "JSON", "ZERO_ID", "ZERO_TIME", "Schema", "SchemaTools", "Violation", "undeclared"]

@@ -530,3 +530,15 @@ def print_details(emulator: Emulator) -> None:
     else:
         what = f"api key {emulator.api_key!r}"
     print(f"hub {emulator.hub_id}, {what}, state in {where}", file=sys.stderr, flush=True)
+
+
+__all__ = [
+    "Conditions",
+    "ConnectionLimits",
+    "Emulator",
+    "TransportH11Protocol",
+    "connection_cap",
+    "default_spec",
+    "print_details",
+    "run_emulator",
+]

@@ -175,3 +175,6 @@ class ServiceHandlers:
 
     def delete(self, kind: str, id_: str) -> None:
         self.state.store.delete(self.scope, kind, id_)
+
+
+__all__ = ["Custom", "ServiceAuth", "ServiceHandlers", "basic_credentials"]

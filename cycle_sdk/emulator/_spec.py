@@ -425,3 +425,30 @@ class _RawOperation:
             items: Schema | None = data.get("items")
             return items
         return None
+
+
+__all__ = [
+    "ACCOUNT_KIND",
+    "API_KEY_KIND",
+    "CONTAINER_KIND",
+    "ENVIRONMENT_KIND",
+    "HTTP_METHODS",
+    "HUB_KIND",
+    "INSTANCE_KIND",
+    "JOB_DESCRIPTOR",
+    "JOB_KIND",
+    "MEMBER_KIND",
+    "PIPELINE_KIND",
+    "RUN_KIND",
+    "SINGLETONS",
+    "SPEC_PACKAGES",
+    "ApiSpec",
+    "Kind",
+    "Operation",
+    "PathParam",
+    "Role",
+    "Segment",
+    "kind_key",
+    "load_spec_document",
+    "split_template",
+]

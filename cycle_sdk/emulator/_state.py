@@ -588,3 +588,15 @@ def current_state(doc: Mapping[str, JSON]) -> str | None:
     state = doc.get("state")
     current = state.get("current") if isinstance(state, dict) else None
     return current if isinstance(current, str) else None
+
+
+__all__ = [
+    "FINAL_STATES",
+    "INITIAL_STATES",
+    "PROTECTED",
+    "EmulatorState",
+    "IdFactory",
+    "current_state",
+    "slug",
+    "snake_field",
+]

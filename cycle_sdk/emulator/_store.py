@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,10 +59,6 @@ class Store:
             self._db.execute(_SCHEMA)
             self._load()
 
-    @property
-    def persistent(self) -> bool:
-        return self._db is not None
-
     def _load(self) -> None:
         assert self._db is not None
         rows = self._db.execute("SELECT scope, kind, id, seq, parents, extra, doc FROM documents ORDER BY seq")
@@ -79,10 +74,6 @@ class Store:
     def records(self, scope: str, kind: str) -> list[Record]:
         with self._lock:
             return list(self._data.get((scope, kind), {}).values())
-
-    def scopes(self) -> Iterator[str]:
-        with self._lock:
-            return iter(sorted({scope for scope, _ in self._data}))
 
     def save(self, record: Record) -> Record:
         with self._lock:
@@ -131,3 +122,6 @@ class Store:
             if self._db is not None:
                 self._db.close()
                 self._db = None
+
+
+__all__ = ["Record", "Store"]

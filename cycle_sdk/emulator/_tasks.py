@@ -197,3 +197,6 @@ def _substitute(value: JSON, variables: Mapping[str, Any]) -> JSON:
     if isinstance(value, list):
         return [_substitute(v, variables) for v in value]
     return value
+
+
+__all__ = ["BUILD_KIND", "IMAGE_KIND", "KIND_ACTION_STATES", "MODELLED", "apply_task", "plan_task"]

@@ -71,3 +71,6 @@ def cycle_emulator(request: pytest.FixtureRequest, cycle_emulator_config: Emulat
         config = dataclasses.replace(config, **marker.kwargs)
     with run_emulator(config) as emulator:
         yield emulator
+
+
+__all__ = ["DEFAULT_TEST_JOB_SPEED", "cycle_emulator", "cycle_emulator_config", "pytest_configure"]

@@ -1,4 +1,4 @@
-"""Issue 20: the `cycle` console script, run in a subprocess against the bundled emulator."""
+"""The `cycle` console script, run in a subprocess against the bundled emulator."""
 
 from __future__ import annotations
 

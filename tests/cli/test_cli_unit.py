@@ -1,4 +1,4 @@
-"""Issue 20: the `cycle` command line's pieces, in process (no server)."""
+"""The `cycle` command line's pieces, in process (no server)."""
 
 from __future__ import annotations
 
@@ -161,3 +161,17 @@ def test_verbose_log_never_shows_the_key_login_is_checking(
     err = capsys.readouterr().err
     assert "checking [REDACTED]" in err
     assert key not in err
+
+
+def test_a_request_carries_the_index_entry_itself() -> None:
+    # The command line sends the operation the SDK's index holds, not a copy rebuilt from it.
+    from cycle_sdk._generated.operations import CREATE_ENVIRONMENT, GET_ENVIRONMENT
+    from cycle_sdk.cli._app import build_request, operation_parser
+
+    for entry, argv in (
+        (GET_ENVIRONMENT, ["e1"]),
+        (CREATE_ENVIRONMENT, ["--body", '{"name": "w", "cluster": "c", "about": {"description": ""}}', "--no-check"]),
+    ):
+        op = operation(entry)
+        request = build_request(op, operation_parser(op, with_help=False).parse_args(argv))
+        assert request.operation is entry

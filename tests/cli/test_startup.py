@@ -1,4 +1,4 @@
-"""Issue 20 (speed): `cycle --help` loads neither the client nor httpx; `import cycle_sdk` is lazy
+"""`cycle --help` loads neither the client nor httpx; `import cycle_sdk` is lazy
 and still offers every public name (getattr, dir, `from cycle_sdk import *`)."""
 
 from __future__ import annotations

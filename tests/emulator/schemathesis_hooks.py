@@ -1,7 +1,7 @@
 """Schemathesis hooks for the runs against the emulator (named in schemathesis.toml).
 
 `sort`: the spec types its keys as any string, but they name fields of the listed items (the
-emulator answers 422 for one that names none, as issue 17 asks: `sort=bogus`). Schemathesis would
+emulator answers 422 for one that names none: `sort=bogus`). Schemathesis would
 send random strings as valid data and report each 422 as "schema-valid request rejected"; keys
 that name no field are dropped from the generated query instead. No generated case can be invalid
 because of `sort` alone (any string matches the spec), so this never turns a negative case into a

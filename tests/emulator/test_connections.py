@@ -1,4 +1,4 @@
-"""Issue 14, item 12 and issue 17, item 7: connections. A cap below the file descriptor limit, a
+"""Connections. A cap below the file descriptor limit, a
 request-head timeout (slowloris), one log line per condition, and a quiet shutdown."""
 
 from __future__ import annotations

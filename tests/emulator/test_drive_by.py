@@ -1,4 +1,4 @@
-"""Issue 14, item 11: a web page cannot drive the emulator (DNS rebinding, cross-origin requests,
+"""A web page cannot drive the emulator (DNS rebinding, cross-origin requests,
 bodies a browser sends without a CORS preflight)."""
 
 from __future__ import annotations

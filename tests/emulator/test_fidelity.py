@@ -1,4 +1,4 @@
-"""Issue 17: what Cycle's own clients and a property-based tester found, over real HTTP.
+"""What Cycle's own clients and a property-based tester found, over real HTTP.
 
 Missing bodies, request formats and discriminators, query checks (include, meta, sort, repeated
 filters, comma-joined and repeated array parameters).

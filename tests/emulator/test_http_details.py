@@ -1,4 +1,4 @@
-"""Issue 17, item 6: HTTP details as a real server answers them: 405 with `Allow`, HEAD, TRACE,
+"""HTTP details as a real server answers them: 405 with `Allow`, HEAD, TRACE,
 415 for non-JSON bodies, and cross-references that must exist."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 14, items 8-10: what the emulator takes in. Input it could not serve again is refused and
+"""What the emulator takes in. Input it could not serve again is refused and
 never stored, deep JSON is a 400, and bodies have a limit (413; what is over it is dropped, not kept)."""
 
 from __future__ import annotations

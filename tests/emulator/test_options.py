@@ -1,4 +1,4 @@
-"""Issue 17, item 8: `run_emulator`, the pytest fixture and `add_fault` take explicit, typed,
+"""`run_emulator`, the pytest fixture and `add_fault` take explicit, typed,
 documented keyword arguments (no `**overrides: Any`)."""
 
 from __future__ import annotations

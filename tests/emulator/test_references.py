@@ -1,4 +1,4 @@
-"""Issue 17, item 6: cross-references in request bodies must name resources that exist.
+"""Cross-references in request bodies must name resources that exist.
 
 Every reference of `_references.REFERENCES` is tried over HTTP: naming an item that exists is
 accepted (2xx); naming nothing gets the referenced kind's 404 pointing at the field, and nothing is

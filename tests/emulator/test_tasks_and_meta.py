@@ -1,4 +1,4 @@
-"""Issue 17 items 3 and 4: `meta=` computed from the state, and tasks that change what a user reads back.
+"""`meta=` computed from the state, and tasks that change what a user reads back.
 
 Jobs complete at once here (`job_speed=0`), so each task's effect is visible on the next read.
 """

@@ -1,4 +1,4 @@
-"""Issue 18: the generated models are type-checked (mypy --strict, pyright) and import only what they use."""
+"""The generated models are type-checked (mypy --strict, pyright) and import only what they use."""
 
 from __future__ import annotations
 

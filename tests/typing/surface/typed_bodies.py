@@ -1,11 +1,12 @@
 """Request bodies and filters as typed dicts: a misspelled key, a missing required key and a wrong
-value type are errors in mypy --strict and pyright; the model is accepted too."""
+value type are errors in mypy --strict and pyright. The arguments are typed dicts alone (as
+openai-python's params), so a model where a typed dict goes is a type error (it works at run time)."""
 
 # fmt: off  (one call a line: the checkers report an error on the line it is marked on)
 
 import cycle_sdk
-from cycle_sdk.models import ContainerConfig
-from cycle_sdk.params import CreateEnvironmentBodyParam
+from cycle_sdk.models import ContainerConfig, CreateEnvironmentBody
+from cycle_sdk.params import ContainerConfigParam, CreateEnvironmentBodyParam
 
 c = cycle_sdk.Client()
 env = c.environments.create_environment
@@ -21,8 +22,13 @@ env(body={"name": 1, "cluster": "c", "about": {"description": ""}, "features": {
 env()  # ERROR: the body is required
 
 
-# createContainer, with a model inside the dict
-def containers(config: ContainerConfig) -> None:
+def models(body: CreateEnvironmentBody, config: ContainerConfig) -> None:
+    env(body=body)  # ERROR: a model, where the typed dict goes
+    new_container(body={"name": "", "environment_id": "", "image_id": "", "stateful": False, "config": config})  # ERROR
+
+
+# createContainer, with a typed dict inside the dict
+def containers(config: ContainerConfigParam) -> None:
     new_container(body={"name": "w", "environment_id": "e", "image_id": "i", "stateful": False, "config": config})
     new_container(body={"name": "w", "environment_id": "e", "image_id": "i", "stateful": 0, "config": config})  # ERROR
     new_container(body={"name": "w", "environment_id": "e", "image_id": "i", "config": config})  # ERROR

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._auth import Token
+from ._exceptions import NO_REFRESH_TOKEN
 from ._result import APIResult, Ok
+from ._tokens import Token
 
 if TYPE_CHECKING:
     from ._base_client import AsyncAPIClient, SyncAPIClient
@@ -31,6 +32,16 @@ def _key_check_request(team: str | None) -> tuple[RequestSpec, Any]:
     else:
         from ._generated.api.accounts import get_account as op  # type: ignore[no-redef]
     return op.build_request(), op.parse
+
+
+def _no_refresh_token(client: SyncAPIClient | AsyncAPIClient) -> APIResult[Token]:
+    return client._error(
+        client._token_request({}),
+        0,
+        NO_REFRESH_TOKEN,
+        "No refresh token in storage",
+        "authenticate with password_auth() first",
+    )
 
 
 def _grant(username: str | None = None, password: str | None = None, **extra: str | None) -> dict[str, str]:
@@ -62,13 +73,7 @@ class Auth:
     def refresh_auth(self) -> APIResult[Token]:
         stored = self._client.settings.storage.read()
         if stored is None or stored.refresh_token is None:
-            return self._client._error(
-                self._client._token_request({}),
-                0,
-                "0.no_refresh_token",
-                "No refresh token in storage",
-                "authenticate with password_auth() first",
-            )
+            return _no_refresh_token(self._client)
         return self._refresh(stored.refresh_token)
 
     def logout(self) -> None:
@@ -111,13 +116,7 @@ class AsyncAuth:
     async def refresh_auth(self) -> APIResult[Token]:
         stored = self._client.settings.storage.read()
         if stored is None or stored.refresh_token is None:
-            return self._client._error(
-                self._client._token_request({}),
-                0,
-                "0.no_refresh_token",
-                "No refresh token in storage",
-                "authenticate with password_auth() first",
-            )
+            return _no_refresh_token(self._client)
         return await self._refresh(stored.refresh_token)
 
     def logout(self) -> None:

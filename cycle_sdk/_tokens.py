@@ -288,4 +288,14 @@ def _read_at_most(fd: int, size: int) -> bytes:
     return b"".join(parts)
 
 
-__all__ = ["DEFAULT_OAUTH_TTL", "PLATFORM_AUTH", "AuthScheme", "FileStorage", "MemoryStorage", "Token", "TokenStorage"]
+__all__ = [
+    "DEFAULT_OAUTH_TTL",
+    "DEFAULT_REFRESH_MARGIN",
+    "HEADER_VALUE",
+    "PLATFORM_AUTH",
+    "AuthScheme",
+    "FileStorage",
+    "MemoryStorage",
+    "Token",
+    "TokenStorage",
+]
