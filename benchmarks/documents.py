@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from tests.support.schema_instances import InstanceBuilder
+from benchmarks.instances import InstanceBuilder
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC_PATH = ROOT / "cycle_sdk" / "_generated" / "spec.json"

@@ -21,7 +21,7 @@ from typing import Any
 
 from benchmarks import documents
 from benchmarks.common import emit
-from tests.support.schema_instances import InstanceBuilder
+from benchmarks.instances import InstanceBuilder
 
 CAUGHT = (KeyError, TypeError, ValueError, AttributeError, IndexError)  # what the client makes an Err of
 
