@@ -113,8 +113,16 @@ update-spec: $(STAMP)
 	$(if $(NEW),,$(error NEW=path/to/platform.yml is required))
 	$(BIN)/python -m generator.update_spec '$(NEW)' $(if $(STATE),--state '$(STATE)') $(if $(SPEC_CONFIG),--spec-config '$(SPEC_CONFIG)')
 
-bench: $(GEN)
-	$(BIN)/python -m benchmarks.run
+# The peers' tools (the `bench` extra) on top of dev; peer models are generated into .bench-cache/.
+# ONLY=parse,held (sections, see benchmarks/run.py) runs some of it.
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): pyproject.toml $(STAMP)
+	@{ $(BIN)/python -m pip install -e '.[dev,bench]'; } >>$(INSTALL_LOG) 2>&1 \
+		|| { tail -n 40 $(INSTALL_LOG); echo "install of the bench extra failed: the full log is $(INSTALL_LOG)"; exit 1; }
+	@touch $@
+
+bench: $(GEN) $(BENCH_STAMP)
+	$(BIN)/python -m benchmarks.run $(if $(ONLY),--only $(ONLY))
 
 # An sdist and a wheel holding the generated and the hand-written code, into dist/:
 # twine-checked, contents and size checked (generator/release.py).
@@ -131,4 +139,4 @@ docs: $(GEN)
 	$(BIN)/python -m pdoc -o docs/api cycle_sdk cycle_sdk.auth cycle_sdk.utils cycle_sdk.emulator cycle_sdk._generated.namespaces
 
 clean:
-	rm -rf cycle_sdk/_generated cycle_sdk/_generated_internal cycle_sdk/_generated_scheduler build dist .pytest_cache .mypy_cache .cache
+	rm -rf cycle_sdk/_generated cycle_sdk/_generated_internal cycle_sdk/_generated_scheduler build dist .pytest_cache .mypy_cache .cache .bench-cache
