@@ -270,8 +270,9 @@ class Report:
             f"committed); pydantic {versions.get('pydantic', '?')}, msgspec {versions.get('msgspec', '?')}.",
             "",
             "**GC off**: the collector disabled, each result dropped at once: the decoder's own work. **GC on,",
-            "held**: default thresholds; a full collection first (untimed); then, timed together, the decode",
-            "with its result kept and the collections it left for later, forced at once: the young generation",
+            "held**: default thresholds; young and middle generations collected first (untimed); then, timed",
+            "together, the decode with its result kept and the collections it left for later, forced at once:",
+            "the young generation",
             "(every object the decode made that no collection has seen: all of them when the decode pauses",
             "automatic collection, as cycle_sdk does for a large body) and the middle one, where the objects",
             "earlier young collections moved wait for their second look. That is what an application holding",
@@ -552,7 +553,10 @@ class Report:
                 _x(_get(r, "in_process", "ratio")),
             ],
         ]
-        self.table(["", "raw (before)", "SDK (before)", "ratio (before)", "raw", "SDK", "ratio"], rows)
+        header = ["", "raw (before)", "SDK (before)", "ratio (before)", "raw", "SDK", "ratio"]
+        if self.same_run:
+            header, rows = [header[0], *header[4:]], [[row[0], *row[4:]] for row in rows]
+        self.table(header, rows)
         untyped = _get(r, "loopback", "sdk_untyped", "median")
         if untyped is not None:
             raw_lb, sdk_lb = _get(r, "loopback", "raw", "median"), _get(r, "loopback", "sdk", "median")
@@ -600,14 +604,15 @@ class Report:
         if self.failed("cache"):
             return
         r, b = self.r["cache"], self.b.get("cache", {})
-        self.table(
-            ["", "before", "after"],
-            [
-                ["cached hit, per call", _us(_get(b, "hit", "median")), _us(_get(r, "hit", "median"))],
-                ["uncached GET, per call", _us(_get(b, "uncached", "median")), _us(_get(r, "uncached", "median"))],
-                ["speed-up", _x(_get(b, "speedup"), 0), f"**{_x(r.get('speedup'), 0)}**"],
-            ],
-        )
+        rows = [
+            ["cached hit, per call", _us(_get(b, "hit", "median")), _us(_get(r, "hit", "median"))],
+            ["uncached GET, per call", _us(_get(b, "uncached", "median")), _us(_get(r, "uncached", "median"))],
+            ["speed-up", _x(_get(b, "speedup"), 0), f"**{_x(r.get('speedup'), 0)}**"],
+        ]
+        if self.same_run:
+            self.table(["", "now"], [[row[0], row[2]] for row in rows])
+        else:
+            self.table(["", self.before_label, "now"], rows)
         self.add(
             "The speed-up is measured against a whole uncached call, so it shrinks when the uncached call gets",
             "faster (as it did with the faster decode); the time of a hit is the figure of the cache itself.",
