@@ -5,15 +5,15 @@
 Generated at bench time from the effective spec (cycle_sdk/_generated/spec.json, upstream +
 overlays) cut down to the three list operations the benchmark decodes (their schemas and every
 component they reach, unchanged), into CACHE/<key>/ (gitignored; `make clean` removes it). The
-key is a hash of that spec, the tools' versions and this file, so a second run reuses them:
+key is a hash of that spec, the tools' versions and the options below, so a second run reuses them:
 
 - pydantic v2 models by datamodel-code-generator (`peer_pydantic.py`), decoded with
   `Model.model_validate_json(body, strict=True)`;
 - msgspec Structs by datamodel-code-generator (`peer_msgspec.py`), decoded with
   `msgspec.json.Decoder(Model).decode(body)` (strict by default). msgspec decodes a union of
   several Structs only by a tag; for the unions whose members have none (the tool warns of each)
-  the peer keeps the union's first member, the one the benchmark's documents hold (see
-  UNTAGGED_UNIONS_NOTE);
+  the peer keeps the union's first member, the one the benchmark's documents hold (another member
+  would be rejected; peers.json lists those unions and BENCHMARKS.md names them);
 - stock openapi-python-client 0.29.1 (`peer_stock/`, the tool's own templates and defaults),
   decoded as its generated client does: `ResponseModel.from_dict(json.loads(body))`.
 
@@ -42,11 +42,6 @@ from benchmarks.common import ROOT
 
 CACHE = ROOT / ".bench-cache"
 TOOLS = ("datamodel-code-generator", "openapi-python-client", "pydantic", "msgspec")
-UNTAGGED_UNIONS_NOTE = (
-    "msgspec decodes a union of several Structs only when they are tagged; the spec gives {n} of "
-    "the unions in reach no discriminator, and the msgspec peer keeps each one's first member, "
-    "which is the member the benchmark's documents hold (another member would be rejected): {names}."
-)
 _UNTAGGED = re.compile(r"msgspec cannot decode the union (\S+): its Struct types (.+?) are not all tagged")
 
 Decoder = Callable[[bytes], Any]
