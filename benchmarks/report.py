@@ -74,7 +74,8 @@ class Report:
         self.b = (before or {}).get("results", {})
         be = (before or {}).get("environment", {})
         self.same_run = bool(before) and be.get("date") == env.get("date") and be.get("commit") == env.get("commit")
-        self.before_label = f"before ({be.get('commit', '?')}, {be.get('date', '?')[:10]})" if before else "before"
+        where = f"main {be['main_base']}" if be.get("main_base") else be.get("commit", "?")
+        self.before_label = f"before ({where}, {be.get('date', '?')[:10]})" if before else "before"
         self.lines: list[str] = []
 
     def add(self, *lines: str) -> None:
@@ -104,7 +105,8 @@ class Report:
             "",
             "Written by `make bench` (`python -m benchmarks.run`; code in `benchmarks/`). Not part of `make test`.",
             "",
-            f"This run: {e['date']}, commit {e['commit']} ({e.get('branch', '?')})"
+            f"This run: {e['date']}, commit {e['commit']} ({e.get('branch', '?')}"
+            f"{', on main ' + e['main_base'] if e.get('main_base') else ''})"
             f"{' + uncommitted changes' if e.get('dirty') else ''}, CPython {e['python']}, httpx {e['httpx']}, "
             f"attrs {e['attrs']}, {e['cpus']} CPUs ({e['machine']}), load average at start "
             f"{', '.join(f'{x:.2f}' for x in e['load_average'])}; took {e['seconds']:.0f} s"
@@ -272,10 +274,10 @@ class Report:
             "**GC off**: the collector disabled, each result dropped at once: the decoder's own work. **GC on,",
             "held**: default thresholds; young and middle generations collected first (untimed); then, timed",
             "together, the decode with its result kept and the collections it left for later, forced at once:",
-            "the young generation",
-            "(every object the decode made that no collection has seen: all of them when the decode pauses",
-            "automatic collection, as cycle_sdk does for a large body) and the middle one, where the objects",
-            "earlier young collections moved wait for their second look. That is what an application holding",
+            "the young generation (every object the decode made that no collection has seen: all of them when",
+            "the decode pauses automatic collection, as cycle_sdk does for a large body) and the middle one,",
+            "where the objects earlier young collections moved wait for their second look. That is what an",
+            "application holding",
             "the result pays, at once or at its next allocations. Full collections are left out: CPython runs",
             "one when the objects moved to the old generation since the last one pass a quarter of it, so",
             "whichever decode crosses that line pays for the whole heap of this process (its cost belongs to",
@@ -293,7 +295,8 @@ class Report:
         if untagged:
             self.add(
                 "msgspec decodes a union of several Structs only when they are tagged; "
-                f"{len(untagged)} unions in reach have no discriminator ({', '.join(f'`{u}`' for u in untagged)}). "
+                f"{len(untagged)} unions in reach have no discriminator:",
+                ", ".join(f"`{u}`" for u in untagged) + ".",
                 "The msgspec peer keeps each one's first member, the member the documents hold, so it decodes",
                 "and checks them here but would reject another member: it does no more work than a full decoder",
                 "would on these documents, and slightly less than trying the members in order.",
@@ -377,18 +380,11 @@ class Report:
         rows = []
         for name in DECODERS:
             held = _get(self.r, "held", name, "held_mb")
-            rows.append(
-                [
-                    DECODER_LABELS[name],
-                    _mb(held),
-                    _x(held / tree if held is not None and tree else None),
-                    _mb(_get(self.b, "held", name, "held_mb")) if not self.same_run else "",
-                ]
-            )
-        self.table(
-            ["decoder", "held (RSS growth)", "/ json.loads tree", "" if self.same_run else "before"],
-            rows,
-        )
+            rows.append([DECODER_LABELS[name], _mb(held), _x(held / tree if held is not None and tree else None)])
+            if not self.same_run:
+                rows[-1].append(_mb(_get(self.b, "held", name, "held_mb")))
+        header = ["decoder", "held (RSS growth)", "/ json.loads tree"]
+        self.table(header if self.same_run else [*header, self.before_label], rows)
 
     def imports(self) -> None:
         self.add("## Import and a first typed call", "")
@@ -422,19 +418,11 @@ class Report:
                     _x(c.get("ratio_vs_raw_get")),
                     _x(c.get("ratio_vs_import_httpx")),
                     _num(c.get("model_modules_loaded")),
-                    "" if self.same_run else _x(then),
+                    *([] if self.same_run else [_x(then)]),
                 ]
             )
-        self.table(
-            [
-                "first call",
-                "/ import httpx + GET + json.loads",
-                "/ import httpx",
-                "model modules loaded",
-                "" if self.same_run else "before (/ raw GET)",
-            ],
-            rows,
-        )
+        header = ["first call", "/ import httpx + GET + json.loads", "/ import httpx", "model modules loaded"]
+        self.table(header if self.same_run else [*header, f"{self.before_label}, / raw GET"], rows)
         self.add(
             "Import time by package, `import cycle_sdk` + `get_environment`, runtime only (`-X importtime`,",
             "self time, one run, ms):",

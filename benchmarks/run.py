@@ -3,6 +3,7 @@
     python -m benchmarks.run                        # all sections -> BENCHMARKS.md
     python -m benchmarks.run --only parse,held      # some sections (the rest of the report is left out)
     python -m benchmarks.run --record-before        # also keep this run as the "before" (benchmarks/before.json)
+    python -m benchmarks.run --render run.json      # no measuring: the report of a run kept with --save
     BENCH_QUICK=1 python -m benchmarks.run --out /tmp/b.md   # smoke run of the harness, not figures to keep
 
 "Before" is a full run recorded with --record-before (commit and date noted), shown beside this
@@ -88,6 +89,7 @@ def environment() -> dict[str, Any]:
     import attrs
     import httpx
 
+    base = git("merge-base", "HEAD", "main")
     return {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "python": platform.python_version(),
@@ -99,6 +101,8 @@ def environment() -> dict[str, Any]:
         "load_average": os.getloadavg(),
         "commit": git("rev-parse", "--short", "HEAD"),
         "branch": git("rev-parse", "--abbrev-ref", "HEAD"),
+        # The main commit this tree is on: what "main today" was when a run is kept as "before".
+        "main_base": git("rev-parse", "--short", base) if base else "",
         "dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
         "quick": quick(),
     }
@@ -119,7 +123,17 @@ def main() -> int:
     parser.add_argument("--record-before", action="store_true", help="keep this run as the 'before' figures")
     parser.add_argument("--before", type=Path, default=BEFORE, help="the recorded 'before' run to compare with")
     parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
+    parser.add_argument("--save", type=Path, help="also keep this run's figures in this file (JSON)")
+    parser.add_argument("--render", type=Path, help="write the report of a run kept with --save; measure nothing")
     args = parser.parse_args()
+    before = json.loads(args.before.read_text()) if args.before.exists() else None
+    from benchmarks.report import render
+
+    if args.render is not None:
+        kept = json.loads(args.render.read_text())
+        args.out.write_text(render(kept["results"], kept["environment"], before))
+        _log(f"[bench] wrote {args.out} from {args.render}")
+        return 0
     sections = [s for s in args.only.split(",") if s]
     unknown = set(sections) - set(SECTIONS)
     if unknown:
@@ -130,13 +144,12 @@ def main() -> int:
     env["seconds"] = time.monotonic() - started
     env["sections"] = sections
     run = {"environment": env, "results": results}
+    if args.save is not None:
+        args.save.write_text(json.dumps(run, indent=1) + "\n")
     if args.record_before:
         args.before.write_text(json.dumps(run, indent=1) + "\n")
         _log(f"[bench] kept this run as the 'before' figures: {args.before}")
-    before = json.loads(args.before.read_text()) if args.before.exists() else None
-
-    from benchmarks.report import render
-
+        before = run
     args.out.write_text(render(results, env, before))
     _log(f"[bench] wrote {args.out} in {env['seconds']:.0f}s")
     failed = problems(results)
