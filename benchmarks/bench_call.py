@@ -109,10 +109,11 @@ def main() -> None:
         if untyped is not None:
             cases["sdk_untyped"] = untyped
         samples = interleave(cases, rounds=rounds, number=reps(200, 30))
-    out["loopback"] = {name: summary(s) for name, s in samples.items()}
-    out["loopback"]["ratio"] = paired_ratio(samples, "sdk", "raw")
+    loopback: dict[str, Any] = {name: summary(s) for name, s in samples.items()}
+    loopback["ratio"] = paired_ratio(samples, "sdk", "raw")
     if "sdk_untyped" in samples:
-        out["loopback"]["ratio_untyped"] = paired_ratio(samples, "sdk_untyped", "raw")
+        loopback["ratio_untyped"] = paired_ratio(samples, "sdk_untyped", "raw")
+    out["loopback"] = loopback
 
     body = documents.encode(documents.one("environments"))
     documents.spec.cache_clear()
@@ -132,8 +133,9 @@ def main() -> None:
     ):
         cases = _cases(sdk, raw, "http://bench.invalid")
         cpu = interleave_cpu(cases, rounds=rounds, number=reps(500, 50))
-        out["in_process"] = {name: summary(s) for name, s in cpu.items()}
-        out["in_process"]["ratio"] = paired_ratio(cpu, "sdk", "raw")
+        in_process: dict[str, Any] = {name: summary(s) for name, s in cpu.items()}
+        in_process["ratio"] = paired_ratio(cpu, "sdk", "raw")
+        out["in_process"] = in_process
         # The typed decode alone (the requester's decode path, same body), to split the SDK's extra time.
         from benchmarks.peers import sdk_decoder
 
@@ -146,8 +148,8 @@ def main() -> None:
             rounds=rounds,
             number=reps(2000, 200),
         )
-        out["in_process"]["typed_decode"] = summary(decode["typed_decode"])
-        out["in_process"]["json_loads"] = summary(decode["json_loads"])
+        in_process["typed_decode"] = summary(decode["typed_decode"])
+        in_process["json_loads"] = summary(decode["json_loads"])
         out["profile_sdk"] = _profile(cases["sdk"], reps(3000, 300))
         out["profile_raw"] = _profile(cases["raw"], reps(3000, 300))
     emit(out)

@@ -29,6 +29,7 @@ fails `make bench`, the stock decoder's acceptances are reported (it checks no J
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import time
 from collections.abc import Callable
@@ -156,7 +157,9 @@ def main() -> None:
         decoders = all_decoders[kind]
         with gc_off():
             off = interleave(
-                {name: lambda d=decode, b=body: d(b) for name, decode in decoders.items()}, rounds=args.rounds, number=1
+                {name: functools.partial(decode, body) for name, decode in decoders.items()},
+                rounds=args.rounds,
+                number=1,
             )
         times, young, full = _held(decoders, body, args.rounds)
         held = _figures(times)

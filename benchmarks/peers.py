@@ -23,6 +23,7 @@ The tools are the `bench` extra's (pyproject.toml), never runtime dependencies.
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import importlib
 import importlib.metadata
@@ -176,10 +177,10 @@ def all_decoders(folder: Path, *, only: str | None = None) -> dict[str, dict[str
     for kind, (path, _, _) in documents.KINDS.items():
         makers: dict[str, Callable[[], Decoder]] = {
             "json.loads": lambda: json.loads,
-            "cycle_sdk": lambda kind=kind: sdk_decoder(f"api.{kind}.get_{kind}"),
-            "pydantic": lambda path=path: _pydantic(path),
-            "msgspec": lambda path=path: _msgspec(path),
-            "stock": lambda kind=kind: _stock(kind),
+            "cycle_sdk": functools.partial(sdk_decoder, f"api.{kind}.get_{kind}"),
+            "pydantic": functools.partial(_pydantic, path),
+            "msgspec": functools.partial(_msgspec, path),
+            "stock": functools.partial(_stock, kind),
         }
         out[kind] = {name: make() for name, make in makers.items() if only in (None, name)}
     return out

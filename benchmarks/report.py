@@ -224,7 +224,10 @@ class Report:
                 verdict = "met" if now <= then else "**missed**"
             else:
                 verdict = "met" if now < then else "**missed**"
-            fmt = (lambda v: _num(v / 1e6, 2, " MB")) if unit != 1 else (lambda v: _num(v))
+
+            def fmt(v: float, unit: float = unit) -> str:
+                return _num(v / 1e6, 2, " MB") if unit != 1 else _num(v)
+
             row(
                 label,
                 "does not grow" if key == "wheel_bytes" else "shrinks",
