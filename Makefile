@@ -114,7 +114,8 @@ update-spec: $(STAMP)
 	$(BIN)/python -m generator.update_spec '$(NEW)' $(if $(STATE),--state '$(STATE)') $(if $(SPEC_CONFIG),--spec-config '$(SPEC_CONFIG)')
 
 # The peers' tools (the `bench` extra) on top of dev; peer models are generated into .bench-cache/.
-# ONLY=parse,held (sections, see benchmarks/run.py) runs some of it.
+# ONLY=parse,held (sections, see benchmarks/run.py) runs some of it; BENCH_QUICK=1 make bench is a
+# smoke run of the harness (few rounds) into .bench-cache/BENCHMARKS-quick.md, not BENCHMARKS.md.
 BENCH_STAMP := $(VENV)/.bench-installed
 $(BENCH_STAMP): pyproject.toml $(STAMP)
 	@{ $(BIN)/python -m pip install -e '.[dev,bench]'; } >>$(INSTALL_LOG) 2>&1 \

@@ -4,7 +4,7 @@
     python -m benchmarks.run --only parse,held      # some sections (the rest of the report is left out)
     python -m benchmarks.run --record-before        # also keep this run as the "before" (benchmarks/before.json)
     python -m benchmarks.run --render run.json      # no measuring: the report of a run kept with --save
-    BENCH_QUICK=1 python -m benchmarks.run --out /tmp/b.md   # smoke run of the harness, not figures to keep
+    BENCH_QUICK=1 python -m benchmarks.run          # smoke run of the harness -> .bench-cache/BENCHMARKS-quick.md
 
 "Before" is a full run recorded with --record-before (commit and date noted), shown beside this
 run's figures; every ratio is taken within one run, against a baseline measured in the same run.
@@ -28,6 +28,8 @@ from typing import Any
 from benchmarks.common import ROOT, bench_server, quick, run_section
 
 BEFORE = Path(__file__).with_name("before.json")
+# Where a BENCH_QUICK=1 run writes by default: a smoke run leaves BENCHMARKS.md alone.
+QUICK_OUT = ROOT / ".bench-cache" / "BENCHMARKS-quick.md"
 SECTIONS = ("parse", "held", "import", "call", "cache", "size", "cli", "async", "memory", "load")
 HELD_DECODERS = ("json.loads", "cycle_sdk", "pydantic", "msgspec", "stock")
 
@@ -118,14 +120,21 @@ def problems(results: dict[str, Any]) -> list[str]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--only", default=",".join(SECTIONS), help="comma separated: " + ",".join(SECTIONS))
     parser.add_argument("--record-before", action="store_true", help="keep this run as the 'before' figures")
     parser.add_argument("--before", type=Path, default=BEFORE, help="the recorded 'before' run to compare with")
-    parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
+    parser.add_argument(
+        "--out", type=Path, help=f"default: BENCHMARKS.md, or {QUICK_OUT.relative_to(ROOT)} for BENCH_QUICK=1"
+    )
     parser.add_argument("--save", type=Path, help="also keep this run's figures in this file (JSON)")
     parser.add_argument("--render", type=Path, help="write the report of a run kept with --save; measure nothing")
     args = parser.parse_args()
+    if quick() and args.record_before:
+        parser.error("a BENCH_QUICK=1 run is a smoke run, not figures to keep as 'before'")
+    if args.out is None:
+        args.out = QUICK_OUT if quick() else ROOT / "BENCHMARKS.md"
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     before = json.loads(args.before.read_text()) if args.before.exists() else None
     from benchmarks.report import render
 
