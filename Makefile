@@ -150,8 +150,17 @@ update-spec: $(STAMP)
 bump: $(STAMP)
 	$(BIN)/python -m generator.update_spec --bump
 
-bench: $(GEN)
-	$(BIN)/python -m benchmarks.run
+# The peers' tools (the `bench` extra) on top of dev; peer models are generated into .bench-cache/.
+# ONLY=parse,held (sections, see benchmarks/run.py) runs some of it; BENCH_QUICK=1 make bench is a
+# smoke run of the harness (few rounds) into .bench-cache/BENCHMARKS-quick.md, not BENCHMARKS.md.
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): pyproject.toml $(STAMP)
+	@{ $(BIN)/python -m pip install -e '.[dev,bench]'; } >>$(INSTALL_LOG) 2>&1 \
+		|| { tail -n 40 $(INSTALL_LOG); echo "install of the bench extra failed: the full log is $(INSTALL_LOG)"; exit 1; }
+	@touch $@
+
+bench: $(GEN) $(BENCH_STAMP)
+	$(BIN)/python -m benchmarks.run $(if $(ONLY),--only $(ONLY))
 
 # An sdist and a wheel holding the generated and the hand-written code, into dist/, built
 # reproducibly (SOURCE_DATE_EPOCH): refused while the generated code is not the pins' ($(GEN)
@@ -171,4 +180,4 @@ docs: $(GEN)
 	$(BIN)/python -m pdoc -o docs/api cycle_sdk cycle_sdk.auth cycle_sdk.utils cycle_sdk.emulator cycle_sdk._generated.namespaces
 
 clean:
-	rm -rf cycle_sdk/_generated cycle_sdk/_generated_internal cycle_sdk/_generated_scheduler build dist .pytest_cache .mypy_cache .cache
+	rm -rf cycle_sdk/_generated cycle_sdk/_generated_internal cycle_sdk/_generated_scheduler build dist .pytest_cache .mypy_cache .cache .bench-cache

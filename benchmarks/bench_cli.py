@@ -1,12 +1,12 @@
 """The `cycle` command line: start-up and one simple command, each in a fresh process.
 
-    python -m benchmarks.bench_cli
+    python -m benchmarks.bench_cli URL          # URL: a benchmarks.server
 
 Two ratios, paired per round (programs interleaved, median of the per-round ratios):
 - `cycle --help` against `python -c "import httpx"` (target at most 1.5x);
 - `cycle jobs get-job j1` against `import cycle_sdk` + the same call through the SDK,
   `Client().jobs.get_job("j1")` (target at most 1.2x).
-The call goes to a tests.support FaultServer started here, scripted with a schema-valid job.
+The call goes to a benchmarks.server (a schema-valid job document).
 Two interpreters: the project's dev venv (editable install; the CLI runs as its console script
 does, `from cycle_sdk.cli import console; console()`), and what `pip install cycle-sdk` gives: a
 venv holding only the SDK's runtime dependencies (see benchmarks.bench_import) into which the
@@ -24,10 +24,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks import documents
 from benchmarks.bench_import import runtime_python
 from benchmarks.common import ROOT, child_env, emit, median, reps
-from tests.support.fault_server import FaultServer, Reply
 
 CONSOLE = "from cycle_sdk.cli import console; console()"
 SDK_CALL = (
@@ -110,12 +108,10 @@ def _measure(python: str, cycle: list[str], env: dict[str, str], cwd: Path) -> d
 
 
 def main() -> None:
-    job = documents.one("jobs")
-    documents.spec.cache_clear()
-    with FaultServer() as server, tempfile.TemporaryDirectory(prefix="cycle-cli-bench-") as tmp:
-        server.script("GET", "/v1/jobs/j1", Reply(200, job))
+    url = sys.argv[1]
+    with tempfile.TemporaryDirectory(prefix="cycle-cli-bench-") as tmp:
         env = child_env()
-        env.update(CYCLE_BASE_URL=server.url, CYCLE_API_KEY="bench-key", CYCLE_CONFIG_DIR=str(Path(tmp) / "config"))
+        env.update(CYCLE_BASE_URL=url, CYCLE_API_KEY="bench-key", CYCLE_CONFIG_DIR=str(Path(tmp) / "config"))
         env.pop("CYCLE_HUB_ID", None)
         out = _measure(sys.executable, [sys.executable, "-c", CONSOLE], env, ROOT)
         python, cycle = installed_runtime(Path(tmp))

@@ -1,18 +1,18 @@
-"""Import: `import cycle_sdk` + one typed call against `import httpx`, each in a fresh process.
+"""Import: `import cycle_sdk` + a first typed call against `import httpx` (+ the same raw GET
+and json.loads), each program in a fresh process.
 
-    python -m benchmarks.bench_import
+    python -m benchmarks.bench_import URL        # URL: a benchmarks.server
 
-The typed call is `Client(...).jobs.get_job("j1")` against a tests.support FaultServer
-started here (in this process) and scripted with a schema-valid job document (every
-optional field present). Processes run interleaved, bytecode cached as for an installed
-package (PYTHONPYCACHEPREFIX, warmed first). Beside the brief's baseline (`import httpx`)
-two context rows: bare interpreter start-up, and `import httpx` + one raw GET + json.loads.
+Three first calls: `jobs.get_job("j1")` (a small model tree), `environments.get_environment("e1")`
+and `environments.get_environments(page=...)` (20 items; the environment models and what they
+reach, includes), each against its own baseline: `import httpx` + `httpx.get` of the same URL +
+`json.loads`. Processes run interleaved (the order rotates every round), bytecode cached as for
+an installed package (PYTHONPYCACHEPREFIX, warmed first).
 
-Two interpreters run the programs: a venv holding only the SDK's runtime dependencies (what
-`pip install cycle_sdk` gives a user; made here by copying those distributions' installed
-files out of the project venv) and the project's dev venv. They differ in what `import httpx`
-costs: httpx imports its command-line client when click, rich and pygments are installed,
-and the dev tools bring them.
+The interpreter is a venv holding only the SDK's runtime dependencies (what `pip install
+cycle_sdk` gives a user; the `dependencies` of the tree's pyproject.toml and theirs, copied from
+the project venv's installed files). Not the dev venv: there `import httpx` also imports httpx's
+command-line client (click, rich and pygments come with the dev tools), a baseline no user has.
 """
 
 from __future__ import annotations
@@ -24,42 +24,78 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 import venv
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from benchmarks import documents
 from benchmarks.common import ROOT, child_env, emit, median, reps
-from tests.support.fault_server import FaultServer, Reply
 
-SDK_CALL = (
-    "import cycle_sdk\n"
-    "res = cycle_sdk.Client(api_key='k', base_url={url!r}, max_retries=0).jobs.get_job('j1')\n"
-    "assert res.ok is True and res.value.data.id, res\n"
-)
-PROGRAMS = {
-    "python": "pass",
-    "import httpx": "import httpx",
-    "import httpx + GET": (
-        "import httpx, json\n"
-        "r = httpx.get({url!r} + '/v1/jobs/j1', headers={{'Authorization': 'Bearer k'}})\n"
-        "assert json.loads(r.content)['data']['id']\n"
+PAGE = 20
+URL = "__URL__"  # replaced by the server's base URL, quoted
+CALLS = {
+    "get_job": ("/v1/jobs/j1", "jobs.get_job('j1')"),
+    "get_environment": ("/v1/environments/e1", "environments.get_environment('e1')"),
+    "get_environments": (
+        f"/v1/environments?page[number]=1&page[size]={PAGE}",
+        f"environments.get_environments(page={{'number': 1, 'size': {PAGE}}})",
     ),
-    "import cycle_sdk + typed call": SDK_CALL,
 }
 
 
+def _sdk(call: str) -> str:
+    return (
+        "import cycle_sdk\n"
+        f"res = cycle_sdk.Client(api_key='k', base_url={URL}, max_retries=0).{call}\n"
+        "assert res.ok is True and res.value.data, res\n"
+    )
+
+
+def _raw(path: str) -> str:
+    return (
+        "import httpx, json\n"
+        f"r = httpx.get({URL} + {path!r}, headers={{'Authorization': 'Bearer k'}})\n"
+        "assert json.loads(r.content)['data']\n"
+    )
+
+
+def raw_name(call: str) -> str:
+    return f"import httpx + GET + json.loads ({call})"
+
+
+def sdk_name(call: str) -> str:
+    return f"import cycle_sdk + {call}"
+
+
+PROGRAMS = {
+    "python": "pass",
+    "import httpx": "import httpx",
+    **{raw_name(name): _raw(path) for name, (path, _) in CALLS.items()},
+    **{sdk_name(name): _sdk(call) for name, (_, call) in CALLS.items()},
+}
+
+
+def _requirement_name(requirement: str) -> str:
+    return re.split(r"[ ;<>=!~\[(]", requirement, maxsplit=1)[0]
+
+
 def _runtime_distributions() -> list[importlib.metadata.Distribution]:
-    """cycle_sdk's required distributions, transitively (no extras), as installed here."""
+    """The distributions the tree's pyproject.toml requires, transitively (no extras), as installed
+    here (the tree's own list: a branch that adds a dependency is measured with it)."""
     found: dict[str, importlib.metadata.Distribution] = {}
-    todo = ["cycle_sdk"]
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    todo: list[str] = []
+    for requirement in project["dependencies"]:
+        dep = _requirement_name(requirement)
+        found[dep.lower().replace("_", "-")] = importlib.metadata.distribution(dep)
+        todo.append(dep)
     while todo:
         name = todo.pop()
         for requirement in importlib.metadata.requires(name) or []:
             if "extra ==" in requirement:
                 continue
-            dep = re.split(r"[ ;<>=!~\[(]", requirement, maxsplit=1)[0]
+            dep = _requirement_name(requirement)
             key = dep.lower().replace("_", "-")
             if key in found:
                 continue
@@ -119,47 +155,44 @@ def _import_breakdown(python: str, code: str) -> dict[str, float]:
     return dict(sorted(totals.items(), key=lambda kv: -kv[1])[:20])
 
 
+def _count_modules(python: str, code: str) -> int:
+    probe = code + "import sys\nprint(sum(m.startswith('cycle_sdk._generated.models.') for m in sys.modules))"
+    proc = subprocess.run([python, "-c", probe], cwd=ROOT, env=child_env(), capture_output=True, text=True, check=True)
+    return int(proc.stdout.split()[-1])
+
+
 def _measure(python: str, programs: dict[str, str]) -> dict[str, Any]:
     for code in programs.values():  # warm the bytecode cache, and fail early on a broken call
         _run(python, code)
     samples: dict[str, list[float]] = {name: [] for name in programs}
     names = list(programs)
-    for r in range(reps(20, 3)):
+    for r in range(reps(15, 3)):
         shift = r % len(names)
         for name in names[shift:] + names[:shift]:
             samples[name].append(_run(python, programs[name]))
-    modules = subprocess.run(
-        [
-            python,
-            "-c",
-            programs["import cycle_sdk + typed call"]
-            + "import sys\nprint(sum(m.startswith('cycle_sdk._generated.models.') for m in sys.modules))",
-        ],
-        cwd=ROOT,
-        env=child_env(),
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()[-1]
     out: dict[str, Any] = {name: {"median": median(s), "min": min(s), "n": len(s)} for name, s in samples.items()}
-    sdk = samples["import cycle_sdk + typed call"]
-    out["ratio"] = median([a / b for a, b in zip(sdk, samples["import httpx"], strict=True)])
-    out["ratio_vs_httpx_get"] = median([a / b for a, b in zip(sdk, samples["import httpx + GET"], strict=True)])
-    out["model_modules_loaded"] = int(modules)
-    out["import_self_ms"] = _import_breakdown(python, programs["import cycle_sdk + typed call"])
+
+    def ratio(num: str, den: str) -> float:
+        return median([a / b for a, b in zip(samples[num], samples[den], strict=True)])
+
+    out["calls"] = {
+        call: {
+            "ratio_vs_import_httpx": ratio(sdk_name(call), "import httpx"),
+            "ratio_vs_raw_get": ratio(sdk_name(call), raw_name(call)),
+            "model_modules_loaded": _count_modules(python, programs[sdk_name(call)]),
+        }
+        for call in CALLS
+    }
+    out["import_self_ms"] = _import_breakdown(python, programs[sdk_name("get_environment")])
     return out
 
 
 def main() -> None:
-    job = documents.one("jobs")
-    documents.spec.cache_clear()
-    with FaultServer() as server, tempfile.TemporaryDirectory(prefix="cycle-sdk-runtime-") as tmp:
-        server.script("GET", "/v1/jobs/j1", Reply(200, job))
-        programs = {name: code.format(url=server.url) for name, code in PROGRAMS.items()}
+    url = sys.argv[1]
+    programs = {name: code.replace(URL, repr(url)) for name, code in PROGRAMS.items()}
+    with tempfile.TemporaryDirectory(prefix="cycle-sdk-runtime-") as tmp:
         runtime = runtime_python(Path(tmp))
-        # Top level: the dev venv (as the recorded "before" figures); "runtime": dependencies only.
-        out = _measure(sys.executable, programs)
-        out["runtime"] = _measure(str(runtime), programs)
+        out: dict[str, Any] = {"page_size": PAGE, "runtime": _measure(str(runtime), programs)}
     emit(out)
 
 

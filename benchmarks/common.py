@@ -99,24 +99,23 @@ def reset_peak_rss() -> bool:
         return False
 
 
-def child_env(tree: Path | None = None) -> dict[str, str]:
-    """Environment of a benchmark child: the code tree first on sys.path, bytecode cached
-    (in a private prefix, not next to the sources) as in an installed package."""
+def child_env() -> dict[str, str]:
+    """Environment of a benchmark child: this tree first on sys.path (whatever the venv's editable
+    install points at), bytecode cached (in a private prefix, not next to the sources) as in an
+    installed package."""
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPYCACHEPREFIX"] = str(Path(os.environ.get("BENCH_PYCACHE", "/tmp/cycle_sdk_bench_pycache")))
-    paths = [str(tree)] if tree is not None else []
-    paths.append(str(ROOT))
-    env["PYTHONPATH"] = os.pathsep.join(paths)
+    env["PYTHONPATH"] = str(ROOT)
     return env
 
 
-def run_section(module: str, *args: str, tree: Path | None = None, timeout: float = 600) -> dict[str, Any]:
+def run_section(module: str, *args: str, timeout: float = 600) -> dict[str, Any]:
     """Run `python -m benchmarks.<module> ARGS` in a fresh process; it prints one JSON object last."""
     proc = subprocess.run(
         [sys.executable, "-m", f"benchmarks.{module}", *args],
-        cwd=tree or ROOT,
-        env=child_env(tree),
+        cwd=ROOT,
+        env=child_env(),
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from tests.support.schema_instances import InstanceBuilder
+from benchmarks.instances import InstanceBuilder
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC_PATH = ROOT / "cycle_sdk" / "_generated" / "spec.json"
@@ -42,11 +42,7 @@ def one(kind: str) -> dict[str, Any]:
 def item(kind: str, i: int) -> dict[str, Any]:
     base = _item_template(kind)
     value = copy.deepcopy(base)
-    value["id"] = f"{i:024x}"
-    if "identifier" in value:
-        value["identifier"] = f"{kind}-{i}"
-    if "name" in value:
-        value["name"] = f"{kind} {i}"
+    value.update({k: v for k, v in item_fields(kind, i).items() if k == "id" or k in value})
     return value
 
 
@@ -67,3 +63,29 @@ def page(kind: str, count: int, start: int = 0) -> dict[str, Any]:
 
 def encode(doc: Any) -> bytes:
     return json.dumps(doc, separators=(",", ":")).encode()
+
+
+_MARKS = {"id": "\x00id\x00", "identifier": "\x00identifier\x00", "name": "\x00name\x00"}
+
+
+def page_body(kind: str, count: int, start: int = 0) -> bytes:
+    """encode(page(kind, count, start)), the same bytes, made faster: one item is encoded once with
+    marks where the varied fields go, and the marks are replaced per item."""
+    doc = {**page(kind, 0), "data": "\x00items\x00"}
+    head, _, tail = encode(doc).decode().partition(json.dumps(doc["data"]))
+    item = dict(_item_template(kind))
+    marked = encode({**item, **{k: v for k, v in _MARKS.items() if k in item}}).decode()
+    parts = []
+    for i in range(start, start + count):
+        varied = item_fields(kind, i)
+        text = marked
+        for key, mark in _MARKS.items():
+            if key in item:
+                text = text.replace(json.dumps(mark), json.dumps(varied[key]))
+        parts.append(text)
+    return (head + "[" + ",".join(parts) + "]" + tail).encode()
+
+
+def item_fields(kind: str, i: int) -> dict[str, str]:
+    """The fields that tell the items of a page apart."""
+    return {"id": f"{i:024x}", "identifier": f"{kind}-{i}", "name": f"{kind} {i}"}

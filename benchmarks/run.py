@@ -1,13 +1,15 @@
 """`make bench`: run every benchmark, each in a fresh process, and write BENCHMARKS.md.
 
-    python -m benchmarks.run                     # all sections -> BENCHMARKS.md
-    python -m benchmarks.run --only parse,cache  # some sections (the rest of the report is left out)
-    python -m benchmarks.run --record-before     # measure the pre-issue-7 build -> benchmarks/before.json
-    BENCH_QUICK=1 python -m benchmarks.run --out /tmp/b.md   # smoke run of the harness
+    python -m benchmarks.run                        # all sections -> BENCHMARKS.md
+    python -m benchmarks.run --only parse,held      # some sections (the rest of the report is left out)
+    python -m benchmarks.run --record-before        # also keep this run as the "before" (benchmarks/before.json)
+    python -m benchmarks.run --render run.json      # no measuring: the report of a run kept with --save
+    BENCH_QUICK=1 python -m benchmarks.run          # smoke run of the harness -> .bench-cache/BENCHMARKS-quick.md
 
-"Before" is the SDK with the tool's own model template (benchmarks.stock). The parse
-section measures it live, in the same process as the current models; the other sections
-show the figures --record-before stored in benchmarks/before.json (same machine, noted).
+"Before" is a full run recorded with --record-before (commit and date noted), shown beside this
+run's figures; every ratio is taken within one run, against a baseline measured in the same run.
+The parse and held sections need the peers (benchmarks.peers), built into .bench-cache/ on first
+use and reused while the spec and the tools stay the same.
 """
 
 from __future__ import annotations
@@ -18,40 +20,25 @@ import os
 import platform
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import ROOT, bench_server, child_env, quick, run_section
+from benchmarks.common import ROOT, bench_server, quick, run_section
 
 BEFORE = Path(__file__).with_name("before.json")
-SECTIONS = ("import", "call", "parse", "cache", "async", "memory", "load", "cli")
+# Where a BENCH_QUICK=1 run writes by default: a smoke run leaves BENCHMARKS.md alone.
+QUICK_OUT = ROOT / ".bench-cache" / "BENCHMARKS-quick.md"
+SECTIONS = ("parse", "held", "import", "call", "cache", "size", "cli", "async", "memory", "load")
+HELD_DECODERS = ("json.loads", "cycle_sdk", "pydantic", "msgspec", "stock")
 
 
 def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def build_stock(out: Path, *, tree: bool) -> Path | None:
-    args = [sys.executable, "-m", "benchmarks.stock", "--out", str(out)] + (["--tree"] if tree else [])
-    proc = subprocess.run(args, cwd=ROOT, env=child_env(), capture_output=True, text=True)
-    if proc.returncode != 0:
-        _log(f"stock build failed, 'before' left out:\n{proc.stderr[-2000:]}")
-        return None
-    return out
-
-
-def _parse(tree: Path | None, stock: Path | None) -> dict[str, Any]:
-    """The parse timings, and (in its own process, so the timed heap stays small) the parity check."""
-    result = run_section("bench_parse", *(["--stock", str(stock)] if stock else []), tree=tree)
-    if stock is not None:
-        result["parity"] = run_section("parity", "--stock", str(stock), tree=tree)
-    return result
-
-
-def run_all(sections: list[str], tree: Path | None, stock: Path | None) -> dict[str, Any]:
+def run_all(sections: list[str]) -> dict[str, Any]:
     results: dict[str, Any] = {}
 
     def section(name: str, fn: Callable[[], Any]) -> None:
@@ -65,19 +52,30 @@ def run_all(sections: list[str], tree: Path | None, stock: Path | None) -> dict[
             results[name] = {"failed": f"{type(exc).__name__}: {exc}"[:3000]}
         _log(f"[bench] {name} done in {time.monotonic() - started:.0f}s")
 
-    section("import", lambda: run_section("bench_import", tree=tree))
-    if tree is None:  # the command line is newer than the stock "before" build
-        section("cli", lambda: run_section("bench_cli"))
+    folder: list[str] = []
+
+    def peers() -> str:
+        if not folder:
+            from benchmarks import peers as peer_models
+
+            _log("[bench] peers: generating (or finding) the peer models ...")
+            folder.append(str(peer_models.build()))
+        return folder[0]
+
+    section("parse", lambda: run_section("bench_parse", "--peers", peers()))
+    section("held", lambda: {name: run_section("bench_held", "--peers", peers(), name) for name in HELD_DECODERS})
     with bench_server(pages=100) as url:
-        section("call", lambda: run_section("bench_call", url, tree=tree))
-        section("parse", lambda: _parse(tree, stock))
-        section("cache", lambda: run_section("bench_cache", url, tree=tree))
-        section("async", lambda: run_section("bench_async", url, tree=tree))
-        section("memory", lambda: run_section("bench_memory", url, tree=tree))
+        section("import", lambda: run_section("bench_import", url))
+        section("call", lambda: run_section("bench_call", url))
+        section("cache", lambda: run_section("bench_cache", url))
+        section("size", lambda: run_section("bench_size"))
+        section("cli", lambda: run_section("bench_cli", url))
+        section("async", lambda: run_section("bench_async", url))
+        section("memory", lambda: run_section("bench_memory", url))
         section(
             "load",
             lambda: {
-                f"{mode}_{side}": run_section("bench_load", url, mode, side, tree=tree)
+                f"{mode}_{side}": run_section("bench_load", url, mode, side)
                 for mode in ("async", "threads")
                 for side in ("sdk", "raw")
             },
@@ -93,6 +91,7 @@ def environment() -> dict[str, Any]:
     import attrs
     import httpx
 
+    base = git("merge-base", "HEAD", "main")
     return {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "python": platform.python_version(),
@@ -103,47 +102,69 @@ def environment() -> dict[str, Any]:
         "machine": platform.machine(),
         "load_average": os.getloadavg(),
         "commit": git("rev-parse", "--short", "HEAD"),
-        "dirty": bool(git("diff", "--name-only", "HEAD", "--")),
+        "branch": git("rev-parse", "--abbrev-ref", "HEAD"),
+        # The main commit this tree is on: what "main today" was when a run is kept as "before".
+        "main_base": git("rev-parse", "--short", base) if base else "",
+        "dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
         "quick": quick(),
     }
 
 
+def problems(results: dict[str, Any]) -> list[str]:
+    """What makes the run fail: a section that broke, a strict decoder that accepted a wrong document."""
+    out = [f"section {name} failed" for name, r in results.items() if isinstance(r, dict) and "failed" in r]
+    parse = results.get("parse")
+    if isinstance(parse, dict):
+        out += parse.get("strict_accepted", [])
+    return out
+
+
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--only", default=",".join(SECTIONS), help="comma separated: " + ",".join(SECTIONS))
-    parser.add_argument("--record-before", action="store_true", help="measure the stock-model build instead")
-    parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
+    parser.add_argument("--record-before", action="store_true", help="keep this run as the 'before' figures")
+    parser.add_argument("--before", type=Path, default=BEFORE, help="the recorded 'before' run to compare with")
+    parser.add_argument(
+        "--out", type=Path, help=f"default: BENCHMARKS.md, or {QUICK_OUT.relative_to(ROOT)} for BENCH_QUICK=1"
+    )
+    parser.add_argument("--save", type=Path, help="also keep this run's figures in this file (JSON)")
+    parser.add_argument("--render", type=Path, help="write the report of a run kept with --save; measure nothing")
     args = parser.parse_args()
+    if quick() and args.record_before:
+        parser.error("a BENCH_QUICK=1 run is a smoke run, not figures to keep as 'before'")
+    if args.out is None:
+        args.out = QUICK_OUT if quick() else ROOT / "BENCHMARKS.md"
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    before = json.loads(args.before.read_text()) if args.before.exists() else None
+    from benchmarks.report import render
+
+    if args.render is not None:
+        kept = json.loads(args.render.read_text())
+        args.out.write_text(render(kept["results"], kept["environment"], before))
+        _log(f"[bench] wrote {args.out} from {args.render}")
+        return 0
     sections = [s for s in args.only.split(",") if s]
     unknown = set(sections) - set(SECTIONS)
     if unknown:
         parser.error(f"unknown sections: {', '.join(sorted(unknown))}")
     started = time.monotonic()
     env = environment()
-    with tempfile.TemporaryDirectory(prefix="cycle_bench_") as tmp:
-        if args.record_before:
-            _log("[bench] building the stock-model SDK tree ...")
-            tree = build_stock(Path(tmp) / "tree", tree=True)
-            if tree is None:
-                return 1
-            results = run_all([s for s in sections if s != "parse"], tree, None)
-            env["seconds"] = time.monotonic() - started
-            BEFORE.write_text(json.dumps({"environment": env, "results": results}, indent=1) + "\n")
-            _log(f"[bench] wrote {BEFORE.relative_to(ROOT)}")
-            return 0
-        stock = None
-        if "parse" in sections:
-            _log("[bench] building the stock models for the parse comparison ...")
-            stock = build_stock(Path(tmp) / "stock", tree=False)
-        results = run_all(sections, None, stock)
+    results = run_all(sections)
     env["seconds"] = time.monotonic() - started
-    before = json.loads(BEFORE.read_text()) if BEFORE.exists() else None
-
-    from benchmarks.report import render
-
+    env["sections"] = sections
+    run = {"environment": env, "results": results}
+    if args.save is not None:
+        args.save.write_text(json.dumps(run, indent=1) + "\n")
+    if args.record_before:
+        args.before.write_text(json.dumps(run, indent=1) + "\n")
+        _log(f"[bench] kept this run as the 'before' figures: {args.before}")
+        before = run
     args.out.write_text(render(results, env, before))
     _log(f"[bench] wrote {args.out} in {env['seconds']:.0f}s")
-    return 1 if any("failed" in r for r in results.values() if isinstance(r, dict)) else 0
+    failed = problems(results)
+    for problem in failed:
+        _log(f"[bench] {problem}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

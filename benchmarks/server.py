@@ -8,7 +8,8 @@ keep-alive; every client side of a comparison talks to the same server. Routes:
     GET /v1/environments/<id>                  one environment document
     GET /v1/jobs/<id>                          one job document
     GET /v1/environments?page[number]=N&page[size]=S
-                                               a page of S environments (N <= --pages), then []
+                                               a page of S environments (N <= --pages; ids follow
+                                               on from page to page), then []
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import sys
 from urllib.parse import parse_qsl, urlsplit
 
 from benchmarks import documents
@@ -31,15 +31,17 @@ class Routes:
         self.pages = pages
         self.environment = documents.encode(documents.one("environments"))
         self.job = documents.encode(documents.one("jobs"))
-        self._pages: dict[int, bytes] = {}
+        self._pages: dict[tuple[int, int], bytes] = {}
         self._empty = documents.encode({"data": []})
 
     def page(self, number: int, size: int) -> bytes:
         if number > self.pages or number < 1:
             return self._empty
-        body = self._pages.get(size)
+        body = self._pages.get((number, size))
         if body is None:
-            body = self._pages[size] = documents.encode(documents.page("environments", size))
+            if len(self._pages) > 4:  # a few kept: a paginating client asks for each page once
+                self._pages.clear()
+            body = self._pages[(number, size)] = documents.page_body("environments", size, start=(number - 1) * size)
         return body
 
     def answer(self, method: str, target: str) -> tuple[int, bytes]:
@@ -119,4 +121,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 
+from benchmarks.instances import InstanceBuilder
 from cycle_sdk._decode import DecodeError
 from cycle_sdk._generated.api.jobs.get_jobs import parse as parse_jobs
 from cycle_sdk._generated.models.container_deploy import ContainerDeploy
@@ -31,7 +32,6 @@ from cycle_sdk._generated.models.job import Job
 from cycle_sdk._generated.models.job_job_events import JobJobEvents
 from cycle_sdk._generated.models.state_error import StateError
 from cycle_sdk._generated.types import UNSET
-from tests.support.schema_instances import InstanceBuilder
 
 SPEC: dict[str, Any] = json.loads((Path(__file__).parents[1] / "cycle_sdk/_generated/spec.json").read_text())
 

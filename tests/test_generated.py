@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
+from benchmarks.instances import InstanceBuilder
 from cycle_sdk._generated.operations import OPERATIONS
-from tests.support.schema_instances import InstanceBuilder
 from tests.support.sweeps import coverage_floors, sampled
 
 ROOT = Path(__file__).parents[1]

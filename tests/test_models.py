@@ -20,13 +20,13 @@ import attrs
 import pytest
 
 import cycle_sdk
+from benchmarks.instances import InstanceBuilder
 from cycle_sdk import UNSET
 from cycle_sdk._decode import DecodeError, parse_datetime
 from cycle_sdk._generated.operations import OPERATIONS
 from cycle_sdk._result import PARSE_ERROR
 from cycle_sdk.models import Environment, Job, JobState, JobStateErrorType0, StateError
 from tests.support.fault_server import FaultServer, Reply
-from tests.support.schema_instances import InstanceBuilder
 from tests.support.sweeps import model_classes, sampled
 
 SPEC: dict[str, Any] = json.loads((Path(__file__).parents[1] / "cycle_sdk/_generated/spec.json").read_text())

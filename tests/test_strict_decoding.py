@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 import cycle_sdk
+from benchmarks.instances import InstanceBuilder
 from cycle_sdk._result import PARSE_ERROR
 from cycle_sdk.emulator import Emulator, run_emulator
 from cycle_sdk.models import (
@@ -27,7 +28,6 @@ from cycle_sdk.models import (
     OciRegistryOrigin,
 )
 from tests.support.fault_server import FaultServer, Reply
-from tests.support.schema_instances import InstanceBuilder
 
 SPEC: dict[str, Any] = json.loads((Path(__file__).parents[1] / "cycle_sdk/_generated/spec.json").read_text())
 

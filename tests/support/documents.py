@@ -7,7 +7,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from tests.support.schema_instances import InstanceBuilder
+from benchmarks.instances import InstanceBuilder
 
 SPEC_PATH = Path(__file__).parents[2] / "cycle_sdk" / "_generated" / "spec.json"
 

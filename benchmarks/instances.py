@@ -1,7 +1,10 @@
-"""Build a schema-valid JSON instance from an OpenAPI 3.1 schema (for parse tests)."""
+"""Build a schema-valid JSON instance from an OpenAPI 3.1 schema: the response documents of the
+benchmarks and of the decoding tests. tests/test_fixture_documents.py validates what it builds
+against the effective spec with jsonschema."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 
@@ -64,6 +67,9 @@ class InstanceBuilder:
         if kind == "array":
             return [self.build(schema.get("items", {}), depth + 1)] if depth < 6 else []
         if kind == "string":
+            example = _string_example(schema)
+            if example is not None:
+                return example
             fmt = schema.get("format")
             if fmt == "date-time":
                 return "2026-03-26T12:00:00.000Z"
@@ -79,3 +85,13 @@ class InstanceBuilder:
         if kind == "null":
             return None
         return {}
+
+
+def _string_example(schema: dict[str, Any]) -> str | None:
+    """The schema's first string example that fits its pattern (a pattern has no one value that
+    fits them all: `x` fails `^[0-9]+[kKmMgG]$`); None when the schema gives none."""
+    pattern = schema.get("pattern")
+    for value in schema.get("examples") or []:
+        if isinstance(value, str) and (pattern is None or re.search(pattern, value)):
+            return value
+    return None
