@@ -58,7 +58,7 @@ def _errors(output: str) -> list[str]:
 def installed(tmp_path_factory: pytest.TempPathFactory, wheelhouse: Path) -> Path:  # noqa: F811
     """The python of a fresh venv holding only the wheel and its dependencies."""
     base = tmp_path_factory.mktemp("installed")
-    wheel = next(p for p in release.build(base / "dist") if p.suffix == ".whl")
+    wheel = next(p for p in release.build(base / "dist", release.source_date_epoch()) if p.suffix == ".whl")
     venv.create(base / "venv", with_pip=True)
     python = base / "venv" / "bin" / "python"
     install = subprocess.run(

@@ -76,8 +76,13 @@ def test_install_says_how_before_and_after_the_first_release() -> None:
     assert "make wheel" in intro
     assert f"pip install '{wheel}[emulator]'" in intro and "`pip install cycle-sdk`" in intro
     # What `make wheel` runs is what tests/test_installed_typing.py builds and installs.
-    assert re.search(r"^wheel: .*\n\t\$\(BIN\)/python -m generator\.release --no-upload$", _makefile(), re.M)
-    extras = set(_pyproject()["project"]["optional-dependencies"]) - {"dev"}
+    assert re.search(
+        r"^wheel: .*\n\t\$\(BIN\)/python -m generator\.release --no-upload \$\(if \$\(RELEASE\),--as-release\)$",
+        _makefile(),
+        re.M,
+    )
+    # Extras for users; dev and bench are the project's own tooling (tests, `make bench`'s peers).
+    extras = set(_pyproject()["project"]["optional-dependencies"]) - {"dev", "bench"}
     assert {re.sub(r"\W", "", e) for e in re.findall(r"`\[(\w+)\]`", intro)} == extras
 
 
