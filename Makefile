@@ -47,17 +47,19 @@ $(INSTALL_INPUTS): pyproject.toml
 	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
 
 # Quiet: pip's detail goes to $(INSTALL_LOG), shown (its tail) only when the install fails.
+# compat: a path entry type checkers can follow (setuptools' default import hook they cannot).
+EDITABLE := --config-settings editable_mode=compat
 $(DEPS_STAMP): $(INSTALL_INPUTS)
 	@echo "installing $(VENV) (log: $(INSTALL_LOG))"
 	@$(PYTHON) -m venv $(VENV)
-	@{ $(BIN)/python -m pip install --upgrade pip && $(BIN)/python -m pip install -e '.[dev]' --config-settings editable_mode=compat; } >$(INSTALL_LOG) 2>&1 \
+	@{ $(BIN)/python -m pip install --upgrade pip && $(BIN)/python -m pip install -e '.[dev]' $(EDITABLE); } >$(INSTALL_LOG) 2>&1 \
 		|| { tail -n 40 $(INSTALL_LOG); echo "install failed: the full log is $(INSTALL_LOG)"; exit 1; }
 	@touch $@
 
 # The editable install's metadata (version, keywords) follows pyproject.toml and _version.py
 # without reinstalling the dependencies: seconds, offline.
 $(STAMP): $(DEPS_STAMP) pyproject.toml cycle_sdk/_version.py
-	@$(BIN)/python -m pip install --no-deps --no-build-isolation -e . >>$(INSTALL_LOG) 2>&1 \
+	@$(BIN)/python -m pip install --no-deps --no-build-isolation -e . $(EDITABLE) >>$(INSTALL_LOG) 2>&1 \
 		|| { tail -n 40 $(INSTALL_LOG); echo "refreshing the editable install failed: the log is $(INSTALL_LOG)"; exit 1; }
 	@touch $@
 
@@ -155,7 +157,7 @@ bump: $(STAMP)
 # smoke run of the harness (few rounds) into .bench-cache/BENCHMARKS-quick.md, not BENCHMARKS.md.
 BENCH_STAMP := $(VENV)/.bench-installed
 $(BENCH_STAMP): pyproject.toml $(STAMP)
-	@{ $(BIN)/python -m pip install -e '.[dev,bench]'; } >>$(INSTALL_LOG) 2>&1 \
+	@{ $(BIN)/python -m pip install -e '.[dev,bench]' $(EDITABLE); } >>$(INSTALL_LOG) 2>&1 \
 		|| { tail -n 40 $(INSTALL_LOG); echo "install of the bench extra failed: the full log is $(INSTALL_LOG)"; exit 1; }
 	@touch $@
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import tomllib
@@ -74,3 +75,14 @@ def test_release_publishes_on_a_version_tag_with_trusted_publishing() -> None:
     publish = jobs["publish"]
     assert publish["permissions"] == {"id-token": "write"}  # trusted publishing: no token stored
     assert any(step.get("uses", "").startswith("pypa/gh-action-pypi-publish@") for step in publish["steps"])
+
+
+def test_every_editable_install_in_the_makefile_is_compat() -> None:
+    # The Makefile reinstalls the dev package on a version bump and for the bench extra: a plain
+    # `pip install -e` there puts back the import hook type checkers cannot follow, and the dev
+    # install turns invisible to them (tests/test_installed_typing.py, slow, sees it too).
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    installs = [line for line in makefile.splitlines() if re.search(r"pip install .*-e\b", line)]
+    assert len(installs) >= 3
+    assert all("$(EDITABLE)" in line for line in installs), installs
+    assert "EDITABLE := --config-settings editable_mode=compat" in makefile
