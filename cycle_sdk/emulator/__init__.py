@@ -99,6 +99,19 @@ authenticates on the served API), `config`, `state`; `stats()`,
 `drop_notification_sockets()`, `reset()`; `get_resource()`, `list_resources()`,
 `put_resource()`, `set_resource_state()`; `start()`, `stop()`, `serve()`.
 
+Clock
+-----
+Everything time-based (timestamps, OAuth and notification token lifetimes, job phases, latency
+faults, the internal API's cache lifetimes, the scheduler's claim timeout) reads the emulator's
+clock: `run_emulator(clock=...)`, `Emulator(config, clock=...)`, or the pytest plugin's
+`cycle_emulator_clock` fixture. `FakeClock` moves only when told (`advance(seconds)`, or a sleep
+on it) and is also a `cycle_sdk.Clock`, so one instance drives a client and the emulator:
+
+    clock = FakeClock()
+    with run_emulator(clock=clock, token_ttl=5) as emu:
+        ...                        # get an OAuth token
+        clock.advance(3600)        # it is expired now: 401 401.auth-expired
+
 Storage is in memory unless `db_path` (`--db`) names a SQLite file: then state survives restarts.
 """
 
@@ -112,6 +125,7 @@ except ImportError as error:  # pragma: no cover - depends on the installed extr
         f"the emulator needs the `emulator` extra: pip install 'cycle-sdk[emulator]' ({error})"
     ) from error
 
+from ._clock import SYSTEM_CLOCK, EmulatorClock, FakeClock, SystemClock
 from ._config import (
     DEFAULT_ACCESS_KEY,
     DEFAULT_API_KEY,
@@ -134,10 +148,14 @@ __all__ = [
     "DEFAULT_INTERNAL_TOKEN",
     "DEFAULT_MAX_BODY",
     "DEFAULT_MAX_CONNECTIONS",
+    "SYSTEM_CLOCK",
     "ApiName",
     "Emulator",
+    "EmulatorClock",
     "EmulatorConfig",
+    "FakeClock",
     "Fault",
     "FaultKind",
+    "SystemClock",
     "run_emulator",
 ]

@@ -220,15 +220,19 @@ class EmulatorApp:
         )
 
     async def _stopped_within(self, seconds: float) -> bool:
-        """Wait `seconds`, or less if the server starts shutting down (then True)."""
+        """Wait `seconds` on the emulator's clock, or less if the server starts shutting down (then True)."""
+        waited = asyncio.ensure_future(self.state.clock.async_sleep(seconds))
         if self._stopping is None:
-            await asyncio.sleep(seconds)
+            await waited
             return False
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(seconds):
-                await self._stopping.wait()
-                return True
-        return False
+        stopping = asyncio.ensure_future(self._stopping.wait())
+        try:
+            await asyncio.wait({waited, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            return stopping.done()
+        finally:
+            for task in (waited, stopping):
+                task.cancel()
+            await asyncio.gather(waited, stopping, return_exceptions=True)
 
     async def _admin(self, request: Request, segments: list[str], scope: Scope, receive: Receive, send: Send) -> None:
         """The control routes: never cross-origin, and a body is read only by a route that takes one."""

@@ -44,6 +44,9 @@ class Handlers:
         if handler is None:
             raise ApiError(404, "404.uri", "Route not found", f"{call.op.key} is not served here")
         with self.state.lock:
+            # Every transition due by now happens first, so an answer never lags the clock (the
+            # ticker does the same for nobody reading; a fake clock moves between requests).
+            self.state.tick()
             return handler(call)
 
     # -- paths ------------------------------------------------------------------------------

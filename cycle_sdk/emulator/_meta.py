@@ -108,7 +108,7 @@ def _value(
         return []
     if (kind.key, name) == ("infrastructure/servers", "node") and schema is not None:
         node = tools.instance(schema)
-        checked_in = {"online": True, "healthy": True, "last_checkin": iso(state.clock())}
+        checked_in = {"online": True, "healthy": True, "last_checkin": iso(state.now())}
         return tools.merge(node, checked_in, schema) if isinstance(node, dict) else node
     if (kind.key, name) == ("infrastructure/servers", "allocations") and schema is not None:
         return tools.instance(schema)

@@ -21,6 +21,7 @@ import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from ._app import TRANSPORT_KEY, EmulatorApp
+from ._clock import SYSTEM_CLOCK, EmulatorClock
 from ._config import (
     DEFAULT_ACCESS_KEY,
     DEFAULT_API_KEY,
@@ -260,12 +261,23 @@ class Emulator(Controls):
 
     Attributes: `url` (http://host:port, or http://localhost on a unix socket, once started), `uds`
     (the unix socket path, or None), `address` (the URL, or `unix:PATH`), `headers` (what
-    authenticates on the served API), `api_key`, `token`, `access_key`, `hub_id`, `config`, `state`.
+    authenticates on the served API), `api_key`, `token`, `access_key`, `hub_id`, `clock`,
+    `config`, `state`.
+
+    `clock`: what every time-based part reads (timestamps, token lifetimes, jobs, notification
+    tokens, latency faults); default the system clock. A `FakeClock` moves only when told, and one
+    shared with a client (`Client(clock=...)`) drives both.
     """
 
-    def __init__(self, config: EmulatorConfig | None = None) -> None:
+    def __init__(self, config: EmulatorConfig | None = None, *, clock: EmulatorClock | None = None) -> None:
         self.config = config if config is not None else EmulatorConfig()
-        super().__init__(EmulatorState(self.config, spec=default_spec(self.config.api)))
+        if clock is not None and not isinstance(clock, EmulatorClock):
+            raise TypeError(
+                "clock must have time() and async_sleep() (an EmulatorClock, e.g. FakeClock), "
+                f"not {type(clock).__name__}"
+            )
+        state = EmulatorState(self.config, spec=default_spec(self.config.api), clock=clock or SYSTEM_CLOCK)
+        super().__init__(state)
         self.app = EmulatorApp(self.state)
         self.limits = ConnectionLimits(
             max_connections=self.config.max_connections, header_timeout=self.config.header_timeout
@@ -280,6 +292,11 @@ class Emulator(Controls):
     @property
     def api_key(self) -> str:
         return self.config.api_key
+
+    @property
+    def clock(self) -> EmulatorClock:
+        """The clock every time-based part of this emulator reads."""
+        return self.state.clock
 
     @property
     def token(self) -> str:
@@ -452,6 +469,7 @@ def run_emulator(
     allowed_hosts: Sequence[str] = (),
     max_connections: int = DEFAULT_MAX_CONNECTIONS,
     header_timeout: float = DEFAULT_HEADER_TIMEOUT,
+    clock: EmulatorClock | None = None,
 ) -> Iterator[Emulator]:
     """Run an emulator on a free loopback port (or `uds`) for the duration of the block.
 
@@ -462,7 +480,8 @@ def run_emulator(
             transport = httpx.HTTPTransport(uds=emu.uds)
             httpx.Client(base_url=emu.url, headers=emu.headers, transport=transport).get("/v1/environment")
 
-    Pass a whole `config`, or these keywords (the `EmulatorConfig` fields), not both:
+    Pass a whole `config`, or these keywords (the `EmulatorConfig` fields), not both; `clock`
+    goes with either:
 
     - `api`: "platform" (Cycle's Platform API), "internal" (a container's Internal API,
       `X-CYCLE-TOKEN` auth) or "scheduler" (an environment's Scheduler API, `X-CYCLE-ACCESS-KEY`).
@@ -484,6 +503,8 @@ def run_emulator(
       (e.g. a docker-compose service name); "*" turns the Host check off.
     - `max_connections`: open connections at once (lowered to fit the file descriptor limit).
     - `header_timeout`: seconds a connection has to send a complete request head.
+    - `clock`: what every time-based part reads (see `Emulator`); default the system clock. A
+      `FakeClock` moves only when told: `clock.advance(3600)` expires a 5-second token at once.
     """
     options = EmulatorConfig(
         api=api,
@@ -511,7 +532,7 @@ def run_emulator(
     )
     if config is not None and options != EmulatorConfig():
         raise TypeError("run_emulator: pass an EmulatorConfig or keyword arguments, not both")
-    emulator = Emulator(config if config is not None else options)
+    emulator = Emulator(config if config is not None else options, clock=clock)
     emulator.start()
     try:
         yield emulator

@@ -14,12 +14,12 @@ import itertools
 import re
 import secrets
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
 from ._auth import AuthManager, Principal, account_id_for
+from ._clock import SYSTEM_CLOCK, EmulatorClock
 from ._config import EmulatorConfig
 from ._faults import FaultRegistry
 from ._jobs import STEP_CAPTIONS, TERMINAL, JobPlan, Outcome, TaskSpec, iso, new_job, render
@@ -57,14 +57,15 @@ _ACTION_STATES: Final[Mapping[str, tuple[str, str]]] = {
 class IdFactory:
     """ObjectID-like IDs (24 hex digits: time, process, counter), so sorting by ID is creation order."""
 
-    def __init__(self) -> None:
+    def __init__(self, now: Callable[[], float]) -> None:
+        self._now = now
         self._process = secrets.token_hex(5)
         self._counter = itertools.count()
         self._lock = threading.Lock()
 
     def __call__(self) -> str:
         with self._lock:
-            return f"{int(time.time()):08x}{self._process}{next(self._counter) & 0xFFFFFF:06x}"
+            return f"{int(self._now()) & 0xFFFFFFFF:08x}{self._process}{next(self._counter) & 0xFFFFFF:06x}"
 
 
 def snake_field(param: str) -> str:
@@ -82,23 +83,25 @@ class EmulatorState:
         self,
         config: EmulatorConfig,
         spec: ApiSpec | None = None,
-        clock: Callable[[], float] = time.time,
+        clock: EmulatorClock = SYSTEM_CLOCK,
     ) -> None:
         self.config = config
         self.spec = spec if spec is not None else ApiSpec(load_spec_document(config.api))
         self.tools = self.spec.tools
+        # Everything time-based reads it through `now()` (auth and notifications too), so a clock
+        # put here later is the one every part reads from then on.
         self.clock = clock
         self.lock = threading.RLock()
-        self.new_id = IdFactory()
+        self.new_id = IdFactory(self.now)
         self.store = Store(config.db_path)
         self.auth = AuthManager(
             api_key=config.api_key,
             users=config.users,
             token_ttl=config.token_ttl,
             refresh_token_ttl=config.refresh_token_ttl,
-            clock=clock,
+            clock=self.now,
         )
-        self.notifications = NotificationHub(token_ttl=config.notification_token_ttl, clock=clock)
+        self.notifications = NotificationHub(token_ttl=config.notification_token_ttl, clock=self.now)
         self.faults = FaultRegistry()
         self.requests: Counter[str] = Counter()
         self._active_jobs: set[tuple[str, str]] = set()
@@ -135,6 +138,10 @@ class EmulatorState:
             self._next_job.clear()
             self._bootstrap()
 
+    def now(self) -> float:
+        """The emulator's time: seconds since the epoch, on its clock."""
+        return self.clock.time()
+
     def kind(self, key: str) -> Kind:
         try:
             return self.spec.kinds[key]
@@ -154,7 +161,7 @@ class EmulatorState:
             first, _, rest = email.partition("@")[0].partition(".")
             body = {
                 "name": {"first": first.capitalize(), "last": rest.capitalize()},
-                "email": {"address": email, "verified": True, "added": iso(self.clock())},
+                "email": {"address": email, "verified": True, "added": iso(self.now())},
             }
             record = self.create_resource(kind, None, body, principal=None, id_=account_id, notify=False)
         return record
@@ -210,7 +217,7 @@ class EmulatorState:
     def view(self, record: Record) -> dict[str, JSON]:
         """The API document of a record as of now (jobs are rendered from their plan)."""
         if record.kind == JOB_KIND:
-            return render(record.doc, JobPlan.from_json(record.extra["plan"]), self.clock())
+            return render(record.doc, JobPlan.from_json(record.extra["plan"]), self.now())
         return record.doc
 
     def create_resource(
@@ -227,7 +234,7 @@ class EmulatorState:
     ) -> Record:
         parents = dict(parents or {})
         id_ = id_ or self.new_id()
-        now = iso(self.clock())
+        now = iso(self.now())
         schema = kind.schema
         with self.lock:
             doc = self.tools.merge(self.tools.instance(schema), self._input(kind, hub_id, body), schema)
@@ -258,7 +265,7 @@ class EmulatorState:
     def update_resource(self, kind: Kind, record: Record, body: Mapping[str, JSON], hub_id: str | None) -> Record:
         with self.lock:
             doc = self.tools.merge(record.doc, self._input(kind, hub_id, body), kind.schema)
-            record.doc = self.tools.merge(doc, {"events": {"updated": iso(self.clock())}}, kind.schema)
+            record.doc = self.tools.merge(doc, {"events": {"updated": iso(self.now())}}, kind.schema)
             self.store.save(record)
             self.notify(hub_id or record.id, kind, record, "updated")
             return record
@@ -286,7 +293,7 @@ class EmulatorState:
             if state.get("current") == value:
                 return True
             state["current"] = value
-            state["changed"] = iso(self.clock())
+            state["changed"] = iso(self.now())
             self.store.save(record)
             self.notify(record.scope or record.id, kind, record, "state_changed", state=value)
             return True
@@ -385,7 +392,7 @@ class EmulatorState:
         effects: list[dict[str, JSON]],
     ) -> Record:
         """Create a job (with one task) that runs on its own from now, per the job controls."""
-        now = self.clock()
+        now = self.now()
         with self.lock:
             plan = JobPlan(created=now, speed=self.config.job_speed, effects=effects, steps=len(STEP_CAPTIONS))
             overrides, self._next_job = self._next_job, {}
@@ -421,7 +428,7 @@ class EmulatorState:
             if record is None:
                 raise not_found("404.job", "job", job_id)
             plan = JobPlan.from_json(record.extra["plan"])
-            now = self.clock()
+            now = self.now()
             if not plan.visible(now):
                 if count_request and plan.hidden_requests > 0:
                     plan.hidden_requests -= 1
@@ -432,12 +439,12 @@ class EmulatorState:
             return record
 
     def job_visible(self, record: Record) -> bool:
-        return JobPlan.from_json(record.extra["plan"]).visible(self.clock())
+        return JobPlan.from_json(record.extra["plan"]).visible(self.now())
 
     def tick(self) -> None:
         """Advance every unfinished job to now (called periodically by the server)."""
         with self.lock:
-            now = self.clock()
+            now = self.now()
             for hub_id, job_id in list(self._active_jobs):
                 record = self.store.get(hub_id, JOB_KIND, job_id)
                 if record is None:
@@ -554,7 +561,7 @@ class EmulatorState:
                 if record is None:
                     continue
                 plan = JobPlan.from_json(record.extra["plan"])
-                phase = plan.phase(self.clock())
+                phase = plan.phase(self.now())
                 # A job that started running can still fail, but no longer expire.
                 if phase in TERMINAL or (outcome == "expired" and phase == "running"):
                     return False
