@@ -21,6 +21,9 @@ from ._config import (
     EmulatorConfig,
 )
 from ._server import Emulator, print_details
+from ._store import StoreError
+
+PROG = "python -m cycle_sdk.emulator"
 
 
 def _user(text: str) -> tuple[str, str]:
@@ -44,7 +47,7 @@ def _size(text: str) -> int:
 
 
 def parse_args(argv: Sequence[str] | None = None) -> EmulatorConfig:
-    parser = argparse.ArgumentParser(prog="python -m cycle_sdk.emulator", description="A local Cycle API emulator.")
+    parser = argparse.ArgumentParser(prog=PROG, description="A local Cycle API emulator.")
     parser.add_argument("--api", choices=API_NAMES, default="platform", help="the API to serve (default: platform)")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8080, help="port to bind; 0 picks a free one (default: 8080)")
@@ -125,7 +128,15 @@ def parse_args(argv: Sequence[str] | None = None) -> EmulatorConfig:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    emulator = Emulator(parse_args(argv))
+    try:
+        emulator = Emulator(parse_args(argv))
+    except StoreError as error:
+        # One line, as argparse reports a bad argument: a usage mistake, not a crash.
+        print(f"{PROG}: error: --db: {error}", file=sys.stderr)
+        return 2
+    except ValueError as error:  # an option out of range (EmulatorConfig says which)
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return 2
 
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal to the previous
     # handler: make that handler a clean exit rather than a traceback or a killed process.

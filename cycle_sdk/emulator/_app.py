@@ -340,6 +340,9 @@ class EmulatorApp:
         websocket = WebSocket(scope, receive, send)
         try:
             self.guard.check_host(websocket.headers)
+            # As the control routes: a page of another origin may not open it (browsers send no
+            # CORS preflight for WebSockets, only Origin), even with a token it got somehow.
+            self.guard.check_origin(websocket.headers)
         except ApiError:
             await websocket.close(code=1008)
             return

@@ -31,8 +31,8 @@ async def socket_token(api: httpx.AsyncClient, **headers: str) -> str:
     return str(response.json()["data"]["token"])
 
 
-async def pipeline(emu: Emulator, token: str) -> ClientConnection:
-    return await connect(f"{emu.ws_url}{PIPELINE}?token={token}")
+async def pipeline(emu: Emulator, token: str, origin: str | None = None) -> ClientConnection:
+    return await connect(f"{emu.ws_url}{PIPELINE}?token={token}", origin=origin)  # type: ignore[arg-type]
 
 
 async def next_message(ws: ClientConnection, timeout: float = 3.0) -> dict[str, Any]:
@@ -107,6 +107,23 @@ async def test_only_the_tokens_hub_is_streamed(cycle_emulator: Emulator, aapi: h
         await aapi.post("/v1/environments", json=environment_body("in the other hub"), headers={"X-Hub-Id": other})
         message = await next_message(ws)
         assert message["context"]["hub_id"] == other and message["topic"] == "environment.created"
+
+
+@pytest.mark.parametrize("origin", ["http://evil.example", "null", "http://localhost:1"])
+async def test_a_page_of_another_origin_cannot_open_the_socket(
+    cycle_emulator: Emulator, aapi: httpx.AsyncClient, origin: str
+) -> None:
+    """Issue 26 item 10: the socket checks Origin as the control routes do, even with a valid token
+    (a browser sends no preflight for a WebSocket, only its page's Origin)."""
+    with pytest.raises(InvalidStatus) as refused:
+        await pipeline(cycle_emulator, await socket_token(aapi), origin=origin)
+    assert refused.value.response.status_code == 403
+    assert cycle_emulator.stats()["notifications"]["connections"] == 0
+    # Its own origin, or none (a program, not a page), opens it.
+    async with await pipeline(cycle_emulator, await socket_token(aapi), origin=cycle_emulator.url):
+        pass
+    async with await pipeline(cycle_emulator, await socket_token(aapi)):
+        pass
 
 
 async def test_a_bad_token_is_refused(cycle_emulator: Emulator) -> None:
