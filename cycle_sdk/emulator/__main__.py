@@ -17,6 +17,7 @@ from ._config import (
     DEFAULT_INTERNAL_TOKEN,
     DEFAULT_MAX_BODY,
     DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_PAGE_SIZE,
     DEFAULT_USERS,
     EmulatorConfig,
 )
@@ -94,6 +95,20 @@ def parse_args(argv: Sequence[str] | None = None) -> EmulatorConfig:
         "docker-compose service name (repeatable; '*' turns the Host check off)",
     )
     parser.add_argument(
+        "--max-page-size",
+        type=int,
+        default=DEFAULT_MAX_PAGE_SIZE,
+        help=f"the largest page[size] answered; a larger one gets 422 (default: {DEFAULT_MAX_PAGE_SIZE})",
+    )
+    parser.add_argument(
+        "--cors-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="an origin whose pages may call the API cross-origin, e.g. https://app.example.com, besides "
+        "pages on this machine (repeatable; '*' allows every origin)",
+    )
+    parser.add_argument(
         "--max-connections",
         type=int,
         default=DEFAULT_MAX_CONNECTIONS,
@@ -122,6 +137,8 @@ def parse_args(argv: Sequence[str] | None = None) -> EmulatorConfig:
         log_level=args.log_level,
         max_body=args.max_body,
         allowed_hosts=tuple(args.allow_host),
+        cors_origins=tuple(args.cors_origin),
+        max_page_size=args.max_page_size,
         max_connections=args.max_connections,
         header_timeout=args.header_timeout,
     )

@@ -35,6 +35,7 @@ from ._config import (
     DEFAULT_LOG_LEVEL,
     DEFAULT_MAX_BODY,
     DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_PAGE_SIZE,
     DEFAULT_NOTIFICATION_TOKEN_TTL,
     DEFAULT_PAGE_SIZE,
     DEFAULT_REFRESH_TOKEN_TTL,
@@ -463,12 +464,14 @@ def run_emulator(
     notification_token_ttl: float = DEFAULT_NOTIFICATION_TOKEN_TTL,
     users: Mapping[str, str] | None = None,
     default_page_size: int = DEFAULT_PAGE_SIZE,
+    max_page_size: int = DEFAULT_MAX_PAGE_SIZE,
     claim_timeout: float = DEFAULT_CLAIM_TIMEOUT,
     log_level: str = DEFAULT_LOG_LEVEL,
     max_body: int = DEFAULT_MAX_BODY,
     allowed_hosts: Sequence[str] = (),
     max_connections: int = DEFAULT_MAX_CONNECTIONS,
     header_timeout: float = DEFAULT_HEADER_TIMEOUT,
+    cors_origins: Sequence[str] = (),
     clock: EmulatorClock | None = None,
 ) -> Iterator[Emulator]:
     """Run an emulator on a free loopback port (or `uds`) for the duration of the block.
@@ -496,6 +499,7 @@ def run_emulator(
     - `notification_token_ttl`: lifetime of a hub notification socket token, in seconds.
     - `users`: email -> password, for the OAuth password grant (default: user@example.com:password).
     - `default_page_size`: items per page when a request gives no `page[size]`.
+    - `max_page_size`: the largest `page[size]` answered (100); a larger one is a 422 naming it.
     - `claim_timeout`: scheduler, seconds a claimed function instance waits to be spawned.
     - `log_level`: uvicorn's log level ("warning").
     - `max_body`: the largest request body in bytes (8 MiB); a larger one gets 413 without being read.
@@ -503,6 +507,8 @@ def run_emulator(
       (e.g. a docker-compose service name); "*" turns the Host check off.
     - `max_connections`: open connections at once (lowered to fit the file descriptor limit).
     - `header_timeout`: seconds a connection has to send a complete request head.
+    - `cors_origins`: origins whose pages may call the API cross-origin (CORS), besides pages on
+      this machine (localhost, 127.0.0.1, [::1], any port); "*" allows every origin.
     - `clock`: what every time-based part reads (see `Emulator`); default the system clock. A
       `FakeClock` moves only when told: `clock.advance(3600)` expires a 5-second token at once.
     """
@@ -523,12 +529,14 @@ def run_emulator(
         notification_token_ttl=notification_token_ttl,
         users=dict(users) if users is not None else dict(DEFAULT_USERS),
         default_page_size=default_page_size,
+        max_page_size=max_page_size,
         claim_timeout=claim_timeout,
         log_level=log_level,
         max_body=max_body,
         allowed_hosts=tuple(allowed_hosts),
         max_connections=max_connections,
         header_timeout=header_timeout,
+        cors_origins=tuple(cors_origins),
     )
     if config is not None and options != EmulatorConfig():
         raise TypeError("run_emulator: pass an EmulatorConfig or keyword arguments, not both")
