@@ -356,10 +356,15 @@ class EmulatorApp:
             return JSONResponse(failure.to_json(), status_code=failure.status)
         raw = await read_body(request.receive, request.headers, self.state.config.max_body)
         form = dict(parse_qsl(raw.decode("utf-8", errors="replace"), keep_blank_values=True))
+        ip = request.client.host if request.client is not None else ""
         try:
             token = self.state.auth.grant(form)
         except OAuthFailure as failure:
+            if form.get("grant_type") == "password" and form.get("username") in self.state.auth.users:
+                self.state.record_login(str(form["username"]), ip=ip, success=False)
             return JSONResponse(failure.to_json(), status_code=failure.status, headers={"Cache-Control": "no-store"})
+        if form.get("grant_type") == "password":
+            self.state.record_login(str(form.get("username", "")), ip=ip, success=True)
         return JSONResponse(token, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
     # -- WebSocket: the hub notification pipeline -------------------------------------------

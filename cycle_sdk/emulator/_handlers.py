@@ -206,8 +206,8 @@ class Handlers:
         self._resolve(call)
         body = call.body if isinstance(call.body, dict) else {}
         if kind.key == HUB_KIND:
-            name = body.get("name") if isinstance(body.get("name"), str) else "Hub"
-            record = self.state.create_hub(str(name), principal=call.principal, body=body)
+            name = body.get("name")
+            record = self.state.create_hub(name if isinstance(name, str) else "", principal=call.principal, body=body)
         else:
             record = self.state.create_resource(
                 kind, call.hub_id, body, principal=call.principal, parents=self._path_values(call)
@@ -313,6 +313,11 @@ class Handlers:
 
     def _derived(self, call: Call) -> Reply:
         """Summaries, telemetry, lookups...: the schema's instance, about the path's item."""
+        if call.op.template == "/v1/account/logins":
+            principal = call.principal or self.state.auth.default_principal
+            logins = sort_docs(self.state.logins(principal), call.query.sort or ["-time"])
+            page = paginate(logins, call.query, self.state.config.default_page_size)
+            return self._document(call, self.tools.fit(page, call.op.data_schema), page)
         found = self._resolve(call)
         schema = call.op.response_schema
         if schema is None:

@@ -255,7 +255,8 @@ class ApiSpec:
                 id_param=id_param,
                 schema=candidates[0][1] if candidates else {"type": "object"},
                 creatable=key in creatable or key in _EMULATOR_CREATED,
-                global_scope=key in (HUB_KIND, ACCOUNT_KIND),
+                # Hubs, and what belongs to an account (its invites), live outside any hub.
+                global_scope=key in (HUB_KIND, ACCOUNT_KIND) or key.startswith(ACCOUNT_KIND + "/"),
                 not_found=code,
                 topic=topic,
             )

@@ -41,11 +41,18 @@ from ._spec import (
 from ._store import Record, Store
 from ._tasks import KIND_ACTION_STATES, apply_task
 
+# The emulator's own record of password logins (no spec kind: the spec only lists them).
+LOGIN_KIND: Final = "account/logins"
 # Fields the platform owns: a request body never sets them.
 PROTECTED: Final = frozenset({"id", "hub_id", "creator", "events", "state"})
 # Preferred state of a new resource, and of one whose creation job completed.
 INITIAL_STATES: Final = ("live", "new", "active")
 FINAL_STATES: Final = ("live", "complete", "completed", "running", "active")
+# Fields the platform works out from the rest of a new item, per kind.
+DERIVED: Final[Mapping[str, Mapping[str, Callable[[Mapping[str, JSON]], JSON]]]] = {
+    # An IP pool's kind is its block's family.
+    "infrastructure/ips/pools": {"kind": lambda doc: "ipv6" if ":" in str(_at(doc, "block", "cidr")) else "ipv4"},
+}
 # Task actions that move their resource: (state while the job runs, state once it completed).
 _ACTION_STATES: Final[Mapping[str, tuple[str, str]]] = {
     "start": ("starting", "running"),
@@ -166,6 +173,23 @@ class EmulatorState:
             record = self.create_resource(kind, None, body, principal=None, id_=account_id, notify=False)
         return record
 
+    def record_login(self, email: str, *, ip: str, success: bool) -> None:
+        """A password login of a user (`GET /v1/account/logins` lists its account's)."""
+        with self.lock:
+            account = self.ensure_account(email)
+            doc: dict[str, JSON] = {
+                "id": self.new_id(),
+                "account": {"id": account.id, "ip": ip},
+                "time": iso(self.now()),
+                "type": "password",
+                "success": success,
+            }
+            self.store.save(Record("", LOGIN_KIND, str(doc["id"]), doc, {"accountId": account.id}))
+
+    def logins(self, principal: Principal) -> list[dict[str, JSON]]:
+        account_id = self.account(principal).id
+        return [r.doc for r in self.store.records("", LOGIN_KIND) if r.parents.get("accountId") == account_id]
+
     def account(self, principal: Principal) -> Record:
         return self.ensure_account(principal.email)
 
@@ -237,7 +261,9 @@ class EmulatorState:
         now = iso(self.now())
         schema = kind.schema
         with self.lock:
-            doc = self.tools.merge(self.tools.instance(schema), self._input(kind, hub_id, body), schema)
+            # Blank: what the request did not send and the platform does not stamp stays null or
+            # empty, never a schema placeholder (a user's container is no "discovery" service).
+            doc = self.tools.merge(self.tools.instance(schema, blank=True), self._input(kind, hub_id, body), schema)
             stamps: dict[str, JSON] = {
                 "id": id_,
                 "events": {"created": now, "updated": now},
@@ -249,6 +275,8 @@ class EmulatorState:
                 stamps["creator"] = principal.creator
             # A resource under another names it: an instance's `container_id`, a run's `pipeline_id`.
             stamps.update(self._input(kind, hub_id, {f"{snake_field(k)}_id": v for k, v in parents.items()}))
+            for name, derive in DERIVED.get(kind.key, {}).items():
+                stamps[name] = derive(doc)
             if "identifier" in self.tools.properties(schema) and not body.get("identifier"):
                 name = doc.get("name")
                 stamps["identifier"] = slug(name) if isinstance(name, str) and slug(name) else id_
@@ -595,3 +623,10 @@ def current_state(doc: Mapping[str, JSON]) -> str | None:
     state = doc.get("state")
     current = state.get("current") if isinstance(state, dict) else None
     return current if isinstance(current, str) else None
+
+
+def _at(doc: Mapping[str, JSON], *path: str) -> JSON:
+    value: JSON = doc
+    for key in path:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
