@@ -95,7 +95,10 @@ def _value(
     if (kind.key, name) == (ENVIRONMENT_KIND, "containers"):
         containers = related(state, scope, CONTAINER_KIND, item_id, ("environment.id",))
         fields = ("id", "name", "state", "image", "environment")
-        return [{f: c.doc.get(f) for f in fields} for c in containers]
+        summaries = [{f: c.doc.get(f) for f in fields} for c in containers]
+        # The summary requires an image ID, which a service container (image.id null) has not.
+        item = tools.resolve(schema).get("items") if isinstance(tools.resolve(schema), dict) else None
+        return [s for s in summaries if item is None or tools.conforms(item, s)]
     if (kind.key, name) == (ENVIRONMENT_KIND, "service_versions"):
         return {}
     if (kind.key, name) == (CONTAINER_KIND, "domains"):

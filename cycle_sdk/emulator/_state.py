@@ -25,11 +25,12 @@ from ._faults import FaultRegistry
 from ._jobs import STEP_CAPTIONS, TERMINAL, JobPlan, Outcome, TaskSpec, iso, new_job, render
 from ._model import not_found
 from ._notifications import NotificationHub
-from ._schema import JSON
+from ._schema import JSON, Schema
 from ._spec import (
     ACCOUNT_KIND,
     API_KEY_KIND,
     CONTAINER_KIND,
+    ENVIRONMENT_KIND,
     HUB_KIND,
     INSTANCE_KIND,
     JOB_KIND,
@@ -47,6 +48,14 @@ LOGIN_KIND: Final = "account/logins"
 PROTECTED: Final = frozenset({"id", "hub_id", "creator", "events", "state"})
 # Preferred state of a new resource, and of one whose creation job completed.
 INITIAL_STATES: Final = ("live", "new", "active")
+# Kinds that start `new` and reach `live` through a job, as Cycle's docs describe them: an image is
+# a shell until imported; an environment is initialized by the platform; a stack build is
+# generated or deployed. (Containers and virtual machines start `new` by their schemas' order.)
+STARTS_NEW: Final = frozenset({"images", ENVIRONMENT_KIND, "stacks/builds"})
+# The services Cycle starts in every environment ("two services are started in each
+# environment"); the discovery service runs once the environment is initialized, the load
+# balancer gets instances only when started.
+ENVIRONMENT_SERVICES: Final = ("discovery", "loadbalancer")
 FINAL_STATES: Final = ("live", "complete", "completed", "running", "active")
 # Fields the platform works out from the rest of a new item, per kind.
 DERIVED: Final[Mapping[str, Mapping[str, Callable[[Mapping[str, JSON]], JSON]]]] = {
@@ -267,7 +276,7 @@ class EmulatorState:
             stamps: dict[str, JSON] = {
                 "id": id_,
                 "events": {"created": now, "updated": now},
-                "state": {"current": state or self.pick_state(kind, INITIAL_STATES), "changed": now},
+                "state": {"current": state or self.initial_state(kind), "changed": now},
             }
             if hub_id is not None and not kind.global_scope:
                 stamps["hub_id"] = hub_id
@@ -288,6 +297,7 @@ class EmulatorState:
                 self._register_api_key(record)
             if notify and hub_id is not None:
                 self.notify(hub_id, kind, record, "created")
+            self._after_create(kind, record)
             return record
 
     def update_resource(self, kind: Kind, record: Record, body: Mapping[str, JSON], hub_id: str | None) -> Record:
@@ -312,7 +322,7 @@ class EmulatorState:
             hub_id = record.scope or record.id
             self.notify(hub_id, kind, record, "state_changed", state="deleted")
 
-    def set_state(self, kind: Kind, record: Record, value: str) -> bool:
+    def set_state(self, kind: Kind, record: Record, value: str, *, at: float | None = None) -> bool:
         """Move an item to a state its schema allows; False (unchanged) otherwise."""
         if value not in self.tools.enum_at(kind.schema, "state", "current"):
             return False
@@ -321,10 +331,32 @@ class EmulatorState:
             if state.get("current") == value:
                 return True
             state["current"] = value
-            state["changed"] = iso(self.now())
+            state["changed"] = iso(self.now() if at is None else at)
             self.store.save(record)
             self.notify(record.scope or record.id, kind, record, "state_changed", state=value)
             return True
+
+    def initial_state(self, kind: Kind) -> str:
+        return self.pick_state(kind, ("new",) if kind.key in STARTS_NEW else INITIAL_STATES)
+
+    def stamp_event(self, kind: Kind, record: Record, event: str, *, at: float | None = None) -> None:
+        """Set `events.<event>` (dotted: `provisioning.completed`) to `at` (default now), where the
+        schema has it."""
+        path = event.split(".")
+        if self._event_schema(kind, path) is None:
+            return
+        value: JSON = iso(self.now() if at is None else at)
+        for key in reversed(path):
+            value = {key: value}
+        with self.lock:  # `events` is the platform's: straight into the document, not through `_input`
+            record.doc = self.tools.merge(record.doc, {"events": value}, kind.schema)
+            self.store.save(record)
+
+    def _event_schema(self, kind: Kind, path: list[str]) -> Schema | None:
+        node: Schema | None = self.tools.property(kind.schema, "events")
+        for key in path:
+            node = self.tools.property(node, key) if node is not None else None
+        return node
 
     def pick_state(self, kind: Kind, preferred: Iterable[str]) -> str:
         allowed = self.tools.enum_at(kind.schema, "state", "current")
@@ -418,12 +450,18 @@ class EmulatorState:
         queue: str,
         task_input: Mapping[str, JSON],
         effects: list[dict[str, JSON]],
+        platform: bool = False,
     ) -> Record:
-        """Create a job (with one task) that runs on its own from now, per the job controls."""
+        """Create a job (with one task) that runs on its own from now, per the job controls.
+
+        `platform`: a job the platform starts by itself (an environment's initialization), which the
+        next-job controls (`fail_next_job`...) leave for the next job a request starts."""
         now = self.now()
         with self.lock:
             plan = JobPlan(created=now, speed=self.config.job_speed, effects=effects, steps=len(STEP_CAPTIONS))
-            overrides, self._next_job = self._next_job, {}
+            overrides = {}
+            if not platform:
+                overrides, self._next_job = self._next_job, {}
             plan.outcome = overrides.get("outcome", plan.outcome)
             plan.message = overrides.get("message", "")
             plan.visible_at = now + float(overrides.get("delay_seconds") or 0.0)
@@ -499,9 +537,11 @@ class EmulatorState:
             self.notify(record.scope, job_kind, record, step, state=step)
         if phase in TERMINAL:
             self._active_jobs.discard((record.scope, record.id))
-            self._apply_effects(plan.effects, success=phase == "completed")
+            # Effects take the moment the job ended, however late it is read (a fake clock's jump).
+            ended = plan.at(plan.done_at if phase != "expired" else 2.0)
+            self._apply_effects(plan.effects, success=phase == "completed", at=ended)
 
-    def _apply_effects(self, effects: list[dict[str, JSON]], *, success: bool) -> None:
+    def _apply_effects(self, effects: list[dict[str, JSON]], *, success: bool, at: float) -> None:
         for effect in effects:
             op = effect["op"]
             if op == "delete_hub":
@@ -529,37 +569,98 @@ class EmulatorState:
                     apply_task(self, kind, record, effect)
             elif op in ("delete", "state"):
                 target = effect.get("final") if success else effect.get("revert")
-                if isinstance(target, str):
-                    self.set_state(kind, record, target)
+                moved = "during" in effect and current_state(record.doc) != effect["during"]
+                if isinstance(target, str) and not moved:  # moved on meanwhile (deleted): left there
+                    self.set_state(kind, record, target, at=at)
                     if success and kind.key == CONTAINER_KIND:
-                        self._sync_instances(record, target)
+                        self._sync_instances(record, target, at=at)
+                    stamp = effect.get("stamp")
+                    if success and isinstance(stamp, str):
+                        self.stamp_event(kind, record, stamp, at=at)
 
-    def _sync_instances(self, container: Record, state: str) -> None:
-        """A started container has running instances (one per `config.deploy.instances`, at least one)."""
+    def _sync_instances(self, container: Record, state: str, *, at: float | None = None) -> None:
+        """A started container has instances (as `config.deploy.instances` says, at least one), in
+        its state; `instances` counts them."""
         kind = self.spec.kinds.get(INSTANCE_KIND)
-        if kind is None or not kind.id_param:
+        if kind is None:
             return
-        instances = [
+        instances = self.instances_of(container)
+        if not instances and state == "running":
+            instances = self.add_instances(container, max(1, deploy_count(container.doc)))
+        for instance in instances:
+            self.set_state(kind, instance, state, at=at)
+        self.count_instances(container)
+
+    def instances_of(self, container: Record) -> list[Record]:
+        return [
             r
             for r in self.store.records(container.scope, INSTANCE_KIND)
             if r.parents.get("containerId") == container.id
         ]
-        if not instances and state == "running":
-            deploy = container.doc.get("config", {}).get("deploy", {})
-            count = deploy.get("instances") if isinstance(deploy, dict) else None
-            environment = container.doc.get("environment", {})
-            fields = {"environment_id": environment.get("id")} if isinstance(environment, dict) else {}
-            for _ in range(count if isinstance(count, int) and count > 0 else 1):
-                instance = self.create_resource(
-                    kind,
-                    container.scope,
-                    fields,
-                    principal=self.auth.default_principal,
-                    parents={"containerId": container.id},
-                )
-                instances.append(instance)
-        for instance in instances:
-            self.set_state(kind, instance, state)
+
+    def add_instances(self, container: Record, count: int) -> list[Record]:
+        """`count` new instances of a container, in its environment (state `new`)."""
+        kind = self.spec.kinds.get(INSTANCE_KIND)
+        if kind is None or count <= 0:
+            return []
+        environment = container.doc.get("environment")
+        fields = {"environment_id": environment.get("id")} if isinstance(environment, dict) else {}
+        return [
+            self.create_resource(
+                kind,
+                container.scope,
+                fields,
+                principal=self.auth.default_principal,
+                parents={"containerId": container.id},
+            )
+            for _ in range(count)
+        ]
+
+    def _start_services(self, kind: Kind, environment: Record) -> None:
+        """The services Cycle starts in every environment, discovery and the load balancer, as
+        service containers (`image.service` says which) listed in the environment's `services`."""
+        container_kind = self.spec.kinds.get(CONTAINER_KIND)
+        if container_kind is None:
+            return
+        services: dict[str, JSON] = {}
+        for name in ENVIRONMENT_SERVICES:
+            body = {"name": name, "identifier": name, "environment_id": environment.id, "image": {"service": name}}
+            service = self.create_resource(
+                container_kind, environment.scope, body, principal=self.auth.default_principal
+            )
+            services[name] = {"enable": True, "container_id": service.id, "high_availability": False}
+        self.update_resource(kind, environment, {"services": services}, environment.scope or None)
+
+    def service_container(self, environment: Record, name: str) -> Record | None:
+        services = environment.doc.get("services")
+        entry = services.get(name) if isinstance(services, dict) else None
+        container_id = entry.get("container_id") if isinstance(entry, dict) else None
+        return (
+            self.store.get(environment.scope, CONTAINER_KIND, container_id) if isinstance(container_id, str) else None
+        )
+
+    def count_instances(self, container: Record) -> None:
+        """`container.instances`: how many instances the container has, whatever their state."""
+        count = len(self.instances_of(container))
+        if container.doc.get("instances") != count and "instances" in self.tools.properties(
+            self.kind(CONTAINER_KIND).schema
+        ):
+            self.update_resource(self.kind(CONTAINER_KIND), container, {"instances": count}, container.scope or None)
+
+    def _after_create(self, kind: Kind, record: Record) -> None:
+        """What the platform does when an item is made: an environment's service containers; a
+        container's initial instances (its `config.deploy.instances`, created with it); a stack's
+        `events.last_build`."""
+        if kind.key == ENVIRONMENT_KIND:
+            self._start_services(kind, record)
+        elif kind.key == CONTAINER_KIND:
+            self.add_instances(record, deploy_count(record.doc))
+            self.count_instances(record)
+        elif kind.key == "stacks/builds":
+            stack_id = record.parents.get("stackId")
+            stack = self.store.get(record.scope, "stacks", stack_id) if stack_id else None
+            if stack is not None:
+                self.stamp_event(self.kind("stacks"), stack, "last_build")
 
     def job_effects_for_action(self, kind: Kind | None, record: Record | None, action: str) -> list[dict[str, JSON]]:
         """What a task does to its resource: `start` makes a container `starting`, then `running`."""
@@ -570,10 +671,20 @@ class EmulatorState:
             return []
         during, final = states
         before = current_state(record.doc)
-        self.set_state(kind, record, during)
-        return [
-            {"op": "state", "kind": kind.key, "scope": record.scope, "id": record.id, "final": final, "revert": before}
-        ]
+        if during is not None:
+            self.set_state(kind, record, during)
+        effect: dict[str, JSON] = {
+            "op": "state",
+            "kind": kind.key,
+            "scope": record.scope,
+            "id": record.id,
+            "final": final,
+            "revert": before,
+            "during": during if during is not None else before,
+        }
+        if action in ("start", "restart") and self._event_schema(kind, ["started"]) is not None:
+            effect["stamp"] = "started"  # `events.started`: when it (re)started, on completion
+        return [effect]
 
     # -- job controls -----------------------------------------------------------------------
 
@@ -617,6 +728,14 @@ class EmulatorState:
                 },
                 "active_jobs": len(self._active_jobs),
             }
+
+
+def deploy_count(doc: Mapping[str, JSON]) -> int:
+    """A container's `config.deploy.instances` (0 when unset)."""
+    config = doc.get("config")
+    deploy = config.get("deploy") if isinstance(config, dict) else None
+    count = deploy.get("instances") if isinstance(deploy, dict) else None
+    return count if isinstance(count, int) and not isinstance(count, bool) and count > 0 else 0
 
 
 def current_state(doc: Mapping[str, JSON]) -> str | None:

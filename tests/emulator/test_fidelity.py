@@ -162,6 +162,7 @@ def test_sort_keys_name_fields_and_unknown_ones_sort_nothing(api: httpx.Client) 
 
 def test_repeated_filter_keys_keep_every_value(api: httpx.Client, cycle_emulator: Any) -> None:
     live, other = environment_id(api, "live"), environment_id(api, "other")
+    cycle_emulator.set_resource_state("environments", live, "live")
     cycle_emulator.set_resource_state("environments", other, "deleting")
 
     def ids(query: str) -> set[str]:

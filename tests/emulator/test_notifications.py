@@ -39,9 +39,10 @@ async def next_message(ws: ClientConnection, timeout: float = 3.0) -> dict[str, 
     return dict(json.loads(await asyncio.wait_for(ws.recv(), timeout)))
 
 
-async def messages_until(ws: ClientConnection, topic: str) -> list[dict[str, Any]]:
+async def messages_until(ws: ClientConnection, topic: str, about: str | None = None) -> list[dict[str, Any]]:
+    """Every message up to the first of `topic` (about the item `about`, if given)."""
     received: list[dict[str, Any]] = []
-    while not received or received[-1]["topic"] != topic:
+    while not received or received[-1]["topic"] != topic or about not in (None, received[-1]["object"]["id"]):
         received.append(await next_message(ws))
     return received
 
@@ -53,7 +54,7 @@ async def test_changes_are_streamed(cycle_emulator: Emulator, aapi: httpx.AsyncC
         created = await next_message(ws)
         assert created == {
             "topic": "environment.created",
-            "object": {"id": env["id"], "state": "live"},
+            "object": {"id": env["id"], "state": "new"},  # live once the platform initialized it
             "context": {
                 "hub_id": cycle_emulator.hub_id,
                 "account_id": None,
@@ -64,27 +65,26 @@ async def test_changes_are_streamed(cycle_emulator: Emulator, aapi: httpx.AsyncC
             },
         }
         await aapi.patch(f"/v1/environments/{env['id']}", json={"name": "renamed"})
-        assert (await next_message(ws))["topic"] == "environment.updated"
+        await messages_until(ws, "environment.updated")  # after its initialization job's
 
         container = (await aapi.post("/v1/containers", json=container_body("web", env["id"], str(image["id"])))).json()[
             "data"
         ]
-        created = await next_message(ws)
-        assert created["topic"] == "container.created"
+        created = (await messages_until(ws, "container.created"))[-1]
         assert created["context"]["containers"] == [container["id"]]
         assert created["context"]["environments"] == [env["id"]]
 
         job = (await aapi.post(f"/v1/containers/{container['id']}/tasks", json={"action": "start"})).json()["data"]
-        topics = [(m["topic"], m["object"]["id"]) for m in await messages_until(ws, "job.completed")]
         job_id = job["job"]["id"]
-        assert [t for t in topics if t[0].startswith("job.")] == [
+        topics = [(m["topic"], m["object"]["id"]) for m in await messages_until(ws, "job.completed", job_id)]
+        assert [t for t in topics if t[0].startswith("job.") and t[1] == job_id] == [
             ("job.new", job_id),
             ("job.queued", job_id),
             ("job.running", job_id),
             ("job.completed", job_id),
         ]
         assert ("container.state_changed", container["id"]) in topics  # -> starting
-        after = await messages_until(ws, "container.state_changed")  # -> running, once the job completed
+        after = await messages_until(ws, "container.state_changed", container["id"])  # -> running, once done
         assert after[-1]["object"] == {"id": container["id"], "state": "running"}
 
 

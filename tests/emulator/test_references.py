@@ -110,7 +110,8 @@ def test_a_reference_naming_nothing_is_404_at_the_field(
     assert (error["code"], error["source"]) == (kind.not_found, pointer)
     assert UNKNOWN in error["detail"]
     # The request's parents were made before it was sent; nothing else appeared.
-    parents_made = len(OPERATIONS[operation_id].params) + (3 if operation_id == "createContainer" else 0)
+    # A container's environment (with its two service containers), image and image source.
+    parents_made = len(OPERATIONS[operation_id].params) + (5 if operation_id == "createContainer" else 0)
     assert every_item_count(cycle_emulator) == before + parents_made
 
 
