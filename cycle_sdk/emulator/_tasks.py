@@ -1,15 +1,18 @@
 """Tasks that change state the way they say, once their job completes (a failed job changes nothing).
 
 - containers: `start`/`stop`/`restart` move the container and its instances (starting -> running,
-  stopping -> stopped); `scale` sets `config.deploy.instances` and the number of instances;
-  `reconfigure` lays its config over the container's;
+  stopping -> stopped; `events.started` at the job's end); `scale` sets `config.deploy.instances`
+  and the number of instances (`container.instances` counts them); `reconfigure` lays its config
+  over the container's;
 - environments: `start`/`stop`/`restart` do the same to every container of the environment;
+  `initialize` makes a new one live (the platform starts it itself for every new environment);
 - images: `import` goes downloading -> live;
-- stack builds: `generate` (building -> live) fills the build's `spec` from its stack's raw source
-  and its `instructions` (the stack's variables, then the build's own); `deploy` (deploying ->
-  live) generates first if needed, then creates the spec's containers and services in the
-  environment it names (each container's `stack` says which stack, build and identifier it comes
-  from; each service is a container, recorded in the environment's `services`).
+- stack builds: `generate` (building -> live) fills the build's `spec` from its stack's raw source,
+  its `instructions` (the stack's variables, then the build's own) and its images (one per
+  container of the spec, live); `deploy` (deploying -> live) generates first if needed, then
+  creates the spec's containers on those images in the environment it names (each container's
+  `stack` says which stack, build and identifier it comes from, `deployment` what the deploy
+  gave), and the services the environment does not run yet (recorded in its `services`).
 
 Virtual machines `start`/`stop`/`restart` as containers do, and a pipeline `trigger` makes a run.
 Every other accepted task completes without changing state (the README lists them).
