@@ -15,7 +15,7 @@ and API key go to stderr; stops on SIGINT/SIGTERM):
     python -m cycle_sdk.emulator --port 8080 [--host 127.0.0.1] [--db state.sqlite]
         [--api-key emulator-key] [--hub 000000000000000000000001] [--job-speed 0.2]
         [--token-ttl 7200] [--user EMAIL:PASSWORD ...] [--max-body 8M] [--allow-host NAME ...]
-        [--max-connections 1000] [--header-timeout 10]
+        [--max-connections 1000] [--header-timeout 10] [--cors-origin ORIGIN ...]
     python -m cycle_sdk.emulator --api internal --uds /tmp/api.sock [--token emulator-token]
     python -m cycle_sdk.emulator --api scheduler --port 0 [--access-key emulator-access-key]
 
@@ -46,7 +46,8 @@ The API, as on the real platform
   (401 `401.auth-invalid`, or `401.auth-expired` for an expired token). Operations whose spec
   security includes `hubAuth`, and everything under `/v1/hubs/current`, need `X-Hub-Id`: missing,
   403 `403.wrong-hub`; unknown, 404 `404.hub`. Unknown route: 404 `404.uri`; malformed JSON body:
-  400 `400.invalid-syntax`; bad `page[...]`: 422 `422.invalid-argument`. Errors use Cycle's
+  400 `400.invalid-syntax`; a `page[...]` that is no number, or a `page[size]` over
+  `max_page_size` (100), 422 `422.invalid-argument`. Errors use Cycle's
   envelope `{"error": {"status", "code", "title", "detail", "source"}, "data": null}`.
 - Input is checked against the spec (see `_checks`), on every API: a JSON body that does not
   validate against the operation's requestBody schema is 422 `422.invalid-input`, naming the field
@@ -57,7 +58,8 @@ The API, as on the real platform
 - `POST /oauth/token` (form encoded): `grant_type=password` (username, password) or
   `refresh_token` (rotating refresh tokens); OAuth errors as `{"error", "error_description"}`.
 - Collections take `filter[key]=a,b`, `sort=-id,name`, `page[number]=1&page[size]=100` and
-  `include=creators,...` (see `_query`). Unknown IDs answer `404.<resource>` (e.g. `404.environment`).
+  `include=creators,...` (see `_query`; CORS as `_cors` says). Unknown IDs answer
+  `404.<resource>` (e.g. `404.environment`).
 - Tasks, deletes and other long operations answer a JobDescriptor; the job goes new -> queued ->
   running -> completed (`job_speed` seconds per phase, and one phase per step while running, so a
   client polling every `job_speed` sees the steps complete one by one). A
@@ -99,6 +101,19 @@ authenticates on the served API), `config`, `state`; `stats()`,
 `drop_notification_sockets()`, `reset()`; `get_resource()`, `list_resources()`,
 `put_resource()`, `set_resource_state()`; `start()`, `stop()`, `serve()`.
 
+Clock
+-----
+Everything time-based (timestamps, OAuth and notification token lifetimes, job phases, latency
+faults, the internal API's cache lifetimes, the scheduler's claim timeout) reads the emulator's
+clock: `run_emulator(clock=...)`, `Emulator(config, clock=...)`, or the pytest plugin's
+`cycle_emulator_clock` fixture. `FakeClock` moves only when told (`advance(seconds)`, or a sleep
+on it) and is also a `cycle_sdk.Clock`, so one instance drives a client and the emulator:
+
+    clock = FakeClock()
+    with run_emulator(clock=clock, token_ttl=5) as emu:
+        ...                        # get an OAuth token
+        clock.advance(3600)        # it is expired now: 401 401.auth-expired
+
 Storage is in memory unless `db_path` (`--db`) names a SQLite file: then state survives restarts.
 """
 
@@ -112,6 +127,7 @@ except ImportError as error:  # pragma: no cover - depends on the installed extr
         f"the emulator needs the `emulator` extra: pip install 'cycle-sdk[emulator]' ({error})"
     ) from error
 
+from ._clock import SYSTEM_CLOCK, EmulatorClock, FakeClock, SystemClock
 from ._config import (
     DEFAULT_ACCESS_KEY,
     DEFAULT_API_KEY,
@@ -120,6 +136,7 @@ from ._config import (
     DEFAULT_INTERNAL_TOKEN,
     DEFAULT_MAX_BODY,
     DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_PAGE_SIZE,
     ApiName,
     EmulatorConfig,
 )
@@ -134,10 +151,15 @@ __all__ = [
     "DEFAULT_INTERNAL_TOKEN",
     "DEFAULT_MAX_BODY",
     "DEFAULT_MAX_CONNECTIONS",
+    "DEFAULT_MAX_PAGE_SIZE",
+    "SYSTEM_CLOCK",
     "ApiName",
     "Emulator",
+    "EmulatorClock",
     "EmulatorConfig",
+    "FakeClock",
     "Fault",
     "FaultKind",
+    "SystemClock",
     "run_emulator",
 ]

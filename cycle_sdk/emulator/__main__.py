@@ -17,10 +17,14 @@ from ._config import (
     DEFAULT_INTERNAL_TOKEN,
     DEFAULT_MAX_BODY,
     DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_PAGE_SIZE,
     DEFAULT_USERS,
     EmulatorConfig,
 )
 from ._server import Emulator, print_details
+from ._store import StoreError
+
+PROG = "python -m cycle_sdk.emulator"
 
 
 def _user(text: str) -> tuple[str, str]:
@@ -43,7 +47,7 @@ def _size(text: str) -> int:
     return int(digits) * unit
 
 
-def parse_args(argv: Sequence[str] | None = None, *, prog: str = "python -m cycle_sdk.emulator") -> EmulatorConfig:
+def parse_args(argv: Sequence[str] | None = None, *, prog: str = PROG) -> EmulatorConfig:
     """The emulator's options; `prog` is the command its help names (`cycle emulator` there)."""
     parser = argparse.ArgumentParser(prog=prog, description="A local Cycle API emulator.")
     parser.add_argument("--api", choices=API_NAMES, default="platform", help="the API to serve (default: platform)")
@@ -92,6 +96,20 @@ def parse_args(argv: Sequence[str] | None = None, *, prog: str = "python -m cycl
         "docker-compose service name (repeatable; '*' turns the Host check off)",
     )
     parser.add_argument(
+        "--max-page-size",
+        type=int,
+        default=DEFAULT_MAX_PAGE_SIZE,
+        help=f"the largest page[size] answered; a larger one gets 422 (default: {DEFAULT_MAX_PAGE_SIZE})",
+    )
+    parser.add_argument(
+        "--cors-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="an origin whose pages may call the API cross-origin, e.g. https://app.example.com, besides "
+        "pages on this machine (repeatable; '*' allows every origin)",
+    )
+    parser.add_argument(
         "--max-connections",
         type=int,
         default=DEFAULT_MAX_CONNECTIONS,
@@ -120,13 +138,23 @@ def parse_args(argv: Sequence[str] | None = None, *, prog: str = "python -m cycl
         log_level=args.log_level,
         max_body=args.max_body,
         allowed_hosts=tuple(args.allow_host),
+        cors_origins=tuple(args.cors_origin),
+        max_page_size=args.max_page_size,
         max_connections=args.max_connections,
         header_timeout=args.header_timeout,
     )
 
 
-def main(argv: Sequence[str] | None = None, *, prog: str = "python -m cycle_sdk.emulator") -> int:
-    emulator = Emulator(parse_args(argv, prog=prog))
+def main(argv: Sequence[str] | None = None, *, prog: str = PROG) -> int:
+    try:
+        emulator = Emulator(parse_args(argv, prog=prog))
+    except StoreError as error:
+        # One line, as argparse reports a bad argument: a usage mistake, not a crash.
+        print(f"{prog}: error: --db: {error}", file=sys.stderr)
+        return 2
+    except ValueError as error:  # an option out of range (EmulatorConfig says which)
+        print(f"{prog}: error: {error}", file=sys.stderr)
+        return 2
 
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal to the previous
     # handler: make that handler a clean exit rather than a traceback or a killed process.

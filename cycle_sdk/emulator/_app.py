@@ -35,6 +35,7 @@ from ._admin import AdminRoutes
 from ._auth import OAuthFailure, Principal, TokenStatus
 from ._checks import request_checks
 from ._controls import Controls
+from ._cors import CorsPolicy, is_preflight
 from ._faults import Fault
 from ._handlers import Handlers
 from ._intake import (
@@ -108,6 +109,7 @@ class EmulatorApp:
         self.references = ReferenceChecks(state)
         self.admin = AdminRoutes(Controls(state))
         self.guard = RequestGuard(configured_host=state.config.host, allowed_hosts=state.config.allowed_hosts)
+        self.cors = CorsPolicy(state.config.cors_origins)
         self._ticker: asyncio.Task[None] | None = None
         # Set when the server starts shutting down: requests waiting out a latency fault end at once.
         self._stopping: asyncio.Event | None = None
@@ -171,10 +173,19 @@ class EmulatorApp:
         if segments[:1] == [ADMIN_PREFIX]:
             await self._admin(request, segments[1:], scope, receive, send)
             return
-        # HEAD is GET without the body (the server drops the body of a HEAD response).
-        match = self.state.spec.match("GET" if method == "HEAD" else method, segments)
         path_text = raw_path.decode("latin-1")
-        template = match[0].template if match else None
+        routes = self.state.spec.route(segments)
+        if self.service is None:  # the platform API: its spec says it supports CORS
+            if is_preflight(method, request.headers):
+                await self._preflight(request, routes, path_text)(scope, receive, send)
+                return
+            oauth = any(op.role is Role.OAUTH for op in routes.values())
+            cors = {} if oauth else self.cors.headers(request.headers)
+            if cors:
+                send = _adding_headers(send, cors)
+        # HEAD is GET without the body (the server drops the body of a HEAD response).
+        op = routes.get("GET" if method == "HEAD" else method)
+        template = op.template if op is not None else None
         self.state.count_request(f"{method} {template or path_text}")
         fault = self.state.faults.take(method, template, path_text)
         if fault is not None:
@@ -190,13 +201,12 @@ class EmulatorApp:
                 await _fault_response(fault)(scope, receive, send)
                 return
         try:
-            if match is None:
-                raise self._no_route(method, segments, path_text)
-            op, params = match
+            if op is None:
+                raise self._no_route(method, routes, path_text)
             if op.role is Role.OAUTH:
                 response = await self._oauth(request)
             else:
-                call = await self._call(request, op, params)
+                call = await self._call(request, op, self.state.spec.path_values(op, segments))
                 reply = (self.service or self.handlers).handle(call)
                 response = JSONResponse(reply.body, status_code=reply.status, headers=reply.headers)
         except ApiError as error:
@@ -204,13 +214,19 @@ class EmulatorApp:
             response = _error_response(error)
         await response(scope, receive, send)
 
-    def _no_route(self, method: str, segments: list[str], path_text: str) -> ApiError:
-        """404 `404.uri` for an unknown path; 405 with `Allow` for a known one with another method."""
-        allowed = [m for m in _ROUTABLE_METHODS if self.state.spec.match(m, segments) is not None]
-        if not allowed:
-            return ApiError(404, "404.uri", "Route not found", f"no route for {method} {path_text}")
+    @staticmethod
+    def _methods(routes: Mapping[str, Operation]) -> list[str]:
+        """A path's methods, in a fixed order, HEAD beside GET."""
+        allowed = [m for m in _ROUTABLE_METHODS if m in routes]
         if "GET" in allowed:
             allowed.insert(1, "HEAD")
+        return allowed
+
+    def _no_route(self, method: str, routes: Mapping[str, Operation], path_text: str) -> ApiError:
+        """404 `404.uri` for an unknown path; 405 with `Allow` (the path's own methods) for a known one."""
+        allowed = self._methods(routes)
+        if not allowed:
+            return ApiError(404, "404.uri", "Route not found", f"no route for {method} {path_text}")
         return ApiError(
             405,
             "405.method-not-allowed",
@@ -219,16 +235,32 @@ class EmulatorApp:
             headers={"Allow": ", ".join(allowed)},
         )
 
+    def _preflight(self, request: Request, routes: Mapping[str, Operation], path_text: str) -> Response:
+        """A CORS preflight (see `_cors`): 204 with the path's methods, or why not."""
+        try:
+            if not routes:
+                raise ApiError(404, "404.uri", "Route not found", f"no route for OPTIONS {path_text}")
+            if any(op.role is Role.OAUTH for op in routes.values()):
+                self.guard.check_origin(request.headers)  # the token endpoint takes no cross-origin request
+            headers = self.cors.preflight(request.headers, self._methods(routes))
+        except ApiError as error:
+            return _error_response(error)
+        return Response(status_code=204, headers=headers)
+
     async def _stopped_within(self, seconds: float) -> bool:
-        """Wait `seconds`, or less if the server starts shutting down (then True)."""
+        """Wait `seconds` on the emulator's clock, or less if the server starts shutting down (then True)."""
+        waited = asyncio.ensure_future(self.state.clock.async_sleep(seconds))
         if self._stopping is None:
-            await asyncio.sleep(seconds)
+            await waited
             return False
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(seconds):
-                await self._stopping.wait()
-                return True
-        return False
+        stopping = asyncio.ensure_future(self._stopping.wait())
+        try:
+            await asyncio.wait({waited, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            return stopping.done()
+        finally:
+            for task in (waited, stopping):
+                task.cancel()
+            await asyncio.gather(waited, stopping, return_exceptions=True)
 
     async def _admin(self, request: Request, segments: list[str], scope: Scope, receive: Receive, send: Send) -> None:
         """The control routes: never cross-origin, and a body is read only by a route that takes one."""
@@ -257,7 +289,7 @@ class EmulatorApp:
         else:
             principal, hub_id = self._platform_auth(request, op)
         try:
-            query = parse_query(request.url.query)
+            query = parse_query(request.url.query, max_page_size=self.state.config.max_page_size)
         except QueryError as error:
             raise ApiError(
                 422, "422.invalid-argument", "Invalid query parameter", str(error), source=error.parameter
@@ -324,10 +356,15 @@ class EmulatorApp:
             return JSONResponse(failure.to_json(), status_code=failure.status)
         raw = await read_body(request.receive, request.headers, self.state.config.max_body)
         form = dict(parse_qsl(raw.decode("utf-8", errors="replace"), keep_blank_values=True))
+        ip = request.client.host if request.client is not None else ""
         try:
             token = self.state.auth.grant(form)
         except OAuthFailure as failure:
+            if form.get("grant_type") == "password" and form.get("username") in self.state.auth.users:
+                self.state.record_login(str(form["username"]), ip=ip, success=False)
             return JSONResponse(failure.to_json(), status_code=failure.status, headers={"Cache-Control": "no-store"})
+        if form.get("grant_type") == "password":
+            self.state.record_login(str(form.get("username", "")), ip=ip, success=True)
         return JSONResponse(token, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
     # -- WebSocket: the hub notification pipeline -------------------------------------------
@@ -336,14 +373,17 @@ class EmulatorApp:
         websocket = WebSocket(scope, receive, send)
         try:
             self.guard.check_host(websocket.headers)
+            # As the control routes: a page of another origin may not open it (browsers send no
+            # CORS preflight for WebSockets, only Origin), even with a token it got somehow.
+            self.guard.check_origin(websocket.headers)
         except ApiError:
             await websocket.close(code=1008)
             return
-        match = self.state.spec.match("GET", split_raw_path(_raw_path(scope)))
-        if match is None or match[0].role is not Role.NOTIFICATIONS:
+        match = self.state.spec.route(split_raw_path(_raw_path(scope))).get("GET")
+        if match is None or match.role is not Role.NOTIFICATIONS:
             await websocket.close(code=1008)  # before accept: the handshake is refused (HTTP 403)
             return
-        self.state.count_request(f"WEBSOCKET {match[0].template}")
+        self.state.count_request(f"WEBSOCKET {match.template}")
         hub_id = self.state.notifications.hub_for_token(websocket.query_params.get("token", ""))
         if hub_id is None or self.state.hub(hub_id) is None:
             await websocket.close(code=1008)
@@ -382,6 +422,18 @@ async def _pump(websocket: WebSocket, queue: asyncio.Queue[Any], is_drop: Callab
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
                 await task
+
+
+def _adding_headers(send: Send, headers: Mapping[str, str]) -> Send:
+    """`send`, with `headers` added to the response's head (whichever answer goes out)."""
+    extra = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
+
+    async def sending(message: Any) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", []), *extra]}
+        await send(message)
+
+    return sending
 
 
 async def _refuse(error: ApiError, request: Request) -> None:

@@ -8,8 +8,8 @@ Answers 422 in Cycle's envelope, naming the field in `detail` and pointing at it
   `422.invalid-argument`, and so is an item of an array parameter outside its enum (`include`,
   `meta`: comma-joined or repeated), a `filter[key]` value that does not validate against the
   key's schema (`filter[range-start]` must be a date-time, an `objectid` one such as
-  `filter[pipeline]` 24 hexadecimal digits or empty), and a `sort` key that names no field
-  of the listed items (`-events.created` does). Filter keys the spec does not declare are ignored;
+  `filter[pipeline]` 24 hexadecimal digits or empty). Filter keys the spec does not declare are
+  ignored, and so are `sort` keys that name no field (the spec allows any string; see `_query`);
 - no body (or a JSON `null`) where one is needed: `422.missing-argument`, `detail` `body is
   required`, `source` `/body`. A body is needed when the spec marks the requestBody required, or
   when its schema has required properties (the rule of the SDK's required-body overlay). An
@@ -61,7 +61,6 @@ class OperationChecks:
     query: tuple[QueryParameter, ...]
     body: Schema | None  # the JSON requestBody schema (None: no JSON body to check)
     body_required: bool
-    sort_fields: Schema | None = None  # of a list: the item schema its `sort` keys name fields of
 
 
 _SHARED: weakref.WeakKeyDictionary[ApiSpec, RequestChecks] = weakref.WeakKeyDictionary()
@@ -91,10 +90,6 @@ class RequestChecks:
         checks = self.prepared(call.op)
         for param in checks.query:
             self._check_parameter(param, call)
-        if checks.sort_fields is not None:
-            for key in call.query.sort:
-                if not self.names_field(checks.sort_fields, key.lstrip("-+")):
-                    _invalid("sort", f"sort key {key.lstrip('-+')!r} names no field of the listed items")
         if checks.body is None:
             return
         if call.body is None:  # none sent, or JSON `null`
@@ -137,11 +132,7 @@ class RequestChecks:
         media = request.get("content", {}).get(_JSON_MEDIA) if isinstance(request, dict) else None
         body = media.get("schema") if isinstance(media, dict) else None
         needed = bool(request.get("required")) or (body is not None and self._has_required(body))
-        sort_fields = None
-        if op.method == "GET" and any(p.name == "sort" for p in query):
-            data = self.tools.resolve(op.data_schema)
-            sort_fields = data.get("items") if isinstance(data, dict) and data.get("type") == "array" else None
-        return OperationChecks(query=query, body=body, body_required=needed, sort_fields=sort_fields)
+        return OperationChecks(query=query, body=body, body_required=needed)
 
     def _has_required(self, schema: Schema) -> bool:
         """Whether a body schema has required properties (those it declares; see `violation`), in
@@ -154,13 +145,6 @@ class RequestChecks:
                 if branches and all(self._has_required(b) for b in branches):
                     return True
         return False
-
-    def names_field(self, schema: Schema, path: str) -> bool:
-        """Whether a dotted path (`events.created`) names a field of `schema`."""
-        node: Schema | None = schema
-        for name in path.split("."):
-            node = self.tools.property(node, name) if node is not None and name else None
-        return node is not None
 
     def _parameter(self, param: Mapping[str, Any]) -> QueryParameter:
         schema = self.tools.resolve(param.get("schema", {}))

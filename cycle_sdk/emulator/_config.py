@@ -21,6 +21,9 @@ DEFAULT_TOKEN_TTL: Final = 7200.0
 DEFAULT_REFRESH_TOKEN_TTL: Final = 30 * 24 * 3600.0
 DEFAULT_NOTIFICATION_TOKEN_TTL: Final = 60.0
 DEFAULT_PAGE_SIZE: Final = 100
+# The largest page[size] answered; a larger one is a 422 naming it. Neither Cycle's spec nor its
+# docs give one: chosen (the SDK's own page size), so code that asks for everything at once fails here.
+DEFAULT_MAX_PAGE_SIZE: Final = 100
 DEFAULT_CLAIM_TIMEOUT: Final = 10.0
 DEFAULT_LOG_LEVEL: Final = "warning"
 DEFAULT_MAX_BODY: Final = 8 * 1024 * 1024  # bytes; a request body over it gets 413 unread
@@ -50,6 +53,7 @@ class EmulatorConfig:
     # Platform: OAuth password grant users; internal: the accepted VPN logins (email -> password).
     users: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_USERS))
     default_page_size: int = DEFAULT_PAGE_SIZE
+    max_page_size: int = DEFAULT_MAX_PAGE_SIZE
     claim_timeout: float = DEFAULT_CLAIM_TIMEOUT  # scheduler: seconds a claimed function instance waits to be spawned
     log_level: str = DEFAULT_LOG_LEVEL  # uvicorn's log level
     max_body: int = DEFAULT_MAX_BODY
@@ -58,6 +62,9 @@ class EmulatorConfig:
     allowed_hosts: tuple[str, ...] = ()
     max_connections: int = DEFAULT_MAX_CONNECTIONS
     header_timeout: float = DEFAULT_HEADER_TIMEOUT
+    # Origins (`https://app.example.com`) whose pages may call the API cross-origin, besides pages
+    # on this machine (localhost, 127.0.0.1, [::1]); "*" allows every origin.
+    cors_origins: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.api not in API_NAMES:
@@ -68,6 +75,8 @@ class EmulatorConfig:
             raise ValueError("at least one user is needed")
         if self.default_page_size < 1:
             raise ValueError("default_page_size must be >= 1")
+        if self.max_page_size < self.default_page_size:
+            raise ValueError("max_page_size must be >= default_page_size")
         if self.claim_timeout <= 0:
             raise ValueError("claim_timeout must be > 0")
         if self.max_body < 0:
@@ -79,6 +88,9 @@ class EmulatorConfig:
         if isinstance(self.allowed_hosts, str):
             raise TypeError("allowed_hosts must be a sequence of host names, not a string")
         self.allowed_hosts = tuple(self.allowed_hosts)
+        if isinstance(self.cors_origins, str):
+            raise TypeError("cors_origins must be a sequence of origins, not a string")
+        self.cors_origins = tuple(self.cors_origins)
 
 
 __all__ = [
@@ -95,6 +107,7 @@ __all__ = [
     "DEFAULT_LOG_LEVEL",
     "DEFAULT_MAX_BODY",
     "DEFAULT_MAX_CONNECTIONS",
+    "DEFAULT_MAX_PAGE_SIZE",
     "DEFAULT_NOTIFICATION_TOKEN_TTL",
     "DEFAULT_PAGE_SIZE",
     "DEFAULT_REFRESH_TOKEN_TTL",

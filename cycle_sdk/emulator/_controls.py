@@ -139,6 +139,7 @@ class Controls:
     def get_resource(self, kind: str, id_: str, *, hub_id: str | None = None) -> dict[str, JSON] | None:
         """A stored resource by kind (e.g. "environments", "containers/instances") and ID, or None."""
         with self.state.lock:
+            self.state.tick()  # as a request would see it now
             record = self.state.store.get(self._scope(kind, hub_id), kind, id_)
             return None if record is None else self.state.view(record)
 
@@ -148,6 +149,7 @@ class Controls:
         On the internal and scheduler APIs, kinds are their own (see `_internal`, `_scheduler`):
         e.g. "containers", "object-cache", "monitoring/metrics", "functions/instances"."""
         with self.state.lock:
+            self.state.tick()
             return [self.state.view(r) for r in self.state.store.records(self._scope(kind, hub_id), kind)]
 
     def _scope(self, kind: str, hub_id: str | None) -> str:

@@ -14,7 +14,18 @@ from ._meta import meta_for
 from ._model import ApiError, Call, Reply
 from ._query import filter_docs, paginate, sort_docs
 from ._schema import JSON, Schema
-from ._spec import ACCOUNT_KIND, API_KEY_KIND, ENVIRONMENT_KIND, HUB_KIND, JOB_KIND, PIPELINE_KIND, RUN_KIND, Kind, Role
+from ._spec import (
+    ACCOUNT_KIND,
+    API_KEY_KIND,
+    CONTAINER_KIND,
+    ENVIRONMENT_KIND,
+    HUB_KIND,
+    JOB_KIND,
+    PIPELINE_KIND,
+    RUN_KIND,
+    Kind,
+    Role,
+)
 from ._state import FINAL_STATES, EmulatorState, current_state, snake_field
 from ._store import Record
 from ._tasks import plan_task
@@ -44,6 +55,9 @@ class Handlers:
         if handler is None:
             raise ApiError(404, "404.uri", "Route not found", f"{call.op.key} is not served here")
         with self.state.lock:
+            # Every transition due by now happens first, so an answer never lags the clock (the
+            # ticker does the same for nobody reading; a fake clock moves between requests).
+            self.state.tick()
             return handler(call)
 
     # -- paths ------------------------------------------------------------------------------
@@ -203,12 +217,14 @@ class Handlers:
         self._resolve(call)
         body = call.body if isinstance(call.body, dict) else {}
         if kind.key == HUB_KIND:
-            name = body.get("name") if isinstance(body.get("name"), str) else "Hub"
-            record = self.state.create_hub(str(name), principal=call.principal, body=body)
+            name = body.get("name")
+            record = self.state.create_hub(name if isinstance(name, str) else "", principal=call.principal, body=body)
         else:
             record = self.state.create_resource(
                 kind, call.hub_id, body, principal=call.principal, parents=self._path_values(call)
             )
+            if kind.key == ENVIRONMENT_KIND:
+                self._initialize(call, kind, record)
         doc = self._with_meta(call, kind, self.state.view(record))
         return self._document(call, self.tools.fit(doc, call.op.data_schema), [doc])
 
@@ -276,6 +292,22 @@ class Handlers:
         reply = {"data": descriptor(job.doc, action)}
         return Reply(op.status, self.tools.fit(reply, op.response_schema))
 
+    def _initialize(self, call: Call, kind: Kind, environment: Record) -> None:
+        """The platform initializes a new environment by itself (a job of its own): `new` until it
+        completes, then `live`, as an `initialize` task does; its discovery service starts."""
+        service = self.state.service_container(environment, "discovery")
+        discovery = self.state.job_effects_for_action(self.state.kind(CONTAINER_KIND), service, "start")
+        self.state.start_job(
+            call.hub_id or "",
+            call.principal,
+            action="initialize",
+            subject=kind.topic,
+            queue=environment.id,
+            task_input={},
+            effects=self.state.job_effects_for_action(kind, environment, "initialize") + discovery,
+            platform=True,
+        )
+
     def _deletion(self, kind: Kind, record: Record) -> list[dict[str, JSON]]:
         if kind.key == HUB_KIND:
             return [{"op": "delete_hub", "hub": record.id}]
@@ -286,14 +318,22 @@ class Handlers:
         return [{"op": "delete", "kind": kind.key, "scope": record.scope, "id": record.id, "revert": before}]
 
     def _creation(self, call: Call, kind: Kind) -> list[dict[str, JSON]]:
-        """A create answered by a job (servers, instances): items exist at once, `live` once it completes."""
+        """A create answered by a job (servers, instances): items exist at once, `new`, then (servers)
+        `provisioning` while the job runs with `events.provisioning.started` set, and `live` once it
+        completed (`events.provisioning.completed`)."""
         final = self.state.pick_state(kind, FINAL_STATES)
+        provisioning = "provisioning" in self.tools.enum_at(kind.schema, "state", "current")
         effects: list[dict[str, JSON]] = []
         for fields in _creation_items(call.body):
             record = self.state.create_resource(
                 kind, call.hub_id, fields, principal=call.principal, parents=self._path_values(call), state="new"
             )
-            effects.append({"op": "state", "kind": kind.key, "scope": record.scope, "id": record.id, "final": final})
+            effect: dict[str, JSON] = {"op": "state", "kind": kind.key, "scope": record.scope, "id": record.id}
+            if provisioning:
+                self.state.set_state(kind, record, "provisioning")
+                self.state.stamp_event(kind, record, "provisioning.started")
+                effect.update(stamp="provisioning.completed", revert="new")
+            effects.append({**effect, "final": final})
         return effects
 
     def _pipeline_run(self, call: Call, pipeline: Record) -> list[dict[str, JSON]]:
@@ -310,6 +350,11 @@ class Handlers:
 
     def _derived(self, call: Call) -> Reply:
         """Summaries, telemetry, lookups...: the schema's instance, about the path's item."""
+        if call.op.template == "/v1/account/logins":
+            principal = call.principal or self.state.auth.default_principal
+            logins = sort_docs(self.state.logins(principal), call.query.sort or ["-time"])
+            page = paginate(logins, call.query, self.state.config.default_page_size)
+            return self._document(call, self.tools.fit(page, call.op.data_schema), page)
         found = self._resolve(call)
         schema = call.op.response_schema
         if schema is None:

@@ -129,7 +129,8 @@ class RequestGuard:
         return self._any_ip and _is_ip_literal(name)
 
     def check_origin(self, headers: Mapping[str, str]) -> None:
-        """403 for a request a page of another origin made (the control routes, `/oauth/token`)."""
+        """403 for a request a page of another origin made (the control routes, `/oauth/token`, the
+        notification WebSocket)."""
         origin = headers.get("origin")
         host = headers.get("host", "").strip().lower()
         site = headers.get("sec-fetch-site", "").strip().lower()
@@ -139,7 +140,8 @@ class RequestGuard:
                 403,
                 "403.not-allowed",
                 "Cross-origin request refused",
-                "the emulator's control routes and token endpoint refuse requests made by other web pages",
+                "the emulator's control routes, token endpoint and notification socket refuse requests "
+                "made by other web pages",
                 source="/headers/Origin",
             )
 

@@ -284,7 +284,7 @@ class InternalHandlers(ServiceHandlers):
         scope, key = call.query.params["scope"], call.query.params["key"]
         record = self.get(OBJECT_CACHE, f"{scope}:{key}")
         expires = record.extra.get("expires_at") if record is not None else None
-        if record is not None and isinstance(expires, int | float) and expires <= self.state.clock():
+        if record is not None and isinstance(expires, int | float) and expires <= self.state.now():
             self.delete(OBJECT_CACHE, record.id)
             record = None
         if record is None:
@@ -297,7 +297,7 @@ class InternalHandlers(ServiceHandlers):
             ttl = parse_duration(str(body.get("expires", "")))
         except ValueError as error:
             raise ApiError(422, "422.invalid-input", "Invalid duration", str(error), source="/expires") from None
-        extra: dict[str, JSON] = {"expires_at": self.state.clock() + ttl} if ttl > 0 else {}
+        extra: dict[str, JSON] = {"expires_at": self.state.now() + ttl} if ttl > 0 else {}
         doc = {k: body[k] for k in ("scope", "expires", "key", "value") if k in body}
         self.save(OBJECT_CACHE, f"{body.get('scope')}:{body.get('key')}", doc, extra=extra)
         return self.answer(call, None)

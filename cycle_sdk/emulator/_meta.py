@@ -95,7 +95,10 @@ def _value(
     if (kind.key, name) == (ENVIRONMENT_KIND, "containers"):
         containers = related(state, scope, CONTAINER_KIND, item_id, ("environment.id",))
         fields = ("id", "name", "state", "image", "environment")
-        return [{f: c.doc.get(f) for f in fields} for c in containers]
+        summaries = [{f: c.doc.get(f) for f in fields} for c in containers]
+        # The summary requires an image ID, which a service container (image.id null) has not.
+        item = tools.resolve(schema).get("items") if isinstance(tools.resolve(schema), dict) else None
+        return [s for s in summaries if item is None or tools.conforms(item, s)]
     if (kind.key, name) == (ENVIRONMENT_KIND, "service_versions"):
         return {}
     if (kind.key, name) == (CONTAINER_KIND, "domains"):
@@ -108,7 +111,7 @@ def _value(
         return []
     if (kind.key, name) == ("infrastructure/servers", "node") and schema is not None:
         node = tools.instance(schema)
-        checked_in = {"online": True, "healthy": True, "last_checkin": iso(state.clock())}
+        checked_in = {"online": True, "healthy": True, "last_checkin": iso(state.now())}
         return tools.merge(node, checked_in, schema) if isinstance(node, dict) else node
     if (kind.key, name) == ("infrastructure/servers", "allocations") and schema is not None:
         return tools.instance(schema)

@@ -7,9 +7,13 @@
   identifier and ID. Keys the item schema does not declare are ignored, like the real API ignores
   filters it does not know.
 - `sort=-id,name`: comma separated keys, `-` for descending; a key is a field of the items,
-  dotted for nested ones (`-events.created`); missing values sort first. Unknown keys are a 422
-  (see `_checks`).
-- `page[number]=N&page[size]=M`: 1-based pages; the size defaults to `default_page_size`.
+  dotted for nested ones (`-events.created`); missing values sort first. A key that names no
+  field sorts nothing: the spec types sort keys as any string, and neither Cycle's docs nor its
+  clients say an unknown one is refused (the README's emulator section has the sources).
+- `page[number]=N&page[size]=M`: 1-based pages; the size defaults to `default_page_size`. The
+  spec types both as any JSON number, and so does this: a fraction is read as its whole part, a
+  number below 1 as page 1, a size below 1 as the default. Only what is no number is a 422, and
+  a size over `max_page_size` (any size no integer type holds among them), naming the limit.
 - Array parameters (`include`, `meta`, `sort`...) are taken comma-joined (`include=a,b`, as the SDK
   and Cycle's older JS client send them) and repeated (`include=a&include=b`, as Cycle's TypeScript
   client does), or both at once: `Query.array(name)`.
@@ -20,12 +24,17 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any, Final
 from urllib.parse import parse_qsl
 
 from ._schema import JSON
 
 _BRACKETED: Final = re.compile(r"^(\w+)\[([^\]]*)\]$")
+# A page value past this many digits is past any integer type (int64 has 19): it stands as _HUGE.
+_LARGEST_DIGITS: Final = 30
+_HUGE: Final = 2**64
+_JSON_NUMBER: Final = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?", re.ASCII)
 SEARCH_FIELDS: Final = ("name", "identifier", "id")
 
 
@@ -41,7 +50,7 @@ class QueryError(ValueError):
 class Query:
     filters: dict[str, list[str]] = field(default_factory=dict)  # every value sent per `filter[key]`
     page_number: int = 1
-    page_size: int | None = None
+    page_size: int | None = None  # None: the default size
     params: dict[str, str] = field(default_factory=dict)  # every plain parameter's last value (`token`)
     sent: dict[str, list[str]] = field(default_factory=dict)  # every plain parameter's values, in order
 
@@ -66,7 +75,7 @@ class Query:
         return self.array("meta")
 
 
-def parse_query(query_string: str) -> Query:
+def parse_query(query_string: str, *, max_page_size: int | None = None) -> Query:
     query = Query()
     for name, value in parse_qsl(query_string, keep_blank_values=True):
         bracketed = _BRACKETED.match(name)
@@ -74,27 +83,29 @@ def parse_query(query_string: str) -> Query:
             query.filters.setdefault(bracketed.group(2), []).append(value)
         elif bracketed and bracketed.group(1) == "page":
             key = bracketed.group(2)
-            if key not in ("number", "size"):
-                continue
-            number = _positive(name, value)
             if key == "number":
-                query.page_number = number
-            else:
-                query.page_size = number
+                query.page_number = max(1, _whole(name, value))
+            elif key == "size":
+                size = _whole(name, value)
+                if max_page_size is not None and size > max_page_size:
+                    shown = value if len(value) <= 40 else value[:37] + "..."
+                    raise QueryError(name, f"{name} must be at most {max_page_size} (max_page_size), not {shown}")
+                query.page_size = size if size >= 1 else None
         else:
             query.params[name] = value
             query.sent.setdefault(name, []).append(value)
     return query
 
 
-def _positive(name: str, value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise QueryError(name, f"{name} must be a positive integer, not {value!r}") from None
-    if number < 1:
-        raise QueryError(name, f"{name} must be at least 1, not {number}")
-    return number
+def _whole(name: str, value: str) -> int:
+    """A page value: any JSON number, as the spec types it, read as its whole part (rounded down)."""
+    text = value.strip()
+    if not _JSON_NUMBER.fullmatch(text):
+        raise QueryError(name, f"{name} must be a number, not {value!r}")
+    number = Decimal(text)
+    if number.adjusted() > _LARGEST_DIGITS:  # past every integer type: no need to build it
+        return _HUGE if number > 0 else -_HUGE
+    return int(number.to_integral_value(rounding=ROUND_FLOOR))
 
 
 def comparable(value: JSON) -> JSON:
@@ -172,7 +183,8 @@ def sort_docs(docs: list[dict[str, JSON]], keys: list[str]) -> list[dict[str, JS
 def paginate(docs: list[dict[str, JSON]], query: Query, default_size: int) -> list[dict[str, JSON]]:
     size = query.page_size or default_size
     start = (query.page_number - 1) * size
-    return docs[start : start + size]
+    return docs[start : start + size] if start < len(docs) else []
+
 
 
 __all__ = [

@@ -76,7 +76,7 @@ class SchedulerHandlers(ServiceHandlers):
             instance_id,
             instance,
             parents={"containerId": container_id},
-            extra={"token": token, "claimed_at": self.state.clock(), "spawned": False},
+            extra={"token": token, "claimed_at": self.state.now(), "spawned": False},
         )
         return self.answer(call, {"instance_id": instance_id, "environment": context["environment"], "token": token})
 
@@ -127,7 +127,7 @@ class SchedulerHandlers(ServiceHandlers):
 
     def _expire_claims(self) -> None:
         """Claims not spawned in time go back to the pool."""
-        deadline = self.state.clock() - self.state.config.claim_timeout
+        deadline = self.state.now() - self.state.config.claim_timeout
         for record in self.records(FUNCTION_INSTANCES):
             claimed = record.extra.get("claimed_at")
             if not record.extra.get("spawned") and isinstance(claimed, int | float) and claimed <= deadline:

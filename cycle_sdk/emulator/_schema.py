@@ -174,7 +174,10 @@ class SchemaTools:
 
     def __init__(self, document: Mapping[str, Any]) -> None:
         self._document = document
-        self._instances: dict[str, JSON] = {}
+        # Instances per reference, for each reading of "minimal" (see `instance`).
+        self._instance_caches: dict[bool, dict[str, JSON]] = {False: {}, True: {}}
+        self._instances = self._instance_caches[False]
+        self._prefer_null = False
         self._building: set[str] = set()
         # The instance cache is shared by every emulator of the process (each serves on its own thread).
         self._lock = threading.RLock()
@@ -274,10 +277,22 @@ class SchemaTools:
 
     # -- instances --------------------------------------------------------------------------
 
-    def instance(self, schema: Schema) -> JSON:
-        """A minimal valid instance (a fresh copy: callers may mutate it)."""
+    def instance(self, schema: Schema, *, blank: bool = False) -> JSON:
+        """A minimal valid instance (a fresh copy: callers may mutate it).
+
+        `blank`: null wherever the schema allows it (a nullable field, a `oneOf`/`anyOf` with a
+        null branch, an enum holding null), so nothing is invented that the API would leave empty;
+        what a stored resource starts from. Otherwise the first non-null form, which shows the
+        shape (the examples of derived answers)."""
         with self._lock:
-            return copy.deepcopy(self._instance(schema))
+            saved = self._prefer_null
+            self._prefer_null = blank
+            self._instances = self._instance_caches[blank]
+            try:
+                return copy.deepcopy(self._instance(schema))
+            finally:
+                self._prefer_null = saved
+                self._instances = self._instance_caches[saved]
 
     def _instance(self, schema: Schema) -> JSON:
         if isinstance(schema, dict) and "$ref" in schema and _ANNOTATIONS.issuperset(schema):
@@ -302,7 +317,11 @@ class SchemaTools:
         if "const" in schema:
             return schema["const"]
         if "enum" in schema:
+            if self._prefer_null and None in schema["enum"]:
+                return None
             return next((v for v in schema["enum"] if v is not None), schema["enum"][0])
+        if self._prefer_null and _allows_null(schema) and self.conforms(schema, None):
+            return None
         if "allOf" in schema:
             return self._all_of(schema)
         for key in ("oneOf", "anyOf"):
@@ -496,8 +515,11 @@ class SchemaTools:
 
         Objects merge key by key (recursively, so a PATCH of `about.description` keeps the rest of
         `about`); keys the schema does not declare are dropped, as the API would ignore them; a value
-        that would not validate is ignored, leaving the target's.
+        that would not validate is ignored, leaving the target's. An object laid over a null (a
+        nullable field not set before) starts from the field's blank object form.
         """
+        if target is None and isinstance(overlay, dict):
+            target = self._object_base(schema)
         if isinstance(target, dict) and isinstance(overlay, dict):
             if self.is_composite(schema):
                 combined = {**target, **overlay}
@@ -507,6 +529,24 @@ class SchemaTools:
                 return target
             return self._merge_object(target, overlay, schema)
         return overlay if self.conforms(schema, overlay) else target
+
+    def _object_base(self, schema: Schema) -> JSON:
+        """The blank instance of a schema's object form (of a nullable object, its non-null form)."""
+        found = self.instance(schema, blank=True)
+        if isinstance(found, dict):
+            return found
+        resolved = self.resolve(schema)
+        if not isinstance(resolved, dict):
+            return found
+        kind = resolved.get("type")
+        if isinstance(kind, list) and "object" in kind:
+            return self.instance({**resolved, "type": "object"}, blank=True)
+        for key in ("oneOf", "anyOf"):
+            for branch in resolved.get(key, ()):
+                candidate = self.instance(branch, blank=True)
+                if isinstance(candidate, dict):
+                    return candidate
+        return found
 
     def _merge_object(self, target: dict[str, JSON], overlay: Mapping[str, JSON], schema: Schema) -> dict[str, JSON]:
         props = self.properties(schema)
@@ -545,6 +585,14 @@ def _first_type(schema: Mapping[str, Any]) -> str | None:
     if isinstance(kind, list):
         return next((k for k in kind if k != "null"), "null" if kind else None)
     return kind if isinstance(kind, str) else None
+
+
+def _allows_null(schema: Mapping[str, Any]) -> bool:
+    """Whether the schema itself says null is a value: `type` naming null, or a null alternative."""
+    kind = schema.get("type")
+    if kind == "null" or (isinstance(kind, list) and "null" in kind):
+        return True
+    return any(_is_null(branch) for key in ("oneOf", "anyOf") for branch in schema.get(key, ()))
 
 
 def _is_null(schema: Schema) -> bool:

@@ -21,6 +21,7 @@ import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from ._app import TRANSPORT_KEY, EmulatorApp
+from ._clock import SYSTEM_CLOCK, EmulatorClock
 from ._config import (
     DEFAULT_ACCESS_KEY,
     DEFAULT_API_KEY,
@@ -34,6 +35,7 @@ from ._config import (
     DEFAULT_LOG_LEVEL,
     DEFAULT_MAX_BODY,
     DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_PAGE_SIZE,
     DEFAULT_NOTIFICATION_TOKEN_TTL,
     DEFAULT_PAGE_SIZE,
     DEFAULT_REFRESH_TOKEN_TTL,
@@ -260,12 +262,23 @@ class Emulator(Controls):
 
     Attributes: `url` (http://host:port, or http://localhost on a unix socket, once started), `uds`
     (the unix socket path, or None), `address` (the URL, or `unix:PATH`), `headers` (what
-    authenticates on the served API), `api_key`, `token`, `access_key`, `hub_id`, `config`, `state`.
+    authenticates on the served API), `api_key`, `token`, `access_key`, `hub_id`, `clock`,
+    `config`, `state`.
+
+    `clock`: what every time-based part reads (timestamps, token lifetimes, jobs, notification
+    tokens, latency faults); default the system clock. A `FakeClock` moves only when told, and one
+    shared with a client (`Client(clock=...)`) drives both.
     """
 
-    def __init__(self, config: EmulatorConfig | None = None) -> None:
+    def __init__(self, config: EmulatorConfig | None = None, *, clock: EmulatorClock | None = None) -> None:
         self.config = config if config is not None else EmulatorConfig()
-        super().__init__(EmulatorState(self.config, spec=default_spec(self.config.api)))
+        if clock is not None and not isinstance(clock, EmulatorClock):
+            raise TypeError(
+                "clock must have time() and async_sleep() (an EmulatorClock, e.g. FakeClock), "
+                f"not {type(clock).__name__}"
+            )
+        state = EmulatorState(self.config, spec=default_spec(self.config.api), clock=clock or SYSTEM_CLOCK)
+        super().__init__(state)
         self.app = EmulatorApp(self.state)
         self.limits = ConnectionLimits(
             max_connections=self.config.max_connections, header_timeout=self.config.header_timeout
@@ -280,6 +293,11 @@ class Emulator(Controls):
     @property
     def api_key(self) -> str:
         return self.config.api_key
+
+    @property
+    def clock(self) -> EmulatorClock:
+        """The clock every time-based part of this emulator reads."""
+        return self.state.clock
 
     @property
     def token(self) -> str:
@@ -446,12 +464,15 @@ def run_emulator(
     notification_token_ttl: float = DEFAULT_NOTIFICATION_TOKEN_TTL,
     users: Mapping[str, str] | None = None,
     default_page_size: int = DEFAULT_PAGE_SIZE,
+    max_page_size: int = DEFAULT_MAX_PAGE_SIZE,
     claim_timeout: float = DEFAULT_CLAIM_TIMEOUT,
     log_level: str = DEFAULT_LOG_LEVEL,
     max_body: int = DEFAULT_MAX_BODY,
     allowed_hosts: Sequence[str] = (),
     max_connections: int = DEFAULT_MAX_CONNECTIONS,
     header_timeout: float = DEFAULT_HEADER_TIMEOUT,
+    cors_origins: Sequence[str] = (),
+    clock: EmulatorClock | None = None,
 ) -> Iterator[Emulator]:
     """Run an emulator on a free loopback port (or `uds`) for the duration of the block.
 
@@ -462,7 +483,8 @@ def run_emulator(
             transport = httpx.HTTPTransport(uds=emu.uds)
             httpx.Client(base_url=emu.url, headers=emu.headers, transport=transport).get("/v1/environment")
 
-    Pass a whole `config`, or these keywords (the `EmulatorConfig` fields), not both:
+    Pass a whole `config`, or these keywords (the `EmulatorConfig` fields), not both; `clock`
+    goes with either:
 
     - `api`: "platform" (Cycle's Platform API), "internal" (a container's Internal API,
       `X-CYCLE-TOKEN` auth) or "scheduler" (an environment's Scheduler API, `X-CYCLE-ACCESS-KEY`).
@@ -477,6 +499,7 @@ def run_emulator(
     - `notification_token_ttl`: lifetime of a hub notification socket token, in seconds.
     - `users`: email -> password, for the OAuth password grant (default: user@example.com:password).
     - `default_page_size`: items per page when a request gives no `page[size]`.
+    - `max_page_size`: the largest `page[size]` answered (100); a larger one is a 422 naming it.
     - `claim_timeout`: scheduler, seconds a claimed function instance waits to be spawned.
     - `log_level`: uvicorn's log level ("warning").
     - `max_body`: the largest request body in bytes (8 MiB); a larger one gets 413 without being read.
@@ -484,6 +507,10 @@ def run_emulator(
       (e.g. a docker-compose service name); "*" turns the Host check off.
     - `max_connections`: open connections at once (lowered to fit the file descriptor limit).
     - `header_timeout`: seconds a connection has to send a complete request head.
+    - `cors_origins`: origins whose pages may call the API cross-origin (CORS), besides pages on
+      this machine (localhost, 127.0.0.1, [::1], any port); "*" allows every origin.
+    - `clock`: what every time-based part reads (see `Emulator`); default the system clock. A
+      `FakeClock` moves only when told: `clock.advance(3600)` expires a 5-second token at once.
     """
     options = EmulatorConfig(
         api=api,
@@ -502,16 +529,18 @@ def run_emulator(
         notification_token_ttl=notification_token_ttl,
         users=dict(users) if users is not None else dict(DEFAULT_USERS),
         default_page_size=default_page_size,
+        max_page_size=max_page_size,
         claim_timeout=claim_timeout,
         log_level=log_level,
         max_body=max_body,
         allowed_hosts=tuple(allowed_hosts),
         max_connections=max_connections,
         header_timeout=header_timeout,
+        cors_origins=tuple(cors_origins),
     )
     if config is not None and options != EmulatorConfig():
         raise TypeError("run_emulator: pass an EmulatorConfig or keyword arguments, not both")
-    emulator = Emulator(config if config is not None else options)
+    emulator = Emulator(config if config is not None else options, clock=clock)
     emulator.start()
     try:
         yield emulator

@@ -151,7 +151,7 @@ class ServiceHandlers:
         return doc
 
     def now(self) -> str:
-        return iso(self.state.clock())
+        return iso(self.state.now())
 
     def new_id(self) -> str:
         return self.state.new_id()

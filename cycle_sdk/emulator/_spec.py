@@ -255,7 +255,8 @@ class ApiSpec:
                 id_param=id_param,
                 schema=candidates[0][1] if candidates else {"type": "object"},
                 creatable=key in creatable or key in _EMULATOR_CREATED,
-                global_scope=key in (HUB_KIND, ACCOUNT_KIND),
+                # Hubs, and what belongs to an account (its invites), live outside any hub.
+                global_scope=key in (HUB_KIND, ACCOUNT_KIND) or key.startswith(ACCOUNT_KIND + "/"),
                 not_found=code,
                 topic=topic,
             )
@@ -361,12 +362,13 @@ class ApiSpec:
 
     # -- routing ----------------------------------------------------------------------------
 
-    def match(self, method: str, segments: list[str]) -> tuple[Operation, dict[str, str]] | None:
-        """The operation for a method and decoded path segments; literal segments beat parameters."""
-        best: tuple[list[int], Operation] | None = None
+    def route(self, segments: list[str]) -> dict[str, Operation]:
+        """The operations (by method) of the path these decoded segments name: the path is found
+        first, whatever the method, and literal segments beat parameters, so `/roles/defaults`
+        is its own path (GET only), never a role named "defaults" of `/roles/{roleId}`."""
+        best: list[int] | None = None
+        found: dict[str, Operation] = {}
         for op in self._by_length.get(len(segments), ()):
-            if op.method != method:
-                continue
             score: list[int] = []
             for pattern, text in zip(op.segments, segments, strict=True):
                 if pattern.param and text:
@@ -376,13 +378,22 @@ class ApiSpec:
                 else:
                     break
             else:
-                if best is None or score < best[0]:
-                    best = (score, op)
-        if best is None:
-            return None
-        op = best[1]
-        values = {p.text: text for p, text in zip(op.segments, segments, strict=True) if p.param}
-        return op, values
+                if best is None or score < best:
+                    best, found = score, {}
+                if score == best:
+                    found.setdefault(op.method, op)
+        return found
+
+    def match(self, method: str, segments: list[str]) -> tuple[Operation, dict[str, str]] | None:
+        """The operation for a method and decoded path segments (None: no such path, or not this
+        method on it; see `route`)."""
+        op = self.route(segments).get(method)
+        return None if op is None else (op, self.path_values(op, segments))
+
+    @staticmethod
+    def path_values(op: Operation, segments: list[str]) -> dict[str, str]:
+        """The path parameters' values: `{"environmentId": "..."}`."""
+        return {p.text: text for p, text in zip(op.segments, segments, strict=True) if p.param}
 
 
 # Which operation's schema describes a kind's items best: the item GET, else PATCH, a create (3),

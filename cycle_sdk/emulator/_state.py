@@ -14,22 +14,23 @@ import itertools
 import re
 import secrets
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
 from ._auth import AuthManager, Principal, account_id_for
+from ._clock import SYSTEM_CLOCK, EmulatorClock
 from ._config import EmulatorConfig
 from ._faults import FaultRegistry
 from ._jobs import STEP_CAPTIONS, TERMINAL, JobPlan, Outcome, TaskSpec, iso, new_job, render
 from ._model import not_found
 from ._notifications import NotificationHub
-from ._schema import JSON
+from ._schema import JSON, Schema
 from ._spec import (
     ACCOUNT_KIND,
     API_KEY_KIND,
     CONTAINER_KIND,
+    ENVIRONMENT_KIND,
     HUB_KIND,
     INSTANCE_KIND,
     JOB_KIND,
@@ -41,11 +42,26 @@ from ._spec import (
 from ._store import Record, Store
 from ._tasks import KIND_ACTION_STATES, apply_task
 
+# The emulator's own record of password logins (no spec kind: the spec only lists them).
+LOGIN_KIND: Final = "account/logins"
 # Fields the platform owns: a request body never sets them.
 PROTECTED: Final = frozenset({"id", "hub_id", "creator", "events", "state"})
 # Preferred state of a new resource, and of one whose creation job completed.
 INITIAL_STATES: Final = ("live", "new", "active")
+# Kinds that start `new` and reach `live` through a job, as Cycle's docs describe them: an image is
+# a shell until imported; an environment is initialized by the platform; a stack build is
+# generated or deployed. (Containers and virtual machines start `new` by their schemas' order.)
+STARTS_NEW: Final = frozenset({"images", ENVIRONMENT_KIND, "stacks/builds"})
+# The services Cycle starts in every environment ("two services are started in each
+# environment"); the discovery service runs once the environment is initialized, the load
+# balancer gets instances only when started.
+ENVIRONMENT_SERVICES: Final = ("discovery", "loadbalancer")
 FINAL_STATES: Final = ("live", "complete", "completed", "running", "active")
+# Fields the platform works out from the rest of a new item, per kind.
+DERIVED: Final[Mapping[str, Mapping[str, Callable[[Mapping[str, JSON]], JSON]]]] = {
+    # An IP pool's kind is its block's family.
+    "infrastructure/ips/pools": {"kind": lambda doc: "ipv6" if ":" in str(_at(doc, "block", "cidr")) else "ipv4"},
+}
 # Task actions that move their resource: (state while the job runs, state once it completed).
 _ACTION_STATES: Final[Mapping[str, tuple[str, str]]] = {
     "start": ("starting", "running"),
@@ -57,14 +73,15 @@ _ACTION_STATES: Final[Mapping[str, tuple[str, str]]] = {
 class IdFactory:
     """ObjectID-like IDs (24 hex digits: time, process, counter), so sorting by ID is creation order."""
 
-    def __init__(self) -> None:
+    def __init__(self, now: Callable[[], float]) -> None:
+        self._now = now
         self._process = secrets.token_hex(5)
         self._counter = itertools.count()
         self._lock = threading.Lock()
 
     def __call__(self) -> str:
         with self._lock:
-            return f"{int(time.time()):08x}{self._process}{next(self._counter) & 0xFFFFFF:06x}"
+            return f"{int(self._now()) & 0xFFFFFFFF:08x}{self._process}{next(self._counter) & 0xFFFFFF:06x}"
 
 
 def snake_field(param: str) -> str:
@@ -82,23 +99,25 @@ class EmulatorState:
         self,
         config: EmulatorConfig,
         spec: ApiSpec | None = None,
-        clock: Callable[[], float] = time.time,
+        clock: EmulatorClock = SYSTEM_CLOCK,
     ) -> None:
         self.config = config
         self.spec = spec if spec is not None else ApiSpec(load_spec_document(config.api))
         self.tools = self.spec.tools
+        # Everything time-based reads it through `now()` (auth and notifications too), so a clock
+        # put here later is the one every part reads from then on.
         self.clock = clock
         self.lock = threading.RLock()
-        self.new_id = IdFactory()
+        self.new_id = IdFactory(self.now)
         self.store = Store(config.db_path)
         self.auth = AuthManager(
             api_key=config.api_key,
             users=config.users,
             token_ttl=config.token_ttl,
             refresh_token_ttl=config.refresh_token_ttl,
-            clock=clock,
+            clock=self.now,
         )
-        self.notifications = NotificationHub(token_ttl=config.notification_token_ttl, clock=clock)
+        self.notifications = NotificationHub(token_ttl=config.notification_token_ttl, clock=self.now)
         self.faults = FaultRegistry()
         self.requests: Counter[str] = Counter()
         self._active_jobs: set[tuple[str, str]] = set()
@@ -135,6 +154,10 @@ class EmulatorState:
             self._next_job.clear()
             self._bootstrap()
 
+    def now(self) -> float:
+        """The emulator's time: seconds since the epoch, on its clock."""
+        return self.clock.time()
+
     def kind(self, key: str) -> Kind:
         try:
             return self.spec.kinds[key]
@@ -154,10 +177,27 @@ class EmulatorState:
             first, _, rest = email.partition("@")[0].partition(".")
             body = {
                 "name": {"first": first.capitalize(), "last": rest.capitalize()},
-                "email": {"address": email, "verified": True, "added": iso(self.clock())},
+                "email": {"address": email, "verified": True, "added": iso(self.now())},
             }
             record = self.create_resource(kind, None, body, principal=None, id_=account_id, notify=False)
         return record
+
+    def record_login(self, email: str, *, ip: str, success: bool) -> None:
+        """A password login of a user (`GET /v1/account/logins` lists its account's)."""
+        with self.lock:
+            account = self.ensure_account(email)
+            doc: dict[str, JSON] = {
+                "id": self.new_id(),
+                "account": {"id": account.id, "ip": ip},
+                "time": iso(self.now()),
+                "type": "password",
+                "success": success,
+            }
+            self.store.save(Record("", LOGIN_KIND, str(doc["id"]), doc, {"accountId": account.id}))
+
+    def logins(self, principal: Principal) -> list[dict[str, JSON]]:
+        account_id = self.account(principal).id
+        return [r.doc for r in self.store.records("", LOGIN_KIND) if r.parents.get("accountId") == account_id]
 
     def account(self, principal: Principal) -> Record:
         return self.ensure_account(principal.email)
@@ -210,7 +250,7 @@ class EmulatorState:
     def view(self, record: Record) -> dict[str, JSON]:
         """The API document of a record as of now (jobs are rendered from their plan)."""
         if record.kind == JOB_KIND:
-            return render(record.doc, JobPlan.from_json(record.extra["plan"]), self.clock())
+            return render(record.doc, JobPlan.from_json(record.extra["plan"]), self.now())
         return record.doc
 
     def create_resource(
@@ -227,14 +267,16 @@ class EmulatorState:
     ) -> Record:
         parents = dict(parents or {})
         id_ = id_ or self.new_id()
-        now = iso(self.clock())
+        now = iso(self.now())
         schema = kind.schema
         with self.lock:
-            doc = self.tools.merge(self.tools.instance(schema), self._input(kind, hub_id, body), schema)
+            # Blank: what the request did not send and the platform does not stamp stays null or
+            # empty, never a schema placeholder (a user's container is no "discovery" service).
+            doc = self.tools.merge(self.tools.instance(schema, blank=True), self._input(kind, hub_id, body), schema)
             stamps: dict[str, JSON] = {
                 "id": id_,
                 "events": {"created": now, "updated": now},
-                "state": {"current": state or self.pick_state(kind, INITIAL_STATES), "changed": now},
+                "state": {"current": state or self.initial_state(kind), "changed": now},
             }
             if hub_id is not None and not kind.global_scope:
                 stamps["hub_id"] = hub_id
@@ -242,6 +284,8 @@ class EmulatorState:
                 stamps["creator"] = principal.creator
             # A resource under another names it: an instance's `container_id`, a run's `pipeline_id`.
             stamps.update(self._input(kind, hub_id, {f"{snake_field(k)}_id": v for k, v in parents.items()}))
+            for name, derive in DERIVED.get(kind.key, {}).items():
+                stamps[name] = derive(doc)
             if "identifier" in self.tools.properties(schema) and not body.get("identifier"):
                 name = doc.get("name")
                 stamps["identifier"] = slug(name) if isinstance(name, str) and slug(name) else id_
@@ -253,12 +297,13 @@ class EmulatorState:
                 self._register_api_key(record)
             if notify and hub_id is not None:
                 self.notify(hub_id, kind, record, "created")
+            self._after_create(kind, record)
             return record
 
     def update_resource(self, kind: Kind, record: Record, body: Mapping[str, JSON], hub_id: str | None) -> Record:
         with self.lock:
             doc = self.tools.merge(record.doc, self._input(kind, hub_id, body), kind.schema)
-            record.doc = self.tools.merge(doc, {"events": {"updated": iso(self.clock())}}, kind.schema)
+            record.doc = self.tools.merge(doc, {"events": {"updated": iso(self.now())}}, kind.schema)
             self.store.save(record)
             self.notify(hub_id or record.id, kind, record, "updated")
             return record
@@ -277,7 +322,7 @@ class EmulatorState:
             hub_id = record.scope or record.id
             self.notify(hub_id, kind, record, "state_changed", state="deleted")
 
-    def set_state(self, kind: Kind, record: Record, value: str) -> bool:
+    def set_state(self, kind: Kind, record: Record, value: str, *, at: float | None = None) -> bool:
         """Move an item to a state its schema allows; False (unchanged) otherwise."""
         if value not in self.tools.enum_at(kind.schema, "state", "current"):
             return False
@@ -286,10 +331,32 @@ class EmulatorState:
             if state.get("current") == value:
                 return True
             state["current"] = value
-            state["changed"] = iso(self.clock())
+            state["changed"] = iso(self.now() if at is None else at)
             self.store.save(record)
             self.notify(record.scope or record.id, kind, record, "state_changed", state=value)
             return True
+
+    def initial_state(self, kind: Kind) -> str:
+        return self.pick_state(kind, ("new",) if kind.key in STARTS_NEW else INITIAL_STATES)
+
+    def stamp_event(self, kind: Kind, record: Record, event: str, *, at: float | None = None) -> None:
+        """Set `events.<event>` (dotted: `provisioning.completed`) to `at` (default now), where the
+        schema has it."""
+        path = event.split(".")
+        if self._event_schema(kind, path) is None:
+            return
+        value: JSON = iso(self.now() if at is None else at)
+        for key in reversed(path):
+            value = {key: value}
+        with self.lock:  # `events` is the platform's: straight into the document, not through `_input`
+            record.doc = self.tools.merge(record.doc, {"events": value}, kind.schema)
+            self.store.save(record)
+
+    def _event_schema(self, kind: Kind, path: list[str]) -> Schema | None:
+        node: Schema | None = self.tools.property(kind.schema, "events")
+        for key in path:
+            node = self.tools.property(node, key) if node is not None else None
+        return node
 
     def pick_state(self, kind: Kind, preferred: Iterable[str]) -> str:
         allowed = self.tools.enum_at(kind.schema, "state", "current")
@@ -383,12 +450,18 @@ class EmulatorState:
         queue: str,
         task_input: Mapping[str, JSON],
         effects: list[dict[str, JSON]],
+        platform: bool = False,
     ) -> Record:
-        """Create a job (with one task) that runs on its own from now, per the job controls."""
-        now = self.clock()
+        """Create a job (with one task) that runs on its own from now, per the job controls.
+
+        `platform`: a job the platform starts by itself (an environment's initialization), which the
+        next-job controls (`fail_next_job`...) leave for the next job a request starts."""
+        now = self.now()
         with self.lock:
             plan = JobPlan(created=now, speed=self.config.job_speed, effects=effects, steps=len(STEP_CAPTIONS))
-            overrides, self._next_job = self._next_job, {}
+            overrides = {}
+            if not platform:
+                overrides, self._next_job = self._next_job, {}
             plan.outcome = overrides.get("outcome", plan.outcome)
             plan.message = overrides.get("message", "")
             plan.visible_at = now + float(overrides.get("delay_seconds") or 0.0)
@@ -421,7 +494,7 @@ class EmulatorState:
             if record is None:
                 raise not_found("404.job", "job", job_id)
             plan = JobPlan.from_json(record.extra["plan"])
-            now = self.clock()
+            now = self.now()
             if not plan.visible(now):
                 if count_request and plan.hidden_requests > 0:
                     plan.hidden_requests -= 1
@@ -432,12 +505,12 @@ class EmulatorState:
             return record
 
     def job_visible(self, record: Record) -> bool:
-        return JobPlan.from_json(record.extra["plan"]).visible(self.clock())
+        return JobPlan.from_json(record.extra["plan"]).visible(self.now())
 
     def tick(self) -> None:
         """Advance every unfinished job to now (called periodically by the server)."""
         with self.lock:
-            now = self.clock()
+            now = self.now()
             for hub_id, job_id in list(self._active_jobs):
                 record = self.store.get(hub_id, JOB_KIND, job_id)
                 if record is None:
@@ -464,9 +537,11 @@ class EmulatorState:
             self.notify(record.scope, job_kind, record, step, state=step)
         if phase in TERMINAL:
             self._active_jobs.discard((record.scope, record.id))
-            self._apply_effects(plan.effects, success=phase == "completed")
+            # Effects take the moment the job ended, however late it is read (a fake clock's jump).
+            ended = plan.at(plan.done_at if phase != "expired" else 2.0)
+            self._apply_effects(plan.effects, success=phase == "completed", at=ended)
 
-    def _apply_effects(self, effects: list[dict[str, JSON]], *, success: bool) -> None:
+    def _apply_effects(self, effects: list[dict[str, JSON]], *, success: bool, at: float) -> None:
         for effect in effects:
             op = effect["op"]
             if op == "delete_hub":
@@ -494,37 +569,98 @@ class EmulatorState:
                     apply_task(self, kind, record, effect)
             elif op in ("delete", "state"):
                 target = effect.get("final") if success else effect.get("revert")
-                if isinstance(target, str):
-                    self.set_state(kind, record, target)
+                moved = "during" in effect and current_state(record.doc) != effect["during"]
+                if isinstance(target, str) and not moved:  # moved on meanwhile (deleted): left there
+                    self.set_state(kind, record, target, at=at)
                     if success and kind.key == CONTAINER_KIND:
-                        self._sync_instances(record, target)
+                        self._sync_instances(record, target, at=at)
+                    stamp = effect.get("stamp")
+                    if success and isinstance(stamp, str):
+                        self.stamp_event(kind, record, stamp, at=at)
 
-    def _sync_instances(self, container: Record, state: str) -> None:
-        """A started container has running instances (one per `config.deploy.instances`, at least one)."""
+    def _sync_instances(self, container: Record, state: str, *, at: float | None = None) -> None:
+        """A started container has instances (as `config.deploy.instances` says, at least one), in
+        its state; `instances` counts them."""
         kind = self.spec.kinds.get(INSTANCE_KIND)
-        if kind is None or not kind.id_param:
+        if kind is None:
             return
-        instances = [
+        instances = self.instances_of(container)
+        if not instances and state == "running":
+            instances = self.add_instances(container, max(1, deploy_count(container.doc)))
+        for instance in instances:
+            self.set_state(kind, instance, state, at=at)
+        self.count_instances(container)
+
+    def instances_of(self, container: Record) -> list[Record]:
+        return [
             r
             for r in self.store.records(container.scope, INSTANCE_KIND)
             if r.parents.get("containerId") == container.id
         ]
-        if not instances and state == "running":
-            deploy = container.doc.get("config", {}).get("deploy", {})
-            count = deploy.get("instances") if isinstance(deploy, dict) else None
-            environment = container.doc.get("environment", {})
-            fields = {"environment_id": environment.get("id")} if isinstance(environment, dict) else {}
-            for _ in range(count if isinstance(count, int) and count > 0 else 1):
-                instance = self.create_resource(
-                    kind,
-                    container.scope,
-                    fields,
-                    principal=self.auth.default_principal,
-                    parents={"containerId": container.id},
-                )
-                instances.append(instance)
-        for instance in instances:
-            self.set_state(kind, instance, state)
+
+    def add_instances(self, container: Record, count: int) -> list[Record]:
+        """`count` new instances of a container, in its environment (state `new`)."""
+        kind = self.spec.kinds.get(INSTANCE_KIND)
+        if kind is None or count <= 0:
+            return []
+        environment = container.doc.get("environment")
+        fields = {"environment_id": environment.get("id")} if isinstance(environment, dict) else {}
+        return [
+            self.create_resource(
+                kind,
+                container.scope,
+                fields,
+                principal=self.auth.default_principal,
+                parents={"containerId": container.id},
+            )
+            for _ in range(count)
+        ]
+
+    def _start_services(self, kind: Kind, environment: Record) -> None:
+        """The services Cycle starts in every environment, discovery and the load balancer, as
+        service containers (`image.service` says which) listed in the environment's `services`."""
+        container_kind = self.spec.kinds.get(CONTAINER_KIND)
+        if container_kind is None:
+            return
+        services: dict[str, JSON] = {}
+        for name in ENVIRONMENT_SERVICES:
+            body = {"name": name, "identifier": name, "environment_id": environment.id, "image": {"service": name}}
+            service = self.create_resource(
+                container_kind, environment.scope, body, principal=self.auth.default_principal
+            )
+            services[name] = {"enable": True, "container_id": service.id, "high_availability": False}
+        self.update_resource(kind, environment, {"services": services}, environment.scope or None)
+
+    def service_container(self, environment: Record, name: str) -> Record | None:
+        services = environment.doc.get("services")
+        entry = services.get(name) if isinstance(services, dict) else None
+        container_id = entry.get("container_id") if isinstance(entry, dict) else None
+        return (
+            self.store.get(environment.scope, CONTAINER_KIND, container_id) if isinstance(container_id, str) else None
+        )
+
+    def count_instances(self, container: Record) -> None:
+        """`container.instances`: how many instances the container has, whatever their state."""
+        count = len(self.instances_of(container))
+        if container.doc.get("instances") != count and "instances" in self.tools.properties(
+            self.kind(CONTAINER_KIND).schema
+        ):
+            self.update_resource(self.kind(CONTAINER_KIND), container, {"instances": count}, container.scope or None)
+
+    def _after_create(self, kind: Kind, record: Record) -> None:
+        """What the platform does when an item is made: an environment's service containers; a
+        container's initial instances (its `config.deploy.instances`, created with it); a stack's
+        `events.last_build`."""
+        if kind.key == ENVIRONMENT_KIND:
+            self._start_services(kind, record)
+        elif kind.key == CONTAINER_KIND:
+            self.add_instances(record, deploy_count(record.doc))
+            self.count_instances(record)
+        elif kind.key == "stacks/builds":
+            stack_id = record.parents.get("stackId")
+            stack = self.store.get(record.scope, "stacks", stack_id) if stack_id else None
+            if stack is not None:
+                self.stamp_event(self.kind("stacks"), stack, "last_build")
 
     def job_effects_for_action(self, kind: Kind | None, record: Record | None, action: str) -> list[dict[str, JSON]]:
         """What a task does to its resource: `start` makes a container `starting`, then `running`."""
@@ -535,10 +671,20 @@ class EmulatorState:
             return []
         during, final = states
         before = current_state(record.doc)
-        self.set_state(kind, record, during)
-        return [
-            {"op": "state", "kind": kind.key, "scope": record.scope, "id": record.id, "final": final, "revert": before}
-        ]
+        if during is not None:
+            self.set_state(kind, record, during)
+        effect: dict[str, JSON] = {
+            "op": "state",
+            "kind": kind.key,
+            "scope": record.scope,
+            "id": record.id,
+            "final": final,
+            "revert": before,
+            "during": during if during is not None else before,
+        }
+        if action in ("start", "restart") and self._event_schema(kind, ["started"]) is not None:
+            effect["stamp"] = "started"  # `events.started`: when it (re)started, on completion
+        return [effect]
 
     # -- job controls -----------------------------------------------------------------------
 
@@ -554,7 +700,7 @@ class EmulatorState:
                 if record is None:
                     continue
                 plan = JobPlan.from_json(record.extra["plan"])
-                phase = plan.phase(self.clock())
+                phase = plan.phase(self.now())
                 # A job that started running can still fail, but no longer expire.
                 if phase in TERMINAL or (outcome == "expired" and phase == "running"):
                     return False
@@ -584,10 +730,25 @@ class EmulatorState:
             }
 
 
+def deploy_count(doc: Mapping[str, JSON]) -> int:
+    """A container's `config.deploy.instances` (0 when unset)."""
+    config = doc.get("config")
+    deploy = config.get("deploy") if isinstance(config, dict) else None
+    count = deploy.get("instances") if isinstance(deploy, dict) else None
+    return count if isinstance(count, int) and not isinstance(count, bool) and count > 0 else 0
+
+
 def current_state(doc: Mapping[str, JSON]) -> str | None:
     state = doc.get("state")
     current = state.get("current") if isinstance(state, dict) else None
     return current if isinstance(current, str) else None
+
+
+def _at(doc: Mapping[str, JSON], *path: str) -> JSON:
+    value: JSON = doc
+    for key in path:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
 
 
 __all__ = [

@@ -8,11 +8,15 @@ memory; SQLite is only read at start.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sqlite3
+import stat
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Final
 
 from ._schema import JSON
 
@@ -28,6 +32,10 @@ CREATE TABLE IF NOT EXISTS documents (
     PRIMARY KEY (scope, kind, id)
 )
 """
+
+
+class StoreError(Exception):
+    """A database path that cannot hold the emulator's state (the message says why, in one line)."""
 
 
 @dataclass
@@ -52,18 +60,41 @@ class Store:
         self._seq = 0
         self._db: sqlite3.Connection | None = None
         if path is not None:
+            self._open(os.fspath(path))
+
+    def _open(self, path: str) -> None:
+        """Open (or create) the SQLite file at `path` and load it; StoreError if it cannot hold state."""
+        try:
+            mode = os.stat(path).st_mode
+        except FileNotFoundError:
+            folder = os.path.dirname(path) or "."
+            if not os.path.isdir(folder):
+                raise StoreError(f"{path}: the folder {folder} does not exist") from None
+            mode = None
+        except OSError as error:
+            raise StoreError(f"{path}: {error.strerror or error}") from None
+        if mode is not None and not stat.S_ISREG(mode):
+            # A FIFO would block the open; a directory or device is no database either.
+            raise StoreError(f"{path} is not a regular file (a directory, FIFO or device); give a SQLite file's path")
+        if mode is not None and os.path.getsize(path) > 0:
+            _check_existing(path)  # read only: another program's file is refused untouched
+        try:
             # Autocommit: every save is durable on its own, so a killed emulator loses nothing.
-            self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute(_SCHEMA)
             self._load()
+        except (sqlite3.Error, ValueError, TypeError) as error:
+            self.close()
+            self._data.clear()
+            raise StoreError(f"{path} is not an emulator database ({error}); give a new path or one it wrote") from None
 
     def _load(self) -> None:
         assert self._db is not None
         rows = self._db.execute("SELECT scope, kind, id, seq, parents, extra, doc FROM documents ORDER BY seq")
         for scope, kind, id_, seq, parents, extra, doc in rows:
-            record = Record(scope, kind, id_, json.loads(doc), json.loads(parents), json.loads(extra), seq)
+            record = Record(scope, kind, id_, _object(doc), _object(parents), _object(extra), int(seq))
             self._data.setdefault((scope, kind), {})[id_] = record
             self._seq = max(self._seq, seq)
 
@@ -124,4 +155,31 @@ class Store:
                 self._db = None
 
 
-__all__ = ["Record", "Store"]
+_COLUMNS: Final = ("scope", "kind", "id", "seq", "parents", "extra", "doc")
+
+
+def _check_existing(path: str) -> None:
+    """StoreError unless `path` is a SQLite database holding the emulator's table and nothing else."""
+    uri = Path(path).absolute().as_uri() + "?mode=ro"
+    try:
+        with contextlib.closing(sqlite3.connect(uri, uri=True)) as db:
+            tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+            columns = tuple(row[1] for row in db.execute("PRAGMA table_info(documents)"))
+    except sqlite3.Error as error:
+        raise StoreError(f"{path} is not an emulator database ({error}); give a new path or one it wrote") from None
+    if tables != ["documents"] or columns != _COLUMNS:
+        raise StoreError(
+            f"{path} is a SQLite database of another program (tables: {', '.join(tables) or 'none'}); "
+            "give a new path or one the emulator wrote"
+        )
+
+
+def _object(text: object) -> dict[str, JSON]:
+    """A stored JSON object (ValueError for anything else: the file was not written by the emulator)."""
+    value = json.loads(text) if isinstance(text, str | bytes) else None
+    if not isinstance(value, dict):
+        raise ValueError("a row holds no JSON object")
+    return value
+
+
+__all__ = ["Record", "Store", "StoreError"]

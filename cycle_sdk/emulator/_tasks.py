@@ -1,15 +1,18 @@
 """Tasks that change state the way they say, once their job completes (a failed job changes nothing).
 
 - containers: `start`/`stop`/`restart` move the container and its instances (starting -> running,
-  stopping -> stopped); `scale` sets `config.deploy.instances` and the number of instances;
-  `reconfigure` lays its config over the container's;
+  stopping -> stopped; `events.started` at the job's end); `scale` sets `config.deploy.instances`
+  and the number of instances (`container.instances` counts them); `reconfigure` lays its config
+  over the container's;
 - environments: `start`/`stop`/`restart` do the same to every container of the environment;
+  `initialize` makes a new one live (the platform starts it itself for every new environment);
 - images: `import` goes downloading -> live;
-- stack builds: `generate` (building -> live) fills the build's `spec` from its stack's raw source
-  and its `instructions` (the stack's variables, then the build's own); `deploy` (deploying ->
-  live) generates first if needed, then creates the spec's containers and services in the
-  environment it names (each container's `stack` says which stack, build and identifier it comes
-  from; each service is a container, recorded in the environment's `services`).
+- stack builds: `generate` (building -> live) fills the build's `spec` from its stack's raw source,
+  its `instructions` (the stack's variables, then the build's own) and its images (one per
+  container of the spec, live); `deploy` (deploying -> live) generates first if needed, then
+  creates the spec's containers on those images in the environment it names (each container's
+  `stack` says which stack, build and identifier it comes from, `deployment` what the deploy
+  gave), and the services the environment does not run yet (recorded in its `services`).
 
 Virtual machines `start`/`stop`/`restart` as containers do, and a pipeline `trigger` makes a run.
 Every other accepted task completes without changing state (the README lists them).
@@ -31,16 +34,18 @@ if TYPE_CHECKING:
 
 BUILD_KIND: Final = "stacks/builds"
 IMAGE_KIND: Final = "images"
-# (kind, action) -> (state while the job runs, state once it completed), besides start/stop/restart.
-KIND_ACTION_STATES: Final[Mapping[tuple[str, str], tuple[str, str]]] = {
+# (kind, action) -> (state while the job runs, None: as it was; state once it completed), besides
+# start/stop/restart.
+KIND_ACTION_STATES: Final[Mapping[tuple[str, str], tuple[str | None, str]]] = {
     (IMAGE_KIND, "import"): ("downloading", "live"),
+    (ENVIRONMENT_KIND, "initialize"): (None, "live"),
     (BUILD_KIND, "generate"): ("building", "live"),
     (BUILD_KIND, "deploy"): ("deploying", "live"),
 }
 # What the emulator models, for the README: every other accepted task leaves the state as it was.
 MODELLED: Final[Mapping[str, tuple[str, ...]]] = {
     CONTAINER_KIND: ("start", "stop", "restart", "scale", "reconfigure"),
-    ENVIRONMENT_KIND: ("start", "stop", "restart"),
+    ENVIRONMENT_KIND: ("start", "stop", "restart", "initialize"),
     IMAGE_KIND: ("import",),
     BUILD_KIND: ("generate", "deploy"),
     "virtual-machines": ("start", "stop", "restart"),  # as containers (their own states)
@@ -78,7 +83,11 @@ def plan_task(
         if state.store.get(record.scope, ENVIRONMENT_KIND, environment_id) is None:
             raise not_found(environment_kind.not_found, "environment", environment_id, source="/body/contents")
         variables = contents.get("variables")
-        deploy = {"environment_id": environment_id, "variables": variables if isinstance(variables, dict) else {}}
+        deploy: dict[str, JSON] = {
+            "environment_id": environment_id,
+            "variables": variables if isinstance(variables, dict) else {},
+            "deployment": contents.get("deployment") if isinstance(contents.get("deployment"), dict) else None,
+        }
         return [{"op": "deploy", **where, **deploy}]
     return []
 
@@ -96,37 +105,28 @@ def apply_task(state: EmulatorState, kind: Kind, record: Record, effect: Mapping
     elif op == "generate":
         _generate(state, kind, record)
     elif op == "deploy":
-        _deploy(state, kind, record, str(effect["environment_id"]), dict(effect.get("variables") or {}))
+        _deploy(state, kind, record, str(effect["environment_id"]), effect)
 
 
 def _scale(state: EmulatorState, kind: Kind, container: Record, count: int) -> None:
+    """`config.deploy.instances` becomes `count`, and so does the number of instances: the last
+    ones go, new ones run if the container does."""
     doc = container.doc
     config = _object(doc.get("config"))
     deploy = _object(config.get("deploy"))
-    state.update_resource(
-        kind, container, {"config": {**config, "deploy": {**deploy, "instances": count}}, "instances": count}, None
-    )
+    state.update_resource(kind, container, {"config": {**config, "deploy": {**deploy, "instances": count}}}, None)
     instance_kind = state.spec.kinds.get(INSTANCE_KIND)
     if instance_kind is None:
         return
-    instances = [
-        r for r in state.store.records(container.scope, INSTANCE_KIND) if r.parents.get("containerId") == container.id
-    ]
+    instances = state.instances_of(container)
     for surplus in instances[count:]:
         state.remove_resource(instance_kind, surplus)
-    current = doc.get("state", {}).get("current") if isinstance(doc.get("state"), dict) else None
-    environment = doc.get("environment")
-    fields = {"environment_id": environment.get("id")} if isinstance(environment, dict) else {}
-    for _ in range(count - len(instances)):
-        instance = state.create_resource(
-            instance_kind,
-            container.scope,
-            fields,
-            principal=state.auth.default_principal,
-            parents={"containerId": container.id},
-        )
-        if current == "running":
+    if _object(doc.get("state")).get("current") == "running":
+        for instance in state.add_instances(container, count - len(instances)):
             state.set_state(instance_kind, instance, "running")
+    else:
+        state.add_instances(container, count - len(instances))
+    state.count_instances(container)
 
 
 def _stack_of(state: EmulatorState, build: Record) -> Record | None:
@@ -135,6 +135,9 @@ def _stack_of(state: EmulatorState, build: Record) -> Record | None:
 
 
 def _generate(state: EmulatorState, kind: Kind, build: Record) -> None:
+    """The build's `spec` from its stack's raw source, its `instructions` (the stack's variables,
+    then the build's own), and its images: one per container of the spec, built (live), as "a
+    stack build ... contains all the built images" (Cycle's docs)."""
     stack = _stack_of(state, build)
     fields: dict[str, JSON] = {}
     source = stack.doc.get("source") if stack is not None else None
@@ -143,12 +146,40 @@ def _generate(state: EmulatorState, kind: Kind, build: Record) -> None:
     instructions = _object(build.doc.get("instructions"))
     own = _object(instructions.get("variables"))
     defaults = _object(stack.doc.get("variables")) if stack is not None else {}
-    fields["instructions"] = {**instructions, "variables": {**defaults, **own}}
+    variables = {**defaults, **own}
+    fields["instructions"] = {**instructions, "variables": variables}
     state.update_resource(kind, build, fields, build.scope)
+    spec = build.doc.get("spec")
+    containers = spec.get("containers") if isinstance(spec, dict) else None
+    images: dict[str, str] = {}
+    for identifier, template in containers.items() if isinstance(containers, dict) else ():
+        image = _substitute(_object(template).get("image"), variables) if isinstance(template, dict) else None
+        images[identifier] = _build_image(state, build, identifier, _object(image)).id
+    build.extra["images"] = images
+    state.store.save(build)
 
 
-def _deploy(state: EmulatorState, kind: Kind, build: Record, environment_id: str, variables: dict[str, Any]) -> None:
-    if not isinstance(build.doc.get("spec"), dict):
+def _build_image(state: EmulatorState, build: Record, identifier: str, image: Mapping[str, Any]) -> Record:
+    """The image a build makes for one of its containers (source `stack-build`), live."""
+    details = {
+        "id": build.id,
+        "stack_id": build.parents.get("stackId") or build.doc.get("stack_id"),
+        "containers": [identifier],
+        "origin": image.get("origin"),
+    }
+    name = image.get("name")
+    fields = {
+        "name": name if isinstance(name, str) else identifier,
+        "source": {"type": "stack-build", "details": details},
+    }
+    record = state.create_resource(
+        state.kind(IMAGE_KIND), build.scope, fields, principal=state.auth.default_principal, state="live"
+    )
+    return record
+
+
+def _deploy(state: EmulatorState, kind: Kind, build: Record, environment_id: str, contents: Mapping[str, Any]) -> None:
+    if not isinstance(build.doc.get("spec"), dict) or not build.extra.get("images"):
         _generate(state, kind, build)
     environment = state.store.get(build.scope, ENVIRONMENT_KIND, environment_id)
     spec = build.doc.get("spec")
@@ -156,8 +187,10 @@ def _deploy(state: EmulatorState, kind: Kind, build: Record, environment_id: str
         return
     instructions = _object(build.doc.get("instructions"))
     known = _object(instructions.get("variables"))
-    spec = _substitute(spec, {**known, **variables})
+    spec = _substitute(spec, {**known, **_object(contents.get("variables"))})
     stack = {"id": build.parents.get("stackId") or build.doc.get("stack_id"), "build_id": build.id}
+    deployment = contents.get("deployment")
+    images = _object(build.extra.get("images"))
     container_kind = state.kind(CONTAINER_KIND)
     containers = spec.get("containers")
     for identifier, template in containers.items() if isinstance(containers, dict) else ():
@@ -168,12 +201,24 @@ def _deploy(state: EmulatorState, kind: Kind, build: Record, environment_id: str
                 "environment_id": environment_id,
                 "stack": {**stack, "identifier": identifier},
             }
+            if isinstance(images.get(identifier), str):
+                body["image_id"] = images[identifier]  # the image this build made for it
+            if isinstance(deployment, dict):
+                body["deployment"] = deployment
             state.create_resource(container_kind, build.scope, body, principal=state.auth.default_principal)
     services = spec.get("services")
     enabled: dict[str, JSON] = {}
     for name in _SERVICES:
+        if state.service_container(environment, name) is not None:
+            continue  # the environment runs it already (discovery and the load balancer, from the start)
         if isinstance(services, dict) and isinstance(services.get(name), dict):
-            body = {"name": name, "identifier": name, "environment_id": environment_id, "stack": dict(stack)}
+            body = {
+                "name": name,
+                "identifier": name,
+                "environment_id": environment_id,
+                "stack": dict(stack),
+                "image": {"service": name},  # a service container says which service it is
+            }
             service = state.create_resource(container_kind, build.scope, body, principal=state.auth.default_principal)
             enabled[name] = {"enable": True, "container_id": service.id, "high_availability": False}
     if enabled:

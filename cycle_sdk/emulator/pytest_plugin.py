@@ -2,7 +2,9 @@
 
     pytest_plugins = ["cycle_sdk.emulator.pytest_plugin"]      # in a top-level conftest.py
     # or, in a nested conftest.py (pytest only allows pytest_plugins at the top level):
-    from cycle_sdk.emulator.pytest_plugin import cycle_emulator, cycle_emulator_config, pytest_configure  # noqa: F401
+    from cycle_sdk.emulator.pytest_plugin import (  # noqa: F401
+        cycle_emulator, cycle_emulator_clock, cycle_emulator_config, pytest_configure,
+    )
 
     def test_list(cycle_emulator):
         r = httpx.get(f"{cycle_emulator.url}/v1/environments", headers=cycle_emulator.headers)
@@ -19,6 +21,17 @@ valid ones:
     def cycle_emulator_config() -> EmulatorConfig:
         return EmulatorConfig(job_speed=0.01, max_body=1024)
 
+Its clock is the `cycle_emulator_clock` fixture's (default None: the system clock); override that
+fixture to run a test's emulator on a fake clock, and move it from the test:
+
+    @pytest.fixture
+    def cycle_emulator_clock() -> FakeClock:
+        return FakeClock()
+
+    def test_token_expiry(cycle_emulator, cycle_emulator_clock):
+        ...
+        cycle_emulator_clock.advance(3600)
+
 Jobs default to 0.05 s per phase here (`DEFAULT_TEST_JOB_SPEED`).
 `@pytest.mark.cycle_emulator(api="scheduler")` serves the Scheduler API instead (`api="internal"`:
 the Internal API, on loopback TCP unless `uds=` names a socket path).
@@ -32,6 +45,7 @@ from typing import Final
 
 import pytest
 
+from ._clock import EmulatorClock
 from ._config import EmulatorConfig
 from ._server import Emulator, run_emulator
 
@@ -53,9 +67,21 @@ def cycle_emulator_config() -> EmulatorConfig:
 
 
 @pytest.fixture
-def cycle_emulator(request: pytest.FixtureRequest, cycle_emulator_config: EmulatorConfig) -> Iterator[Emulator]:
+def cycle_emulator_clock() -> EmulatorClock | None:
+    """The `cycle_emulator` fixture's clock (None: the system clock); override this fixture to
+    return a `FakeClock`, and request it in the test to move it."""
+    return None
+
+
+@pytest.fixture
+def cycle_emulator(
+    request: pytest.FixtureRequest,
+    cycle_emulator_config: EmulatorConfig,
+    cycle_emulator_clock: EmulatorClock | None,
+) -> Iterator[Emulator]:
     """A running emulator (handle: url, api_key, hub_id, headers and the test controls), made from
-    `cycle_emulator_config` with the test's `@pytest.mark.cycle_emulator(...)` options laid over it."""
+    `cycle_emulator_config` with the test's `@pytest.mark.cycle_emulator(...)` options laid over
+    it, on `cycle_emulator_clock`."""
     config = cycle_emulator_config
     marker = request.node.get_closest_marker("cycle_emulator")
     if marker is not None:
@@ -69,7 +95,7 @@ def cycle_emulator(request: pytest.FixtureRequest, cycle_emulator_config: Emulat
                 f"the options are: {', '.join(sorted(fields))}"
             )
         config = dataclasses.replace(config, **marker.kwargs)
-    with run_emulator(config) as emulator:
+    with run_emulator(config, clock=cycle_emulator_clock) as emulator:
         yield emulator
 
 

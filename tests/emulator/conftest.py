@@ -12,9 +12,14 @@ import httpx
 import pytest
 
 from cycle_sdk.emulator import Emulator
-from cycle_sdk.emulator.pytest_plugin import cycle_emulator, cycle_emulator_config, pytest_configure
+from cycle_sdk.emulator.pytest_plugin import (
+    cycle_emulator,
+    cycle_emulator_clock,
+    cycle_emulator_config,
+    pytest_configure,
+)
 
-__all__ = ["api", "cycle_emulator", "cycle_emulator_config", "pytest_configure"]
+__all__ = ["api", "cycle_emulator", "cycle_emulator_clock", "cycle_emulator_config", "pytest_configure"]
 
 
 @pytest.fixture

@@ -1,11 +1,10 @@
 """Schemathesis hooks for the runs against the emulator (named in schemathesis.toml).
 
-`sort`: the spec types its keys as any string, but they name fields of the listed items (the
-emulator answers 422 for one that names none: `sort=bogus`). Schemathesis would
-send random strings as valid data and report each 422 as "schema-valid request rejected"; keys
-that name no field are dropped from the generated query instead. No generated case can be invalid
-because of `sort` alone (any string matches the spec), so this never turns a negative case into a
-positive one.
+`page[size]`: the spec gives no maximum, the emulator answers 422 over its documented
+`max_page_size` (100), so a generated size above it would be reported as "schema-valid request
+rejected"; such a size is lowered to the maximum. A size over it is still valid by the spec, and so
+is the maximum: this never turns a negative case into a positive one (a size that is no number is
+left alone).
 
 `objectid`: the spec's `ID` schema has `format: objectid` (24 hexadecimal digits), a format
 schemathesis does not know, so it would generate any string as a valid ID and report the
@@ -31,8 +30,7 @@ from typing import Any
 import schemathesis
 from hypothesis import strategies as st
 
-from cycle_sdk.emulator._checks import request_checks
-from cycle_sdk.emulator._server import default_spec
+from cycle_sdk.emulator import EmulatorConfig
 
 schemathesis.openapi.format("objectid", st.from_regex(r"\A[0-9a-f]{24}\Z"))
 schemathesis.openapi.format("ip-address", st.ip_addresses().map(str))
@@ -45,24 +43,23 @@ schemathesis.openapi.format(
     ),
 )
 
-_CHECKS = request_checks(default_spec("platform"))
-_OPERATIONS = {op.key: op for op in _CHECKS.spec.operations}
-
-
-def names_a_field(method: str, path: str, key: object) -> bool:
-    op = _OPERATIONS.get(f"{method.upper()} {path}")
-    fields = _CHECKS.prepared(op).sort_fields if op is not None else None
-    return fields is None or (isinstance(key, str) and _CHECKS.names_field(fields, key.lstrip("-+")))
+_MAX_PAGE_SIZE = EmulatorConfig().max_page_size
 
 
 @schemathesis.hook
 def map_query(context: Any, query: dict[str, Any] | None) -> dict[str, Any] | None:
-    if not query or "sort" not in query or context.operation is None:
+    if not query:
         return query
-    sort = query["sort"]
-    keys = sort if isinstance(sort, list) else [sort]
-    kept = [key for key in keys if names_a_field(context.operation.method, context.operation.path, key)]
-    mapped = {name: value for name, value in query.items() if name != "sort"}
-    if kept:
-        mapped["sort"] = kept
-    return mapped
+    page = query.get("page")
+    if isinstance(page, dict) and _over_the_limit(page.get("size")):
+        return {**query, "page": {**page, "size": _MAX_PAGE_SIZE}}
+    if _over_the_limit(query.get("page[size]")):
+        return {**query, "page[size]": _MAX_PAGE_SIZE}
+    return query
+
+
+def _over_the_limit(size: object) -> bool:
+    try:
+        return isinstance(size, int | float | str) and not isinstance(size, bool) and float(size) > _MAX_PAGE_SIZE
+    except ValueError:
+        return False

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import httpx
 import pytest
 
-from cycle_sdk.emulator import Emulator
+from cycle_sdk.emulator import Emulator, EmulatorClock, FakeClock, run_emulator
 
 from .helpers import environment_body, spec
+
+
+@pytest.fixture
+def cycle_emulator_clock() -> EmulatorClock:
+    return FakeClock()
+
 
 ERROR_CODES = set(spec()["components"]["schemas"]["Error"]["properties"]["code"]["enum"])
 
@@ -82,10 +87,10 @@ def test_malformed_json_answers_400_invalid_syntax(api: httpx.Client) -> None:
     assert_error(response, 400, "400.invalid-syntax")
 
 
-def test_invalid_page_answers_422(api: httpx.Client) -> None:
+def test_a_page_value_that_is_no_number_answers_422(api: httpx.Client) -> None:
     error = assert_error(api.get("/v1/environments", params={"page[size]": "zero"}), 422, "422.invalid-argument")
     assert error["source"] == "page[size]"
-    assert_error(api.get("/v1/environments", params={"page[number]": "0"}), 422, "422.invalid-argument")
+    assert_error(api.get("/v1/environments", params={"page[number]": "1_000"}), 422, "422.invalid-argument")
 
 
 def test_api_key_made_through_the_api_works_in_its_hub_only(cycle_emulator: Emulator, api: httpx.Client) -> None:
@@ -148,12 +153,30 @@ def test_configured_users_can_log_in(cycle_emulator: Emulator) -> None:
     assert me.json()["data"]["id"] == account_id
 
 
-@pytest.mark.cycle_emulator(token_ttl=0.3)
-def test_expired_token_then_exactly_one_refresh(cycle_emulator: Emulator) -> None:
+def test_expired_token_then_exactly_one_refresh() -> None:
+    clock = FakeClock()
+    with run_emulator(token_ttl=5, clock=clock) as emulator:
+        check_expiry_then_one_refresh(emulator, clock)
+
+
+def test_the_clock_of_the_pytest_fixture_drives_token_expiry(
+    cycle_emulator: Emulator, cycle_emulator_clock: FakeClock
+) -> None:
+    """The fixture runs on `cycle_emulator_clock` (overridden in this module): auth reads it."""
     issued = password_grant(cycle_emulator)
     url = f"{cycle_emulator.url}/v1/environments"
+    cycle_emulator_clock.advance(7199)  # the default 2-hour lifetime, less a second
     assert httpx.get(url, headers=as_bearer(cycle_emulator, issued["access_token"])).status_code == 200
-    time.sleep(0.4)
+    cycle_emulator_clock.advance(1)
+    assert_error(httpx.get(url, headers=as_bearer(cycle_emulator, issued["access_token"])), 401, "401.auth-expired")
+
+
+def check_expiry_then_one_refresh(cycle_emulator: Emulator, clock: FakeClock) -> None:
+    issued = password_grant(cycle_emulator)
+    url = f"{cycle_emulator.url}/v1/environments"
+    clock.advance(4.9)
+    assert httpx.get(url, headers=as_bearer(cycle_emulator, issued["access_token"])).status_code == 200
+    clock.advance(3600)  # an hour later: a token with a 5-second lifetime no longer works
     assert_error(httpx.get(url, headers=as_bearer(cycle_emulator, issued["access_token"])), 401, "401.auth-expired")
 
     refreshed = token(cycle_emulator, grant_type="refresh_token", refresh_token=issued["refresh_token"])

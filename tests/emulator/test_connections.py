@@ -183,11 +183,10 @@ def test_shutdown_during_a_latency_fault_is_quiet() -> None:
         thread.start()
         stats = f"{url}/_emulator/stats"
         wait_for(lambda: httpx.get(stats).json()["requests"].get("GET /v1/environments") == 1)
-        started = time.monotonic()
         process.terminate()
         _, err = process.communicate(timeout=20)
         thread.join(30)
     assert process.returncode == 0
     assert "Traceback" not in err and "CancelledError" not in err and "Exception in ASGI" not in err, err
-    assert outcome == [503]  # answered "shutting down" at once, not cut off
-    assert time.monotonic() - started < 25  # not the 30 s of the fault (a loose bound)
+    # Answered "shutting down" at once: after the fault's 30 s it would have been a 200.
+    assert outcome == [503]

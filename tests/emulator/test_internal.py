@@ -14,7 +14,6 @@ import stat
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ import httpx
 import pytest
 
 from cycle_sdk._generated_internal.operations import OPERATIONS as INTERNAL_OPERATIONS
-from cycle_sdk.emulator import Emulator, EmulatorConfig, run_emulator
+from cycle_sdk.emulator import Emulator, EmulatorConfig, FakeClock, run_emulator
 from cycle_sdk.emulator._schema import SchemaTools
 
 from .helpers import errors, operations, response_validator, spec
@@ -152,7 +151,16 @@ def test_the_instance_world_is_consistent(internal: httpx.Client, emu: Emulator)
     assert internal.get("/v1/virtual-machine").status_code == 422  # virtual-machine-id is required
 
 
-def test_object_cache_stores_and_expires(internal: httpx.Client) -> None:
+def test_object_cache_stores_and_expires(socket_dir: Path) -> None:
+    clock = FakeClock()
+    with (
+        run_emulator(api="internal", uds=socket_dir / "api.sock", token=TOKEN, clock=clock) as emu,
+        client(emu) as internal,
+    ):
+        check_object_cache(internal, clock)
+
+
+def check_object_cache(internal: httpx.Client, clock: FakeClock) -> None:
     entry = {"scope": "environment", "key": "leader", "value": "instance-1", "expires": "1h"}
     assert internal.post("/v1/object-cache", json=entry).json() == {"data": None}
     query = {"scope": "environment", "key": "leader"}
@@ -162,8 +170,9 @@ def test_object_cache_stores_and_expires(internal: httpx.Client) -> None:
     assert internal.get("/v1/object-cache", params={**query, "scope": "global"}).status_code == 404  # per scope
 
     internal.post("/v1/object-cache", json={**entry, "key": "short", "expires": "50ms"})
+    clock.advance(0.049)
     assert internal.get("/v1/object-cache", params={**query, "key": "short"}).status_code == 200
-    time.sleep(0.08)
+    clock.advance(0.002)
     assert internal.get("/v1/object-cache", params={**query, "key": "short"}).status_code == 404
 
     bad = internal.post("/v1/object-cache", json={**entry, "expires": "soon"})

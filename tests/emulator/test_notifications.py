@@ -12,7 +12,7 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from cycle_sdk.emulator import Emulator
+from cycle_sdk.emulator import Emulator, FakeClock, run_emulator
 
 from .helpers import container_body, environment_body
 
@@ -31,17 +31,18 @@ async def socket_token(api: httpx.AsyncClient, **headers: str) -> str:
     return str(response.json()["data"]["token"])
 
 
-async def pipeline(emu: Emulator, token: str) -> ClientConnection:
-    return await connect(f"{emu.ws_url}{PIPELINE}?token={token}")
+async def pipeline(emu: Emulator, token: str, origin: str | None = None) -> ClientConnection:
+    return await connect(f"{emu.ws_url}{PIPELINE}?token={token}", origin=origin)  # type: ignore[arg-type]
 
 
 async def next_message(ws: ClientConnection, timeout: float = 3.0) -> dict[str, Any]:
     return dict(json.loads(await asyncio.wait_for(ws.recv(), timeout)))
 
 
-async def messages_until(ws: ClientConnection, topic: str) -> list[dict[str, Any]]:
+async def messages_until(ws: ClientConnection, topic: str, about: str | None = None) -> list[dict[str, Any]]:
+    """Every message up to the first of `topic` (about the item `about`, if given)."""
     received: list[dict[str, Any]] = []
-    while not received or received[-1]["topic"] != topic:
+    while not received or received[-1]["topic"] != topic or about not in (None, received[-1]["object"]["id"]):
         received.append(await next_message(ws))
     return received
 
@@ -53,7 +54,7 @@ async def test_changes_are_streamed(cycle_emulator: Emulator, aapi: httpx.AsyncC
         created = await next_message(ws)
         assert created == {
             "topic": "environment.created",
-            "object": {"id": env["id"], "state": "live"},
+            "object": {"id": env["id"], "state": "new"},  # live once the platform initialized it
             "context": {
                 "hub_id": cycle_emulator.hub_id,
                 "account_id": None,
@@ -64,27 +65,26 @@ async def test_changes_are_streamed(cycle_emulator: Emulator, aapi: httpx.AsyncC
             },
         }
         await aapi.patch(f"/v1/environments/{env['id']}", json={"name": "renamed"})
-        assert (await next_message(ws))["topic"] == "environment.updated"
+        await messages_until(ws, "environment.updated")  # after its initialization job's
 
         container = (await aapi.post("/v1/containers", json=container_body("web", env["id"], str(image["id"])))).json()[
             "data"
         ]
-        created = await next_message(ws)
-        assert created["topic"] == "container.created"
+        created = (await messages_until(ws, "container.created"))[-1]
         assert created["context"]["containers"] == [container["id"]]
         assert created["context"]["environments"] == [env["id"]]
 
         job = (await aapi.post(f"/v1/containers/{container['id']}/tasks", json={"action": "start"})).json()["data"]
-        topics = [(m["topic"], m["object"]["id"]) for m in await messages_until(ws, "job.completed")]
         job_id = job["job"]["id"]
-        assert [t for t in topics if t[0].startswith("job.")] == [
+        topics = [(m["topic"], m["object"]["id"]) for m in await messages_until(ws, "job.completed", job_id)]
+        assert [t for t in topics if t[0].startswith("job.") and t[1] == job_id] == [
             ("job.new", job_id),
             ("job.queued", job_id),
             ("job.running", job_id),
             ("job.completed", job_id),
         ]
         assert ("container.state_changed", container["id"]) in topics  # -> starting
-        after = await messages_until(ws, "container.state_changed")  # -> running, once the job completed
+        after = await messages_until(ws, "container.state_changed", container["id"])  # -> running, once done
         assert after[-1]["object"] == {"id": container["id"], "state": "running"}
 
 
@@ -109,25 +109,46 @@ async def test_only_the_tokens_hub_is_streamed(cycle_emulator: Emulator, aapi: h
         assert message["context"]["hub_id"] == other and message["topic"] == "environment.created"
 
 
+@pytest.mark.parametrize("origin", ["http://evil.example", "null", "http://localhost:1"])
+async def test_a_page_of_another_origin_cannot_open_the_socket(
+    cycle_emulator: Emulator, aapi: httpx.AsyncClient, origin: str
+) -> None:
+    """Issue 26 item 10: the socket checks Origin as the control routes do, even with a valid token
+    (a browser sends no preflight for a WebSocket, only its page's Origin)."""
+    with pytest.raises(InvalidStatus) as refused:
+        await pipeline(cycle_emulator, await socket_token(aapi), origin=origin)
+    assert refused.value.response.status_code == 403
+    assert cycle_emulator.stats()["notifications"]["connections"] == 0
+    # Its own origin, or none (a program, not a page), opens it.
+    async with await pipeline(cycle_emulator, await socket_token(aapi), origin=cycle_emulator.url):
+        pass
+    async with await pipeline(cycle_emulator, await socket_token(aapi)):
+        pass
+
+
 async def test_a_bad_token_is_refused(cycle_emulator: Emulator) -> None:
     with pytest.raises(InvalidStatus) as refused:
         await pipeline(cycle_emulator, "forged")
     assert refused.value.response.status_code == 403
 
 
-@pytest.mark.cycle_emulator(notification_token_ttl=0.2)
-async def test_tokens_are_short_lived(cycle_emulator: Emulator, aapi: httpx.AsyncClient) -> None:
-    token = await socket_token(aapi)
-    await asyncio.sleep(0.3)
-    with pytest.raises(InvalidStatus):
-        await pipeline(cycle_emulator, token)
+async def test_tokens_are_short_lived() -> None:
+    clock = FakeClock()
+    with run_emulator(clock=clock, notification_token_ttl=60) as emu:
+        async with httpx.AsyncClient(base_url=emu.url, headers=emu.headers) as aapi:
+            token, late = await socket_token(aapi), await socket_token(aapi)
+            clock.advance(59.9)
+            async with await pipeline(emu, token):
+                pass
+            clock.advance(0.2)
+            with pytest.raises(InvalidStatus):
+                await pipeline(emu, late)
 
 
 async def test_dropped_sockets_can_reconnect(cycle_emulator: Emulator, aapi: httpx.AsyncClient) -> None:
     first = await pipeline(cycle_emulator, await socket_token(aapi))
     second = await pipeline(cycle_emulator, await socket_token(aapi))
-    await asyncio.sleep(0.05)
-    assert cycle_emulator.stats()["notifications"]["open_sockets"] == 2
+    assert cycle_emulator.stats()["notifications"]["open_sockets"] == 2  # subscribed before the handshake ends
     assert cycle_emulator.drop_notification_sockets() == 2
     for ws in (first, second):
         with pytest.raises(ConnectionClosed) as closed:

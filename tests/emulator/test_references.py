@@ -13,11 +13,11 @@ from typing import Any
 import httpx
 import pytest
 
-from cycle_sdk.emulator import Emulator
+from cycle_sdk.emulator import Emulator, FakeClock, run_emulator
 from cycle_sdk.emulator._references import EVERY_ITEM, REFERENCES, Reference
 from cycle_sdk.emulator._server import default_spec
 
-from .helpers import container_body, environment_body, new_image, wait_for
+from .helpers import container_body, environment_body, new_image
 
 UNKNOWN = "5f1e00000000000000000bad"
 SPEC = default_spec("platform")
@@ -110,7 +110,8 @@ def test_a_reference_naming_nothing_is_404_at_the_field(
     assert (error["code"], error["source"]) == (kind.not_found, pointer)
     assert UNKNOWN in error["detail"]
     # The request's parents were made before it was sent; nothing else appeared.
-    parents_made = len(OPERATIONS[operation_id].params) + (3 if operation_id == "createContainer" else 0)
+    # A container's environment (with its two service containers), image and image source.
+    parents_made = len(OPERATIONS[operation_id].params) + (5 if operation_id == "createContainer" else 0)
     assert every_item_count(cycle_emulator) == before + parents_made
 
 
@@ -135,11 +136,18 @@ def test_a_reference_to_another_hubs_item_is_404(cycle_emulator: Emulator, api: 
     assert created.status_code == 201, created.text
 
 
-def test_a_deleted_item_can_no_longer_be_referenced(api: httpx.Client) -> None:
+def test_a_deleted_item_can_no_longer_be_referenced() -> None:
+    clock = FakeClock()
+    with run_emulator(clock=clock) as emu, httpx.Client(base_url=emu.url, headers=emu.headers) as api:
+        check_deleted_reference(api, clock)
+
+
+def check_deleted_reference(api: httpx.Client, clock: FakeClock) -> None:
     image = new_image(api)
     env = api.post("/v1/environments", json=environment_body("e")).json()["data"]["id"]
     assert api.delete(f"/v1/images/{image}").status_code in (200, 202)
-    wait_for(lambda: api.get(f"/v1/images/{image}").status_code == 404)  # at once, or once its job completed
+    clock.advance(3600)  # its deletion job, if any, completed
+    assert api.get(f"/v1/images/{image}").status_code == 404
     response = api.post("/v1/containers", json=container_body("web", env, image))
     assert response.status_code == 404
     assert (response.json()["error"]["code"], response.json()["error"]["source"]) == ("404.image", "/body/image_id")

@@ -7,9 +7,9 @@ from typing import Any
 import httpx
 import pytest
 
-from cycle_sdk.emulator import Emulator
+from cycle_sdk.emulator import Emulator, FakeClock, run_emulator
 
-from .helpers import component, container_body, environment_body, errors, new_image, wait_for
+from .helpers import component, container_body, environment_body, errors, new_image
 
 
 def create_environment(api: httpx.Client, name: str, **fields: Any) -> dict[str, Any]:
@@ -36,16 +36,25 @@ def names(response: httpx.Response) -> list[str]:
 # -- environments -----------------------------------------------------------------------------
 
 
-def test_environment_lifecycle(cycle_emulator: Emulator, api: httpx.Client) -> None:
+def test_environment_lifecycle() -> None:
+    clock = FakeClock()
+    with run_emulator(clock=clock) as emu, httpx.Client(base_url=emu.url, headers=emu.headers) as api:
+        check_environment_lifecycle(emu, api, clock)
+
+
+def check_environment_lifecycle(cycle_emulator: Emulator, api: httpx.Client, clock: FakeClock) -> None:
     env = create_environment(api, "Production", identifier="prod")
     assert not errors(component("Environment"), env)
     assert env["name"] == "Production" and env["identifier"] == "prod" and env["cluster"] == "production"
     assert env["about"]["description"] == "Production env"
-    assert env["hub_id"] == cycle_emulator.hub_id and env["state"]["current"] == "live"
+    assert env["hub_id"] == cycle_emulator.hub_id and env["state"]["current"] == "new"
     assert env["events"]["created"] == env["events"]["updated"] != "0001-01-01T00:00:00Z"
 
     fetched = api.get(f"/v1/environments/{env['id']}").json()["data"]
     assert fetched == env
+    clock.advance(60)  # the platform's initialization job completed
+    env = api.get(f"/v1/environments/{env['id']}").json()["data"]
+    assert env["state"]["current"] == "live"
 
     about = {"description": "Production env", "favorite": True}  # the spec requires about.description
     patched = api.patch(f"/v1/environments/{env['id']}", json={"name": "Prod", "about": about})
@@ -58,7 +67,8 @@ def test_environment_lifecycle(cycle_emulator: Emulator, api: httpx.Client) -> N
     deleted = api.delete(f"/v1/environments/{env['id']}")
     assert deleted.status_code == 202 and deleted.json()["data"]["action"] == "delete"
     assert api.get(f"/v1/environments/{env['id']}").json()["data"]["state"]["current"] == "deleting"
-    gone = wait_for(lambda: (r := api.get(f"/v1/environments/{env['id']}")).status_code == 404 and r)
+    clock.advance(3600)  # the deletion job completed
+    gone = api.get(f"/v1/environments/{env['id']}")
     assert gone.json()["error"]["code"] == "404.environment"
 
 
@@ -69,15 +79,20 @@ def test_body_fields_the_schema_does_not_declare_are_ignored(api: httpx.Client) 
     stolen = api.patch(
         f"/v1/environments/{env['id']}", json={"id": "other", "hub_id": "h", "state": {"current": "deleted"}}
     )
-    assert stolen.json()["data"]["id"] == env["id"] and stolen.json()["data"]["state"]["current"] == "live"
+    assert (
+        stolen.json()["data"]["id"] == env["id"]
+        and stolen.json()["data"]["state"]["current"] == env["state"]["current"]
+    )
     assert not errors(component("Environment"), stolen.json()["data"])
 
 
 def test_filters(cycle_emulator: Emulator, api: httpx.Client) -> None:
-    create_environment(api, "Alpha", identifier="alpha")
+    alpha = create_environment(api, "Alpha", identifier="alpha")
     beta = create_environment(api, "Beta", identifier="beta", cluster="staging")
-    create_environment(api, "Gamma", identifier="gamma")
-    cycle_emulator.set_resource_state("environments", beta["id"], "new")
+    gamma = create_environment(api, "Gamma", identifier="gamma")
+    # Set, not left to their initialization jobs (which leave an item that moved on alone).
+    for env, state in ((alpha, "live"), (beta, "deleting"), (gamma, "live")):
+        cycle_emulator.set_resource_state("environments", env["id"], state)
 
     assert names(api.get("/v1/environments", params={"filter[state]": "live"})) == ["Alpha", "Gamma"]
     assert names(api.get("/v1/environments", params={"filter[state]": "new,deleting"})) == ["Beta"]
@@ -143,12 +158,12 @@ def test_containers_reference_their_environment(api: httpx.Client) -> None:
     assert web["environment"]["id"] == prod["id"] and web["environment"]["cluster"] == "production"
     assert web["image"]["id"] == image and web["state"]["current"] == "new"
 
-    assert names(api.get("/v1/containers", params={"filter[environment]": prod["id"]})) == ["web", "db"]
+    # Every environment runs its discovery and load balancer service containers from the start.
+    in_prod = names(api.get("/v1/containers", params={"filter[environment]": prod["id"]}))
+    assert in_prod == ["discovery", "loadbalancer", "web", "db"]
     assert names(api.get("/v1/containers", params={"filter[stateful]": "true"})) == ["db"]
-    assert names(api.get("/v1/containers", params={"sort": "-name", "filter[environment]": prod["id"]})) == [
-        "web",
-        "db",
-    ]
+    in_prod = names(api.get("/v1/containers", params={"sort": "-name", "filter[environment]": prod["id"]}))
+    assert in_prod == ["web", "loadbalancer", "discovery", "db"]
 
     body = api.get("/v1/containers", params={"include": "environments,creators", "filter[search]": "sand"}).json()
     assert [c["name"] for c in body["data"]] == ["sandbox"]

@@ -10,14 +10,13 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from cycle_sdk.emulator import Emulator, run_emulator
+from cycle_sdk.emulator import Emulator, FakeClock, run_emulator
 
 from .helpers import errors, operations, response_validator
 
@@ -111,13 +110,16 @@ def test_claim_spawn_release_changes_active(scheduler: httpx.Client, emu: Emulat
 
 
 def test_unspawned_claims_time_out() -> None:
+    clock = FakeClock()
     with (
-        run_emulator(api="scheduler", claim_timeout=0.3) as emu,
+        run_emulator(api="scheduler", claim_timeout=10, clock=clock) as emu,
         httpx.Client(base_url=emu.url, headers=emu.headers) as scheduler,
     ):
         waiting, spawned = claim(scheduler, "token-wait"), claim(scheduler, "token-spawn")
         scheduler.post(f"{FUNCTIONS}/spawn", json={"token": "token-spawn", "instance_id": spawned})
-        time.sleep(0.35)
+        clock.advance(9.9)
+        assert sorted(scheduler.get(f"{FUNCTIONS}/active").json()["data"]) == sorted([waiting, spawned])
+        clock.advance(0.2)
         assert list(scheduler.get(f"{FUNCTIONS}/active").json()["data"]) == [spawned]
         late = scheduler.post(f"{FUNCTIONS}/spawn", json={"token": "token-wait", "instance_id": waiting})
         assert late.status_code == 404

@@ -149,10 +149,11 @@ def test_a_deployed_build_creates_the_stacks_containers_and_services(api: httpx.
     task(api, f"{builds}/tasks", {"action": "deploy", "contents": {"environment_id": env}})
     listed = valid(api.get("/v1/containers", params={"filter[environment]": env}), "/v1/containers")["data"]
     made = {c["identifier"]: c for c in listed}
-    assert sorted(made) == ["db", "loadbalancer", "web"]
+    assert sorted(made) == ["db", "discovery", "loadbalancer", "web"]  # the environment's services, reused
     assert made["web"]["name"] == "Web front" and made["web"]["config"]["deploy"]["instances"] == 2
     assert made["db"]["stateful"] is True
-    assert {c["stack"]["build_id"] for c in made.values()} == {build_id}
+    assert {c["stack"]["build_id"] for c in made.values() if c.get("stack")} == {build_id}
+    assert not made["discovery"].get("stack")  # the environment's own, not the stack's
     assert made["web"]["stack"] == {"id": stack_id, "build_id": build_id, "identifier": "web"}
     services = read(api, f"/v1/environments/{env}")["services"]
     assert services["loadbalancer"]["container_id"] == made["loadbalancer"]["id"]
@@ -202,8 +203,12 @@ def test_environment_meta_counts_its_containers_and_instances(api: httpx.Client)
     query = {"meta": "containers_count,instances_count,containers,service_versions"}
     listed = valid(api.get("/v1/environments", params=query), "/v1/environments")["data"]
     meta = listed[0]["meta"]
-    assert meta["containers_count"] == {"state": {"running": 1, "new": 1}, "total": 2, "available": 2}
-    assert meta["instances_count"]["total"] == 1
+    # The environment's discovery service runs once it is initialized (at once here), its load
+    # balancer waits to be started; db was never started.
+    assert meta["containers_count"] == {"state": {"running": 2, "new": 2}, "total": 4, "available": 4}
+    # Instances are made with their container (config.deploy.instances), and run once it started.
+    assert meta["instances_count"]["total"] == 3 and meta["instances_count"]["state"] == {"running": 2, "new": 1}
+    # Summaries require an image ID: the service containers (image.id null) are not among them.
     assert sorted(c["name"] for c in meta["containers"]) == ["db", "web"]
     assert meta["service_versions"] == {}
     one = valid(
