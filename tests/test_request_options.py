@@ -5,9 +5,11 @@ that share the connection pool and the cache.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import json
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Awaitable
 from typing import Any
 
 import httpx
@@ -46,23 +48,43 @@ def last(server: FaultServer) -> Recorded:
 # -- timeout ---------------------------------------------------------------------------------
 
 
+def in_flight(client: Any, job_id: str, **options: Any) -> Awaitable[Any]:
+    """`client.jobs.get_job(job_id)` started, to be awaited later: a task on this loop (async),
+    a thread (sync)."""
+    if isinstance(client, cycle_sdk.AsyncClient):
+        return asyncio.ensure_future(client.jobs.get_job(job_id, **options))
+    return asyncio.ensure_future(asyncio.to_thread(client.jobs.get_job, job_id, **options))
+
+
+async def outlasts_the_clients_timeout(server: FaultServer, patient: Any, timed: Any, **options: Any) -> Any:
+    """The result of `patient` getting a job whose answer is held until `timed` (a client with
+    the same timeout as `patient`'s base) has timed out on another held answer, so the patient
+    call has been in flight longer than the client's timeout. No clock: the order decides."""
+    held = threading.Event()
+    server.script("GET", "/v1/jobs/held", Reply(200, job_doc("held"), gate=held))
+    server.script("GET", "/v1/jobs/never", Reply(200, job_doc("never"), action="stall"))
+    waiting = in_flight(patient, "held", **options)
+    try:
+        await asyncio.to_thread(server.wait_until, lambda requests: any(r.path == "/v1/jobs/held" for r in requests))
+        gave_up = await run(timed.jobs.get_job("never"))
+        assert gave_up.ok is False and gave_up.error.code == "0.timeout"
+    finally:
+        held.set()
+    return await waiting
+
+
 async def test_timeout_none_is_no_timeout_for_one_call(server: FaultServer, make: Callers) -> None:
-    # The client allows 0.1 s; the answer takes 0.4 s. Left out, the call times out; with
-    # timeout=None it waits (before, None meant "the client's timeout" and this timed out too).
-    server.script("GET", "/v1/jobs/slow", Reply(200, job_doc("slow"), delay=0.4))
-    caller = make(timeout=0.1)
-    assert (await caller("jobs.get_job", "slow")).error.code == "0.timeout"
-    waited = await caller("jobs.get_job", "slow", timeout=None)
+    # Before, None meant "the client's timeout": the held call timed out like the other one.
+    client = make(timeout=0.1).client
+    waited = await outlasts_the_clients_timeout(server, client, client, timeout=None)
     assert waited.ok is True, waited
-    assert waited.value.data.id == "slow"
+    assert waited.value.data.id == "held"
 
 
 async def test_with_options_timeout_none_is_no_timeout(server: FaultServer, make: Callers) -> None:
-    server.script("GET", "/v1/jobs/slow", Reply(200, job_doc("slow"), delay=0.4))
     base = make(timeout=0.1).client
-    patient = base.with_options(timeout=None)
-    assert (await run(patient.jobs.get_job("slow"))).ok is True
-    assert (await run(base.jobs.get_job("slow"))).error.code == "0.timeout"
+    waited = await outlasts_the_clients_timeout(server, base.with_options(timeout=None), base)
+    assert waited.ok is True, waited
 
 
 @pytest.mark.parametrize(
@@ -274,3 +296,28 @@ def test_with_options_checks_what_it_is_given(options: dict[str, Any], error: ty
     with pytest.raises(error):
         client.with_options(**options)
     client.close()
+
+
+def test_every_method_takes_every_option_keyword_only() -> None:
+    """Sync and async, `iter_*` too: the options are the same keywords everywhere, after the
+    operation's own arguments, and what each leaves out is RequestOptions' default."""
+    from cycle_sdk._generated.operations import OPERATIONS
+
+    defaults = {name: p.default for name, p in inspect.signature(RequestOptions.of).parameters.items()}
+    checked = 0
+    for client_class in (cycle_sdk.Client, cycle_sdk.AsyncClient):
+        client = client_class(api_key=TEST_API_KEY)
+        for op in OPERATIONS:
+            namespace = type(getattr(client, op.namespace))
+            for name in (op.name, f"iter_{op.name}"):
+                method = getattr(namespace, name, None)
+                if method is None:
+                    continue
+                params = inspect.signature(method).parameters
+                options = {n: p for n, p in params.items() if n in defaults}
+                assert options.keys() == defaults.keys(), (name, sorted(defaults.keys() - options.keys()))
+                assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in options.values()), name
+                assert {n: p.default for n, p in options.items()} == defaults, name
+                checked += 1
+        asyncio.run(close(client))
+    assert checked > 2 * len(OPERATIONS)
