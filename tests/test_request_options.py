@@ -114,6 +114,15 @@ async def test_extra_headers_reach_the_wire_and_win_over_the_sdks(server: FaultS
     assert sent.headers["authorization"] == f"Bearer {TEST_API_KEY}"
 
 
+async def test_an_accept_encoding_of_yours_gets_an_error_for_a_coding_the_sdk_cannot_undo(
+    server: FaultServer, make: Callers
+) -> None:
+    server.script("GET", "/v1/jobs/j1", Reply(200, b"not really brotli", {"Content-Encoding": "br"}))
+    res = await make()("jobs.get_job", "j1", extra_headers={"Accept-Encoding": "br"})
+    assert last(server).headers["accept-encoding"] == "br"
+    assert res.ok is False and res.error.code == "0.network_error" and res.status == 200
+
+
 @pytest.mark.parametrize("name", ["Authorization", "x-hub-id", "Content-Length", "Host", "transfer-encoding"])
 async def test_headers_the_sdk_owns_cannot_be_set(server: FaultServer, make: Callers, name: str) -> None:
     caller = make()
