@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import httpx
 from attrs import define, evolve, field, frozen
 
+from ._redact import REDACTED
 from ._tokens import HEADER_VALUE
 from ._types import UNSET, Unset
 from ._wire import _json_value, _scalar
@@ -158,6 +159,11 @@ def _to_body(value: object) -> Mapping[str, Any] | None:
     return payload
 
 
+def _header_names(headers: tuple[tuple[str, str], ...]) -> str:
+    """`extra_headers` in a repr: the names only, since a value may be a credential."""
+    return repr({name: REDACTED for name, _ in headers})
+
+
 @frozen
 class RequestOptions:
     """The per-call options of one call, checked and frozen when the call is made, then carried
@@ -183,7 +189,7 @@ class RequestOptions:
     cache: bool | None = field(default=None, converter=_check_cache)
     timeout: float | httpx.Timeout | Unset | None = field(default=UNSET, converter=_check_timeout)
     max_retries: int | None = field(default=None, converter=_check_max_retries)
-    extra_headers: tuple[tuple[str, str], ...] = field(default=None, converter=_to_headers)
+    extra_headers: tuple[tuple[str, str], ...] = field(default=None, converter=_to_headers, repr=_header_names)
     extra_query: tuple[tuple[str, str], ...] = field(default=None, converter=_to_query)
     extra_body: Mapping[str, Any] | None = field(default=None, converter=_to_body)
 

@@ -151,6 +151,12 @@ def test_a_bad_extra_header_is_refused_without_quoting_its_value() -> None:
         RequestOptions(extra_headers=[("X-A", "b")])
 
 
+def test_the_repr_of_options_shows_no_header_value() -> None:
+    options = RequestOptions(extra_headers={"X-Api-Token": "sk-SECRET-value"}, timeout=None)
+    assert "SECRET" not in repr(options) and "X-Api-Token" in repr(options)
+    assert "timeout=None" in repr(options)
+
+
 async def test_extra_query_adds_and_replaces_parameters(server: FaultServer, make: Callers) -> None:
     server.script("GET", "/v1/environments", Reply(200, LIST_DOC))
     caller = make()
