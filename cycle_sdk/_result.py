@@ -313,6 +313,7 @@ __all__ = [
     "CLIENT_CLOSED",
     "NETWORK_ERROR",
     "NO_API_KEY",
+    "NO_RESPONSE",
     "PARSE_ERROR",
     "TIMEOUT",
     "UNEXPECTED_STATUS",
