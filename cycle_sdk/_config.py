@@ -236,7 +236,6 @@ __all__ = [
     "URL_SCHEMES",
     "ClientOptions",
     "Settings",
-    "check_call_options",
     "check_option_names",
     "check_url",
     "service_settings",
