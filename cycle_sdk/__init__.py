@@ -69,7 +69,8 @@ if TYPE_CHECKING:
     from ._jobs import JobProgress
     from ._keyring import KeyringStorage
     from ._notifications import Reconnected
-    from ._result import APIError, APIResult, Err, Ok
+    from ._request import RequestOptions
+    from ._result import APIError, APIResult, Err, Ok, RawResponse, ResponseHeaders
     from ._seed_namespaces import *  # noqa: F403
     from ._tokens import FileStorage, MemoryStorage, Token, TokenStorage
     from ._types import UNSET, Unset, full_repr
@@ -116,7 +117,8 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "._jobs": ("JobProgress",),
     "._keyring": ("KeyringStorage",),
     "._notifications": ("Reconnected",),
-    "._result": ("APIError", "APIResult", "Err", "Ok"),
+    "._request": ("RequestOptions",),
+    "._result": ("APIError", "APIResult", "Err", "Ok", "RawResponse", "ResponseHeaders"),
     "._types": ("UNSET", "Unset", "full_repr"),
 }
 _LAZY = {name: module for module, names in _MODULES.items() for name in names}
@@ -195,7 +197,10 @@ __all__ = [
     "Ok",
     "PermissionDeniedError",
     "RateLimitError",
+    "RawResponse",
     "Reconnected",
+    "RequestOptions",
+    "ResponseHeaders",
     "ResultAccessError",
     "SDKError",
     "Settings",

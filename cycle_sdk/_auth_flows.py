@@ -59,7 +59,7 @@ class Auth:
         token = Token.api_key(secret)
         hub = team if team is not None else self._client.settings.team
         request, parse = _key_check_request(hub)
-        result = self._client._send_with_retries(request, parse, token, hub, None, None)
+        result = self._client._send_with_retries(request, parse, token, hub)
         if result.ok is False:
             return result
         self._client.settings.storage.write(token)
@@ -85,7 +85,7 @@ class Auth:
 
     def _token_grant(self, form: dict[str, str]) -> APIResult[Token]:
         result = self._client._send_with_retries(
-            self._client._token_request(form), _parse_token, None, self._client.settings.team, None, None
+            self._client._token_request(form), _parse_token, None, self._client.settings.team
         )
         if isinstance(result, Ok):
             self._client.settings.storage.write(result.value)
@@ -102,7 +102,7 @@ class AsyncAuth:
         token = Token.api_key(secret)
         hub = team if team is not None else self._client.settings.team
         request, parse = _key_check_request(hub)
-        result = await self._client._send_with_retries(request, parse, token, hub, None, None)
+        result = await self._client._send_with_retries(request, parse, token, hub)
         if result.ok is False:
             return result
         self._client.settings.storage.write(token)
@@ -127,7 +127,7 @@ class AsyncAuth:
 
     async def _token_grant(self, form: dict[str, str]) -> APIResult[Token]:
         result = await self._client._send_with_retries(
-            self._client._token_request(form), _parse_token, None, self._client.settings.team, None, None
+            self._client._token_request(form), _parse_token, None, self._client.settings.team
         )
         if isinstance(result, Ok):
             self._client.settings.storage.write(result.value)

@@ -53,6 +53,10 @@ class Client(SyncAPIClient, SyncNamespaces):
     token_url, storage, cache, timeout, max_retries, max_body_size, auto_refresh; and
     `http_client`/`transport` (an httpx.Client or transport to send with), `settings` (a
     whole Settings, instead of the options), `clock` (what its waits run on).
+
+    Every method also takes per-call options (team, cache, timeout, max_retries,
+    extra_headers, extra_query, extra_body: see RequestOptions), and
+    `client.with_options(...)` is this client with other defaults, sharing its pool.
     """
 
     @_spell_out_options

@@ -102,7 +102,8 @@ class Settings:
     storage: TokenStorage = field(factory=MemoryStorage)
     cache: CacheSettings = field(factory=CacheSettings)
     timeout: httpx.Timeout = field(default=DEFAULT_TIMEOUT, converter=to_timeout)
-    total_timeout: float = DEFAULT_TOTAL_TIMEOUT
+    # The most one attempt may take, body included (None: no limit, as `timeout=None` sets).
+    total_timeout: float | None = DEFAULT_TOTAL_TIMEOUT
     max_retries: int = DEFAULT_MAX_RETRIES
     max_body_size: int = DEFAULT_MAX_BODY_SIZE
     retry_after_cap: float = DEFAULT_RETRY_AFTER_CAP
@@ -150,24 +151,6 @@ def timeout_settings(timeout: float | httpx.Timeout | None) -> dict[str, Any]:
         return {}
     total = total_of(timeout)
     return {"timeout": timeout} if total is None else {"timeout": timeout, "total_timeout": total}
-
-
-def check_call_options(team: object, cache: object, timeout: object, max_retries: object) -> None:
-    """The per-call options, checked before any I/O: a wrong type is a TypeError naming it."""
-    if team is not None and not isinstance(team, str):
-        raise TypeError(f"option 'team' must be a str, not {type(team).__name__}")
-    if cache is not None and not isinstance(cache, bool):
-        raise TypeError(f"option 'cache' must be a bool, not {type(cache).__name__}")
-    if timeout is not None and not isinstance(timeout, httpx.Timeout):
-        if isinstance(timeout, bool) or not isinstance(timeout, int | float):
-            raise TypeError(f"option 'timeout' must be seconds or an httpx.Timeout, not {type(timeout).__name__}")
-        if not timeout > 0:
-            raise ValueError(f"option 'timeout' must be positive, not {timeout!r}")
-    if max_retries is not None:
-        if isinstance(max_retries, bool) or not isinstance(max_retries, int):
-            raise TypeError(f"option 'max_retries' must be an int, not {type(max_retries).__name__}")
-        if max_retries < 0:
-            raise ValueError(f"option 'max_retries' must be 0 or more, not {max_retries!r}")
 
 
 def service_settings(
@@ -253,7 +236,6 @@ __all__ = [
     "URL_SCHEMES",
     "ClientOptions",
     "Settings",
-    "check_call_options",
     "check_option_names",
     "check_url",
     "service_settings",

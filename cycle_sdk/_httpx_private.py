@@ -4,7 +4,7 @@ Two private hooks are worth their cost, and each has a public fallback:
 
 - `transport_router(http)`: httpx.Client._transport_for_url, the router from a URL to the
   transport (mounts, proxies from the environment). The SDK sends through it directly on a
-  client it made itself (see `BaseClient._adopt_http`); without it, httpx's send() is used.
+  client it made itself (see `_base_client._Connection`); without it, httpx's send() is used.
 - `set_network_backend(transport, wrap)`: wraps the network backend of an
   httpx.HTTPTransport's connection pool (httpx.HTTPTransport._pool, httpcore's
   ConnectionPool._network_backend), so every socket read, write and connect sees the call's

@@ -7,52 +7,46 @@ Part of the contract layer that generated code may import (with `_request`, `_wi
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mapping
+from functools import partial
+from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, Protocol, Self, TypeVar, overload
 
 from ._config import DEFAULT_PAGE_SIZE
 from ._exceptions import APIResultError
 from ._pages import PageGuard
-from ._request import Parser, RequestSpec
+from ._request import DEFAULT_OPTIONS, Parser, RequestOptions, RequestSpec
 from ._types import Unset
 
 if TYPE_CHECKING:
-    import httpx
-
-    from ._result import APIResult
+    from ._result import APIResult, RawResponse
 
 T = TypeVar("T")
 Item = TypeVar("Item")
+P = ParamSpec("P")
 
 
 class SyncRequester(Protocol):
     """What a sync namespace needs of its client: the one requester (Client, InternalClient...)."""
 
     def _send(
-        self,
-        request: RequestSpec,
-        parse: Parser[T],
-        *,
-        team: str | None = None,
-        cache: bool | None = None,
-        timeout: float | httpx.Timeout | None = None,
-        max_retries: int | None = None,
+        self, request: RequestSpec, parse: Parser[T], options: RequestOptions = DEFAULT_OPTIONS
     ) -> APIResult[T]: ...
+
+    def _send_raw(
+        self, request: RequestSpec, parse: Parser[T], options: RequestOptions = DEFAULT_OPTIONS
+    ) -> APIResult[RawResponse[T]]: ...
 
 
 class AsyncRequester(Protocol):
     """What an async namespace needs of its client: the one requester (AsyncClient...)."""
 
     async def _send(
-        self,
-        request: RequestSpec,
-        parse: Parser[T],
-        *,
-        team: str | None = None,
-        cache: bool | None = None,
-        timeout: float | httpx.Timeout | None = None,
-        max_retries: int | None = None,
+        self, request: RequestSpec, parse: Parser[T], options: RequestOptions = DEFAULT_OPTIONS
     ) -> APIResult[T]: ...
+
+    async def _send_raw(
+        self, request: RequestSpec, parse: Parser[T], options: RequestOptions = DEFAULT_OPTIONS
+    ) -> APIResult[RawResponse[T]]: ...
 
 
 def _first_page(page: object) -> tuple[int, int]:
@@ -83,24 +77,15 @@ class SyncNamespace:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} namespace of {self._client!r}>"
 
-    def _send(
-        self,
-        request: RequestSpec,
-        parse: Parser[T],
-        *,
-        team: str | None,
-        cache: bool | None,
-        timeout: float | httpx.Timeout | None,
-        max_retries: int | None,
-    ) -> APIResult[T]:
-        return self._client._send(request, parse, team=team, cache=cache, timeout=timeout, max_retries=max_retries)
+    def _send(self, request: RequestSpec, parse: Parser[T], options: RequestOptions) -> APIResult[T]:
+        return self._client._send(request, parse, options)
 
     def _iterate(
         self,
         build: Callable[[dict[str, int]], RequestSpec],
         parse: Parser[Any],
         page: object,
-        **options: Any,
+        options: RequestOptions,
     ) -> Iterator[Any]:
         number, size = _first_page(page)
 
@@ -112,9 +97,9 @@ class SyncNamespace:
                 guard = guard or PageGuard(number, method=request.method, path=request.path)
                 if (stop := guard.before(number)) is not None:
                     raise APIResultError(stop)
-                result = self._client._send(request, parse, **options)
+                result = self._client._send(request, parse, options)
                 if result.ok is False:
-                    raise APIResultError(result.error)
+                    result.unwrap()  # raises the error, with its cause
                 items = _items(result.value)
                 del result  # hold one page at a time
                 if (stop := guard.after(number, items)) is not None:
@@ -134,26 +119,15 @@ class AsyncNamespace:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} namespace of {self._client!r}>"
 
-    async def _send(
-        self,
-        request: RequestSpec,
-        parse: Parser[T],
-        *,
-        team: str | None,
-        cache: bool | None,
-        timeout: float | httpx.Timeout | None,
-        max_retries: int | None,
-    ) -> APIResult[T]:
-        return await self._client._send(
-            request, parse, team=team, cache=cache, timeout=timeout, max_retries=max_retries
-        )
+    async def _send(self, request: RequestSpec, parse: Parser[T], options: RequestOptions) -> APIResult[T]:
+        return await self._client._send(request, parse, options)
 
     def _iterate(
         self,
         build: Callable[[dict[str, int]], RequestSpec],
         parse: Parser[Any],
         page: object,
-        **options: Any,
+        options: RequestOptions,
     ) -> AsyncIterator[Any]:
         number, size = _first_page(page)
 
@@ -165,9 +139,9 @@ class AsyncNamespace:
                 guard = guard or PageGuard(number, method=request.method, path=request.path)
                 if (stop := guard.before(number)) is not None:
                     raise APIResultError(stop)
-                result = await self._client._send(request, parse, **options)
+                result = await self._client._send(request, parse, options)
                 if result.ok is False:
-                    raise APIResultError(result.error)
+                    result.unwrap()
                 items = _items(result.value)
                 del result
                 if (stop := guard.after(number, items)) is not None:
@@ -181,4 +155,73 @@ class AsyncNamespace:
         return pages()
 
 
-__all__ = ["AsyncNamespace", "AsyncRequester", "SyncNamespace", "SyncRequester"]
+# -- with_raw_response: the same methods, answering with the response as received --------
+
+
+class _RawSender:
+    """Stands in for a namespace when a generated method runs for `with_raw_response`: the
+    method body's `self._send(...)` sends through the requester's raw path."""
+
+    __slots__ = ("_send",)
+
+    def __init__(self, send: Callable[..., Any]) -> None:
+        self._send = send
+
+
+class SyncRawNamespace:
+    """`client.<namespace>.with_raw_response`: each operation method, answering
+    `APIResult[RawResponse[T]]` (Ok whenever a response arrived, whatever its status)."""
+
+    def __init__(self, client: SyncRequester) -> None:
+        self._sender = _RawSender(client._send_raw)
+
+
+class AsyncRawNamespace:
+    """`client.<namespace>.with_raw_response` of an async client (see SyncRawNamespace)."""
+
+    def __init__(self, client: AsyncRequester) -> None:
+        self._sender = _RawSender(client._send_raw)
+
+
+class raw_method(Generic[P, T]):
+    """A namespace method, on a SyncRawNamespace: same arguments, the response as received."""
+
+    def __init__(self, method: Callable[Concatenate[Any, P], APIResult[T]]) -> None:
+        self._method = method
+        self.__doc__ = method.__doc__
+
+    @overload
+    def __get__(self, obj: None, owner: type) -> Self: ...
+    @overload
+    def __get__(self, obj: SyncRawNamespace, owner: type) -> Callable[P, APIResult[RawResponse[T]]]: ...
+    def __get__(self, obj: SyncRawNamespace | None, owner: type) -> Any:
+        return self if obj is None else partial(self._method, obj._sender)
+
+
+class async_raw_method(Generic[P, T]):
+    """An async namespace method, on an AsyncRawNamespace: same arguments, the response as received."""
+
+    def __init__(self, method: Callable[Concatenate[Any, P], Coroutine[Any, Any, APIResult[T]]]) -> None:
+        self._method = method
+        self.__doc__ = method.__doc__
+
+    @overload
+    def __get__(self, obj: None, owner: type) -> Self: ...
+    @overload
+    def __get__(
+        self, obj: AsyncRawNamespace, owner: type
+    ) -> Callable[P, Coroutine[Any, Any, APIResult[RawResponse[T]]]]: ...
+    def __get__(self, obj: AsyncRawNamespace | None, owner: type) -> Any:
+        return self if obj is None else partial(self._method, obj._sender)
+
+
+__all__ = [
+    "AsyncNamespace",
+    "AsyncRawNamespace",
+    "AsyncRequester",
+    "SyncNamespace",
+    "SyncRawNamespace",
+    "SyncRequester",
+    "async_raw_method",
+    "raw_method",
+]

@@ -1,10 +1,11 @@
 """A response (or the exception that stood in for one) into an APIResult, as pure functions.
 
-The requester (`_base_client`) reads a status, headers and body, then hands them here. No
-function here does I/O or keeps state: what a caller's secrets are comes in as a Redactor, or
-as a function that builds one (only error paths build it: the secrets may come from a file).
-Nothing here raises for a hostile response: `read_response` turns whatever decoding raises
-into an Err.
+The requester (`_base_client`) reads a status, headers and body, then hands them here with
+the response's facts (status and headers, `ResponseFacts`), which every result made here
+carries. No function here does I/O or keeps state: what a caller's secrets are comes in as a
+Redactor, or as a function that builds one (only error paths build it: the secrets may come
+from a file). Nothing here raises for a hostile response: `read_response` turns whatever
+decoding raises into an Err, with what it raised as the Err's cause.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import httpx
 
@@ -22,7 +23,18 @@ from ._decode import DecodeError, decode
 from ._messages import network_error_text
 from ._redact import TOO_DEEP, Redactor
 from ._request import Parser, RequestSpec
-from ._result import BODY_TOO_LARGE, PARSE_ERROR, TIMEOUT, UNEXPECTED_STATUS, APIError, APIResult, Err, Ok
+from ._result import (
+    BODY_TOO_LARGE,
+    NO_RESPONSE,
+    PARSE_ERROR,
+    TIMEOUT,
+    UNEXPECTED_STATUS,
+    APIError,
+    APIResult,
+    Err,
+    Ok,
+    ResponseFacts,
+)
 
 log = logging.getLogger("cycle_sdk")
 
@@ -42,6 +54,8 @@ def error(
     *,
     redactor: Redactor,
     limit: int | None = None,
+    response: ResponseFacts = NO_RESPONSE,
+    cause: BaseException | None = None,
 ) -> Err:
     """An Err made by the SDK; `detail` (which may quote the response) is redacted, then cut to `limit`."""
     return Err(
@@ -52,53 +66,110 @@ def error(
             detail=redactor(detail) if limit is None else redactor.clip(detail, limit),
             method=request.method,
             path=request.path,
-        )
+        ),
+        response=response,
+        cause=None if cause is None else clean_cause(cause, redactor),
     )
 
 
-def from_exception(request: RequestSpec, exc: BaseException, *, url: str, redactor: Redactor) -> Err:
-    """The Err for an attempt that raised instead of answering (network fault, timeout, huge body)."""
+def from_exception(
+    request: RequestSpec, exc: BaseException, *, url: str, redactor: Redactor, response: ResponseFacts = NO_RESPONSE
+) -> Err:
+    """The Err for an attempt that raised instead of answering (network fault, timeout, huge
+    body); `response` holds what had arrived of the response (its status and headers), if any."""
     if isinstance(exc, httpx.TimeoutException | DeadlineExceeded | TimeoutError):
-        return error(request, 0, TIMEOUT, "The request timed out", f"{type(exc).__name__}: {exc}", redactor=redactor)
-    if isinstance(exc, BodyTooLarge):
-        return error(request, exc.status, BODY_TOO_LARGE, "The response body is too large", str(exc), redactor=redactor)
-    return error(request, 0, *network_error_text(exc, url), redactor=redactor)
+        status, code, title, detail = 0, TIMEOUT, "The request timed out", f"{type(exc).__name__}: {exc}"
+    elif isinstance(exc, BodyTooLarge):
+        status, code, title, detail = exc.status, BODY_TOO_LARGE, "The response body is too large", str(exc)
+    else:
+        status, (code, title, detail) = 0, network_error_text(exc, url)
+    return error(request, status, code, title, detail, redactor=redactor, response=response, cause=exc)
+
+
+def clean_cause(exc: BaseException, redactor: Redactor) -> BaseException | None:
+    """`exc` fit to keep as an Err's cause: its traceback (and the frames it holds) dropped and
+    every secret taken out of its text, along the chain of exceptions behind it. None when its
+    text would still show a secret (an exception whose str() does not come from its fields)."""
+    seen: set[int] = set()
+    node: BaseException | None = exc
+    while node is not None and id(node) not in seen:
+        seen.add(id(node))
+        node.__traceback__ = None
+        node.args = tuple(redactor(arg) if isinstance(arg, str) else arg for arg in node.args)
+        for name, value in list(getattr(node, "__dict__", {}).items()):
+            if isinstance(value, str):
+                setattr(node, name, redactor(value))
+            elif _shows_secret(value, redactor):
+                setattr(node, name, None)  # a value it kept (a decoded document), not its text
+        try:
+            shown = f"{node}{node!r}"
+        except Exception:
+            return None
+        if redactor(shown) != shown:
+            return None
+        node = node.__cause__ or node.__context__
+    return exc
+
+
+def _shows_secret(value: object, redactor: Redactor) -> bool:
+    try:
+        shown = repr(value)
+    except Exception:
+        return True
+    return redactor(shown) != shown
 
 
 def read_response(
-    request: RequestSpec, status: int, headers: httpx.Headers, body: bytes, parse: Parser[T], redactor: RedactorFactory
+    request: RequestSpec, response: ResponseFacts, body: bytes, parse: Parser[T], redactor: RedactorFactory
 ) -> APIResult[T]:
     """`from_response` behind one guard: whatever a hostile response makes it raise (an
     overflowing date, an envelope nested past the recursion limit) is an Err, never raised."""
     try:
-        return from_response(request, status, headers, body, parse, redactor)
+        return from_response(request, response, body, parse, redactor)
     except Exception as exc:
         return error(
             request,
-            status,
+            response.status,
             PARSE_ERROR,
             "The response could not be read",
             f"{type(exc).__name__}: {exc}",
             redactor=redactor(),
             limit=300,
+            response=response,
+            cause=exc,
         )
 
 
 def from_response(
-    request: RequestSpec, status: int, headers: httpx.Headers, body: bytes, parse: Parser[T], redactor: RedactorFactory
+    request: RequestSpec, response: ResponseFacts, body: bytes, parse: Parser[T], redactor: RedactorFactory
 ) -> APIResult[T]:
     op = request.operation
+    status, headers = response.status, response.received
+    assert headers is not None  # the facts of a response that was read hold its headers
     # httpx's own "HTTP Request" line is not logged on the direct path; this one says less
     # (the path template, not the URL with IDs and query).
     log.debug("%s %s: HTTP %d", request.method, op.path, status)
     if not 200 <= status < 300:
-        return Err(api_error(request, status, headers, body, redactor()))
-    if status == 204 and not body.strip():
-        return Ok(None)  # type: ignore[arg-type]  # No Content: a success for any operation
+        return Err(api_error(request, status, headers, body, redactor()), response=response)
 
-    def parse_error(title: str, detail: str, limit: int | None = None) -> Err:
-        return error(request, status, PARSE_ERROR, title, detail, redactor=redactor(), limit=limit)
+    def parse_error(title: str, detail: str, limit: int | None = None, cause: BaseException | None = None) -> Err:
+        return error(
+            request,
+            status,
+            PARSE_ERROR,
+            title,
+            detail,
+            redactor=redactor(),
+            limit=limit,
+            response=response,
+            cause=cause,
+        )
 
+    empty = not body.strip()
+    if empty and (not op.success or status in op.empty_success):
+        # Accepted or No Content, where the operation defines either: its methods' return types
+        # say `| None` (an operation defined by hand, with no statuses, is untyped).
+        return Ok(cast(T, None), response=response)
     if op.success and status not in op.success:
         return error(
             request,
@@ -107,24 +178,23 @@ def from_response(
             f"Unexpected status {status}",
             f"expected {op.success}",
             redactor=redactor(),
+            response=response,
         )
-    if not body.strip():
-        if not op.success or status == 202:
-            return Ok(None)  # type: ignore[arg-type]
+    if empty:
         return parse_error("Empty response body", "expected a JSON document")
     media = headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if media and media != "application/json" and not media.endswith("+json"):
         return parse_error("The response is not JSON", f"content-type {media!r}", 100)
     try:
-        return Ok(decode(status, body, parse))
+        return Ok(decode(status, body, parse), response=response)
     except (ValueError, RecursionError) as exc:
         if isinstance(exc, json.JSONDecodeError | UnicodeDecodeError | RecursionError):
-            return parse_error("The response is not valid JSON", str(exc), 200)
+            return parse_error("The response is not valid JSON", str(exc), 200, exc)
         if isinstance(exc, DecodeError):  # names the JSON path: data[3].name: expected string, got integer
-            return parse_error("The response does not match the API schema", str(exc), 300)
-        return parse_error("The response does not match the API schema", f"{type(exc).__name__}: {exc}", 300)
+            return parse_error("The response does not match the API schema", str(exc), 300, exc)
+        return parse_error("The response does not match the API schema", f"{type(exc).__name__}: {exc}", 300, exc)
     except Exception as exc:  # whatever a hostile body makes a model raise is a parse error
-        return parse_error("The response does not match the API schema", f"{type(exc).__name__}: {exc}", 300)
+        return parse_error("The response does not match the API schema", f"{type(exc).__name__}: {exc}", 300, exc)
 
 
 def api_error(request: RequestSpec, status: int, headers: httpx.Headers, body: bytes, redact: Redactor) -> APIError:
@@ -207,4 +277,12 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(0.0, seconds)
 
 
-__all__ = ["api_error", "error", "from_exception", "from_response", "parse_retry_after", "read_response"]
+__all__ = [
+    "api_error",
+    "clean_cause",
+    "error",
+    "from_exception",
+    "from_response",
+    "parse_retry_after",
+    "read_response",
+]

@@ -63,7 +63,17 @@ SEED_DECLARED_BY_HAND = ROOT / "cycle_sdk" / "_seed_namespaces.py"
 # Request body kinds the requester sends (cycle_sdk._wire.body_kwargs): JSON and form fields.
 SUPPORTED_BODY_TYPES = frozenset({"json", "data"})
 # Names the overlay adds to every generated method; a spec parameter may not take them.
-RESERVED_KWARGS = {"client", "body", "team", "cache", "timeout", "max_retries"}
+RESERVED_KWARGS = {
+    "client",
+    "body",
+    "team",
+    "cache",
+    "timeout",
+    "max_retries",
+    "extra_headers",
+    "extra_query",
+    "extra_body",
+}
 # ... and every name a generated method's signature holds besides the spec's parameters.
 METHOD_NAMES = frozenset({*RESERVED_KWARGS, "self"})
 # Model fields are the API's names: openapi-python-client appends `_` to every builtin
@@ -82,6 +92,8 @@ _BUILTIN_NAMES = frozenset(name for name in dir(builtins) if name.islower())
 # operationId or tag that became one of them would replace it.
 TAKEN_CONSTANTS = frozenset({"OPERATION", "OPERATIONS", "TYPE_CHECKING", "UNSET"})
 TAKEN_NAMESPACES = frozenset({"cached_property"})
+# Names a namespace class has beside its operation methods.
+TAKEN_METHODS = frozenset({"with_raw_response"})
 
 
 def snake(name: str) -> str:
@@ -229,6 +241,8 @@ def collect_operations(spec: dict[str, Any]) -> dict[tuple[str, str], OpInfo]:
             op_id = str(op.get("operationId") or f"{method}_{path}")
             where = f"paths[{path!r}].{method}"
             if snake(op_id).upper() in TAKEN_CONSTANTS:
+                raise SystemExit(f"{where}: operationId {op_id!r} would replace a name of the generated code")
+            if snake(op_id) in TAKEN_METHODS:
                 raise SystemExit(f"{where}: operationId {op_id!r} would replace a name of the generated code")
             if snake(tag) in TAKEN_NAMESPACES:
                 raise SystemExit(f"{where}: tag {tag!r} would replace a name of the generated code")
@@ -819,13 +833,15 @@ def method_doc(endpoint: Any, info: OpInfo, spec: dict[str, Any], *, typed: Type
         schema = resolve(spec, content.get("schema", {}))
         if schema.get("required"):
             args += _doc_lines("Required keys: " + ", ".join(schema["required"]) + ".", "        ")
-    args.append("    team, cache, timeout, max_retries: per-call options (hub ID, response cache, seconds, retries).")
+    args.append("    team, cache, timeout, max_retries, extra_headers, extra_query, extra_body: per-call options")
+    args.append("        (cycle_sdk.RequestOptions; timeout=None: no timeout).")
     lines += ["", "Args:", *args]
     returned = " ".join(d for d in info.success_descriptions.values() if d).strip()
     lines += ["", "Returns:", f"    APIResult[{return_type(endpoint)}]:"]
     lines += _doc_lines(
         "Ok holding the decoded document"
         + (f" ({returned.rstrip('.')})" if returned else "")
+        + (", or None when the body is empty" if {"202", "204"} & set(info.success_descriptions) else "")
         + ", or Err holding an APIError (status, code, title); check `res.ok is True` before reading `.value`.",
         "        ",
     )

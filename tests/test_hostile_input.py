@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 import cycle_sdk
 from cycle_sdk._generated.operations import OPERATIONS
-from cycle_sdk._request import RequestSpec
+from cycle_sdk._request import RequestOptions, RequestSpec
 from tests.support.clients import KINDS, TEST_API_KEY, Caller, Callers
 from tests.support.fault_server import FaultServer, Reply
 
@@ -168,7 +168,7 @@ def check_route(client: cycle_sdk.Client, position: Position, value: str) -> Non
         assert refused_reason(value), f"{position.path}: {value!r} refused without cause: {exc}"
         return
     assert not refused_reason(value), f"{position.path}: {value!r} should have been refused"
-    request = client._http.build_request(**client._prepare(spec, None, None, None))
+    request = client._http.build_request(**client._prepare(None, client._resolve(spec, RequestOptions())))
     raw_path = request.url.raw_path.decode("ascii").split("?", 1)[0]
     assert request.url.fragment == ""
     assert [unquote(s, errors="strict") for s in raw_path.split("/")] == position.expected_segments(value), (

@@ -93,6 +93,16 @@ EXPECTED = (
         'also = cycle_sdk.environments.get_environments(team="ANOTHER_HUB_ID")',
         "",
     ),
+    Expected(
+        "raw = client.environments.with_raw_response.get_environment(",
+        "200 application/json None\n404 404.environment None\n404 404.environment\nFalse 404.environment\n",
+        errors=frozenset({"gone", "again"}),
+        requests={"GET /v1/environments/{environmentId}": 2},  # the call and its raw twin
+    ),
+    Expected(
+        "patient = client.with_options(timeout=120, max_retries=5)",
+        "True 5 2\n",
+    ),
 )
 
 

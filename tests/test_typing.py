@@ -48,7 +48,7 @@ def test_documented_idioms_narrow(checker: object) -> None:
 
 
 @pytest.mark.parametrize("checker", [_mypy, _pyright], ids=["mypy", "pyright"])
-@pytest.mark.parametrize("sample", ["unchecked_value.py", "models_typed.py", "client_options.py"])
+@pytest.mark.parametrize("sample", ["unchecked_value.py", "models_typed.py", "client_options.py", "request_options.py"])
 def test_expected_type_errors(checker: object, sample: str) -> None:
     path = SAMPLES / sample
     result = checker(path)  # type: ignore[operator]

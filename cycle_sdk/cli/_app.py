@@ -543,7 +543,9 @@ def _document(status: int, data: Any) -> Any:
 def send(client: Client, request: RequestSpec) -> Any:
     """Send; return the document, or raise Exit after reporting the error. With --verbose the
     SDK's own log says what was sent (one line per request, retries too); nothing is added here."""
-    result = client._send(request, _document, cache=False)
+    from cycle_sdk._request import RequestOptions
+
+    result = client._send(request, _document, RequestOptions(cache=False))
     if result.ok is False:
         raise Exit(report_api_error(result.error, secrets_of(client)))
     return result.value

@@ -37,6 +37,8 @@ def wait_for_job(client: Client, job_id: str, args: argparse.Namespace) -> int:
     get_job = operation(namespaces()["jobs"]["get-job"])
     last: dict[str, Any] = {}
 
+    from cycle_sdk._request import RequestOptions
+
     def fetch(jid: str) -> Any:
         request = build_request(get_job, argparse.Namespace(path_jobId=jid, include=None, meta=None))
 
@@ -44,7 +46,7 @@ def wait_for_job(client: Client, job_id: str, args: argparse.Namespace) -> int:
             last["document"] = _document(status, data)
             return GetJobResponse200.from_dict(data)
 
-        return client._send(request, parse, cache=False)
+        return client._send(request, parse, RequestOptions(cache=False))
 
     result = client.jobs.wait(
         job_id,

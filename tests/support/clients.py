@@ -18,6 +18,7 @@ from typing import Any
 
 import cycle_sdk
 from cycle_sdk import APIResult
+from cycle_sdk._request import RequestOptions
 from tests.support import documents
 from tests.support.fault_server import Reply as _Reply
 
@@ -97,7 +98,7 @@ class Caller:
 
     async def send(self, request: Any, parse: Any, **options: Any) -> APIResult[Any]:
         """The requester directly, for a RequestSpec no generated operation has (PUT, HEAD)."""
-        result = self.client._send(request, parse, **options)
+        result = self.client._send(request, parse, RequestOptions(**options))
         if inspect.isawaitable(result):
             result = await result
         return result  # type: ignore[no-any-return]
