@@ -186,7 +186,6 @@ def paginate(docs: list[dict[str, JSON]], query: Query, default_size: int) -> li
     return docs[start : start + size] if start < len(docs) else []
 
 
-
 __all__ = [
     "SEARCH_FIELDS",
     "Query",
