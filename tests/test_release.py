@@ -539,7 +539,7 @@ def test_release_uploads_a_checked_sdist_and_wheel(index: Index, project: Projec
     assert f"cycle-api-{cycle_sdk.API_SPEC_VERSION}" in meta["Keywords"].split(",")
     assert meta["License-Expression"] == "Apache-2.0"
     # The README's install section states the wheel's size.
-    stated = re.search(r"The wheel is about ([0-9.]+) MB", (ROOT / "README.md").read_text())
+    stated = re.search(r"The wheel is about\s+([0-9.]+) MB", (ROOT / "README.md").read_text())
     assert stated is not None
     assert abs(float(stated.group(1)) * 1e6 - wheel.stat().st_size) < 0.3e6, wheel.stat().st_size
 

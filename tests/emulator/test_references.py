@@ -38,8 +38,11 @@ TASK_BODIES: dict[str, dict[str, Any]] = {
 # Optional parts whose other required fields the minimal instance lacks.
 PARTS: dict[tuple[str, str], dict[str, Any]] = {
     ("createContainer", "config"): {"integrations": {"backups": SPEC.tools.instance(BACKUPS)}},
-    ("createDNSZoneRecord", "type"): {"linked": SPEC.tools.instance(LINKED)},
-    ("updateDNSZoneRecord", "type"): {"linked": SPEC.tools.instance(LINKED)},
+}
+# A LINKED record is one of a container, a virtual machine or a deployment (oneOf, each member
+# requiring its own key): the record a reference sits in is that member's minimal instance.
+LINKED_MEMBERS = {
+    next(iter(member["required"])): {"allOf": [LINKED["allOf"][0], member]} for member in LINKED["allOf"][1]["oneOf"]
 }
 CASES = [(op, ref) for op, refs in REFERENCES.items() for ref in refs]
 
@@ -84,6 +87,8 @@ def request(
     for (operation, key), part in PARTS.items():
         if operation == operation_id and key == reference.path[0]:
             body.setdefault(key, {}).update(copy.deepcopy(part))
+    if reference.path[:2] == ("type", "linked"):
+        body.setdefault("type", {})["linked"] = SPEC.tools.instance(LINKED_MEMBERS[reference.path[2]])
     put(body, reference.path, value)
     return api.request(op.method, path, json=body)
 
