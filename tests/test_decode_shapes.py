@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 import cycle_sdk
+from benchmarks.instances import InstanceBuilder
 from cycle_sdk import UNSET
 from cycle_sdk._decode import DecodeError, InvalidJSON, decode_as
 from cycle_sdk._generated.api.clusters.get_cluster_monitoring_tiers import parse as parse_tiers
@@ -31,7 +32,6 @@ from cycle_sdk._generated.models.state_error import StateError
 from cycle_sdk._generated_internal.api.environments.get_environment_services import parse as parse_services
 from cycle_sdk._result import PARSE_ERROR
 from tests.support.fault_server import FaultServer, Reply
-from benchmarks.instances import InstanceBuilder
 
 ROOT = Path(__file__).parents[1]
 SPEC: dict[str, Any] = json.loads((ROOT / "cycle_sdk/_generated/spec.json").read_text())
