@@ -327,6 +327,11 @@ def decode_value(tp: Any, value: Any) -> Any:
             body = json.dumps(value, ensure_ascii=True).encode()
     except (TypeError, ValueError, msgspec.EncodeError) as exc:
         raise DecodeError(f"not a JSON value ({exc})", value) from None
+    if b"null" in body:  # msgspec writes a float NaN or infinity as null: not the value given
+        where = _non_finite(value)
+        if where is not None:
+            number = json.dumps(_at(value, where), allow_nan=True)
+            raise DecodeError(f"{number} is not a JSON number (RFC 8259 has no NaN or Infinity)", value, where)
     if isinstance(tp, type) and issubclass(tp, Document):
         body = memoryview(body).tobytes()  # kept by the result: msgspec's buffer is larger than its bytes
     return decode_as(tp, body)
@@ -1267,6 +1272,12 @@ def _invalid_json(exc: msgspec.DecodeError, body: bytes) -> InvalidJSON:
         where = DecodeError("", None, path).location if path is not None else f"byte {offset}"
         return InvalidJSON(f"{where}: {name} is not a JSON number (RFC 8259 has no NaN or Infinity)")
     return InvalidJSON(text)
+
+
+def _at(node: Any, path: list[str | int]) -> Any:
+    for key in path:
+        node = node[key]
+    return node
 
 
 def _non_finite(node: Any) -> list[str | int] | None:

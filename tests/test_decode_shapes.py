@@ -291,3 +291,13 @@ def test_escapes_around_a_lone_surrogate_read_as_json_loads_reads_them(body: byt
 def test_a_lone_surrogate_beside_a_nan_is_still_no_json() -> None:
     with pytest.raises(InvalidJSON, match=r"^\[1\]: NaN is not a JSON number"):
         cycle_sdk._decode.decode_json(b'["\\ud800", NaN]')
+
+
+@pytest.mark.parametrize("number", [float("nan"), float("inf"), float("-inf")])
+def test_from_dict_refuses_a_float_json_cannot_hold_where_null_would_fit(number: float) -> None:
+    # A job's state.error may be null: msgspec's encoder writes NaN as null, which would fit.
+    state = {"current": "queued", "error": number}
+    with pytest.raises(DecodeError) as info:
+        Job.from_dict({**_instance("Job"), "state": state})
+    assert info.value.path == ["state", "error"]
+    assert "is not a JSON number" in str(info.value)
