@@ -916,6 +916,8 @@ class _Union:
         self.tag = oneof.tag
         self.module = oneof.module
         self.variants: dict[str, Any] = dict(oneof.variants)  # tag value -> class name, then class
+        # tag value -> its variant's msgspec decode, once known to need nothing finished after it
+        self.decoders: dict[str, Callable[[Any], Any]] = {}
         self.by_kind: dict[str, list[Any]] = {}
         for member in members:
             self.by_kind.setdefault("object" if isinstance(member, _Lazy) else _kind_of(member), []).append(member)
@@ -968,6 +970,12 @@ class _Union:
         assert self.peek is not None and self.tag is not None
         found = self.peek(raw)
         value = found.get(self.tag, UNSET) if isinstance(found, dict) else found.tag
+        decode = self.decoders.get(value) if value.__class__ is str else None
+        if decode is not None:
+            try:
+                return decode(raw)
+            except (msgspec.ValidationError, msgspec.DecodeError):
+                pass  # the path below names the place, or reads the timestamps msgspec rejects
         if value is UNSET:
             raise DecodeError("required property missing", None, [self.tag])
         if isinstance(value, msgspec.Raw):
@@ -977,6 +985,9 @@ class _Union:
             if isinstance(cls, str):
                 assert self.module is not None
                 cls = self.variants[value] = _names(self.module)[cls]
+            plan = _PLANS.get(cls) or _plan(cls)
+            if plan.finish is None:
+                self.decoders[value] = plan.decode
             return _decode_bytes(cls, raw)
         if not isinstance(value, str):
             raise DecodeError(f"expected string, got {json_type(value)}", None, [self.tag])

@@ -19,10 +19,12 @@ from typing import Any
 import pytest
 
 import cycle_sdk
+from benchmarks import documents
 from benchmarks.instances import InstanceBuilder
 from cycle_sdk import UNSET
 from cycle_sdk._decode import DecodeError, InvalidJSON, decode_as
 from cycle_sdk._generated.api.clusters.get_cluster_monitoring_tiers import parse as parse_tiers
+from cycle_sdk._generated.api.environments.get_environments import parse as parse_environments
 from cycle_sdk._generated.api.jobs.get_jobs import parse as parse_jobs
 from cycle_sdk._generated.models.billing_ram import BillingRam
 from cycle_sdk._generated.models.container_deploy import ContainerDeploy
@@ -301,3 +303,15 @@ def test_from_dict_refuses_a_float_json_cannot_hold_where_null_would_fit(number:
         Job.from_dict({**_instance("Job"), "state": state})
     assert info.value.path == ["state", "error"]
     assert "is not a JSON number" in str(info.value)
+
+
+def test_a_variant_decoded_before_still_names_a_wrong_field_inside_it() -> None:
+    # Items 0 and 1 decode the load balancer config's "v1" variant; item 2's does not fit.
+    doc = documents.page("environments", 3)
+    config = doc["data"][2]["services"]["loadbalancer"]["config"]
+    assert config["type"] == "v1"
+    config["details"]["controllers"] = "not a list"
+    with pytest.raises(DecodeError) as info:
+        parse_environments(200, json.dumps(doc).encode())
+    assert info.value.path == ["data", 2, "services", "loadbalancer", "config", "details", "controllers"]
+    assert info.value.message == "expected array, got string"
