@@ -41,7 +41,7 @@ if TYPE_CHECKING:
         DEFAULT_TOTAL_TIMEOUT,
         Settings,
     )
-    from ._decode import DecodeError, UnknownVariant
+    from ._decode import DecodeError, UnknownVariant, raw_json
     from ._exceptions import (
         APIConnectionError,
         APIResponseValidationError,
@@ -93,7 +93,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "DEFAULT_TOTAL_TIMEOUT",
         "Settings",
     ),
-    "._decode": ("DecodeError", "UnknownVariant"),
+    "._decode": ("DecodeError", "UnknownVariant", "raw_json"),
     "._exceptions": (
         "APIConnectionError",
         "APIResponseValidationError",
@@ -214,6 +214,7 @@ __all__ = [
     "full_repr",
     "models",
     "params",
+    "raw_json",
     "settings",
     "utils",
 ]

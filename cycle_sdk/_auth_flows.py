@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ._decode import decode_json
 from ._exceptions import NO_REFRESH_TOKEN
 from ._result import APIResult, Ok
 from ._tokens import Token
@@ -19,7 +20,8 @@ if TYPE_CHECKING:
     from ._request import RequestSpec
 
 
-def _parse_token(status: int, data: Any) -> Token:
+def _parse_token(status: int, body: bytes) -> Token:
+    data = decode_json(body)
     if not isinstance(data, dict) or not isinstance(data.get("access_token"), str):
         raise ValueError("token response has no access_token")
     return Token.from_oauth(data)

@@ -19,7 +19,7 @@ from typing import Any, TypeVar, cast
 import httpx
 
 from ._body import BodyTooLarge, DeadlineExceeded
-from ._decode import DecodeError, decode
+from ._decode import DecodeError, InvalidJSON, decode
 from ._messages import network_error_text
 from ._redact import TOO_DEEP, Redactor
 from ._request import Parser, RequestSpec
@@ -188,7 +188,7 @@ def from_response(
     try:
         return Ok(decode(status, body, parse), response=response)
     except (ValueError, RecursionError) as exc:
-        if isinstance(exc, json.JSONDecodeError | UnicodeDecodeError | RecursionError):
+        if isinstance(exc, InvalidJSON | json.JSONDecodeError | UnicodeDecodeError | RecursionError):
             return parse_error("The response is not valid JSON", str(exc), 200, exc)
         if isinstance(exc, DecodeError):  # names the JSON path: data[3].name: expected string, got integer
             return parse_error("The response does not match the API schema", str(exc), 300, exc)

@@ -1,30 +1,34 @@
-"""Types shared by the hand-written core and the generated code."""
+"""Types shared by the hand-written core and the generated code: UNSET, a model's fields, repr and JSON.
+
+Every method of a model (cycle_sdk._decode.Model: `to_dict()`, `to_json()`, equality, repr)
+reads the same list of fields, the class's attrs fields, through `fields_of` here.
+
+UNSET is msgspec's own: msgspec leaves an absent optional field UNSET by itself, and the
+sentinel keeps its identity through pickle (a model with UNSET fields equals its copy).
+"""
 
 from __future__ import annotations
 
 import datetime
 import json
-from typing import Any, Literal
+import operator
+from collections.abc import Callable
+from typing import Any
 
 from attrs import NOTHING
+from msgspec import UNSET as _MSGSPEC_UNSET
+from msgspec import UnsetType
 
-
-class Unset:
-    """The type of UNSET: an argument the caller did not give (distinct from None, a JSON null)."""
-
-    __slots__ = ()
-
-    def __bool__(self) -> Literal[False]:
-        return False
-
-    def __repr__(self) -> str:
-        return "UNSET"
-
+Unset = UnsetType  # the type of UNSET: an argument not given, a property not sent (None is a JSON null)
 
 # Typed Any, so that an optional typed-dict argument can be declared as the typed dict alone
 # (`filter: GetEnvironmentsFilterParam = UNSET`): a union with Unset would hide from mypy and
 # pyright which key of a dict literal is wrong. `isinstance(x, Unset)` tells it apart as before.
-UNSET: Any = Unset()
+UNSET: Any = _MSGSPEC_UNSET
+
+# The JSON key of a field whose Python name differs from it (`from_` for `from`): in the field's
+# attrs metadata under this key. Other fields' keys are their names.
+JSON_NAME = "json"
 
 # A default repr stays short: models nested deeper than this show their plain fields only
 # (`Foo(id='x', ...)`), and lists show their first items. full_repr() shows everything.
@@ -32,10 +36,40 @@ REPR_DEPTH = 2
 REPR_ITEMS = 5
 
 
+class _Fields:
+    """What a model's methods need of its fields, worked out once per class from attrs."""
+
+    __slots__ = ("get", "names", "pairs")
+
+    def __init__(self, cls: type) -> None:
+        fields = cls.__attrs_attrs__  # type: ignore[attr-defined]
+        self.names: tuple[str, ...] = tuple(f.name for f in fields)
+        self.pairs: tuple[tuple[str, str], ...] = tuple((f.name, f.metadata.get(JSON_NAME, f.name)) for f in fields)
+        # One C call for every field's value; a 1-tuple for one field, () for none.
+        getter = operator.attrgetter(*self.names) if self.names else (lambda obj: ())
+        self.get: Callable[[object], Any] = getter if len(self.names) != 1 else (lambda obj: (getter(obj),))
+
+
+_FIELDS: dict[type, _Fields] = {}
+
+
+def fields_of(cls: type) -> _Fields:
+    """A model class's field names, (name, JSON key) pairs and a getter of all their values."""
+    found = _FIELDS.get(cls)
+    if found is None:
+        found = _FIELDS[cls] = _Fields(cls)
+    return found
+
+
+def json_names(cls: type) -> tuple[tuple[str, str], ...]:
+    """(attribute, JSON key) of every field of a model class, in declaration order."""
+    return fields_of(cls).pairs
+
+
 def model_repr(obj: object, *names: str) -> str:
-    """A generated model's repr: `Name(a=1, b='x')` with only the fields that are set (not
-    UNSET) and no empty `additional_properties`; short for deep nesting (see REPR_DEPTH).
-    A slot never set shows as NOTHING, as in attrs."""
+    """A model's repr: `Name(a=1, b='x')` with only the fields that are set (not UNSET) and no
+    empty `additional_properties`; short for deep nesting (see REPR_DEPTH). A slot never set
+    shows as NOTHING, as in attrs."""
     return _model(obj, names, 0, True)
 
 
@@ -61,10 +95,6 @@ def _is_model(value: object) -> bool:
     return cls.__module__.startswith("cycle_sdk._generated") and hasattr(cls, "__attrs_attrs__")
 
 
-def _field_names(value: object) -> tuple[str, ...]:
-    return tuple(f.name for f in value.__class__.__attrs_attrs__)  # type: ignore[attr-defined]
-
-
 def _model(obj: object, names: tuple[str, ...], depth: int, short: bool) -> str:
     parts = []
     hidden = False
@@ -83,7 +113,7 @@ def _model(obj: object, names: tuple[str, ...], depth: int, short: bool) -> str:
 
 def _value(value: object, depth: int, short: bool) -> str:
     if _is_model(value):
-        return _model(value, _field_names(value), depth, short)
+        return _model(value, fields_of(value.__class__).names, depth, short)
     if isinstance(value, list):
         shown = value[:REPR_ITEMS] if short else value
         items = [_value(item, depth, short) for item in shown]
@@ -105,4 +135,4 @@ def _value(value: object, depth: int, short: bool) -> str:
     return repr(value)
 
 
-__all__ = ["UNSET", "Unset", "full_repr", "model_json", "model_repr"]
+__all__ = ["JSON_NAME", "UNSET", "Unset", "fields_of", "full_repr", "json_names", "model_json", "model_repr"]

@@ -39,7 +39,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.decoders import RUNTIME_NAMES, Unions, annotate_unknown_variants, model_decoder
 from generator.effective import (
     ROOT,
     SpecBuild,
@@ -49,7 +48,9 @@ from generator.effective import (
     overlays_sha256,
     write_json,
 )
+from generator.models import JSON_NAME, Shapes
 from generator.pysource import is_identifier, py, py_doc, py_module_name, py_name, py_value
+from generator.unions import Unions, annotate_unknown_variants
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 TEMPLATES = ROOT / "generator" / "templates"
@@ -284,6 +285,34 @@ class Coverage:
     unmarked_required_bodies: list[str] = field(default_factory=list)
 
 
+def fold_allof_unions(spec: dict[str, Any]) -> dict[str, Any]:
+    """A copy of the spec for the tool, whose parser drops a oneOf/anyOf inside an allOf (and
+    with it every property its members declare): those members' properties are folded into
+    the object as optional ones. Models only: spec.json keeps the union for validators."""
+    import copy
+
+    spec = copy.deepcopy(spec)
+
+    def visit(node: Any) -> None:
+        if isinstance(node, dict):
+            for part in list(node.get("allOf") or []):
+                members = part.get("oneOf") or part.get("anyOf") if isinstance(part, dict) else None
+                if members and all(isinstance(m, dict) and "$ref" not in m for m in members):
+                    folded: dict[str, Any] = {}
+                    for member in members:
+                        folded.update(member.get("properties") or {})
+                    node["allOf"].remove(part)
+                    node["allOf"].append({"type": "object", "properties": folded})
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    visit(spec)
+    return spec
+
+
 def _generator_data(spec: dict[str, Any], config: Any) -> tuple[Any, Any]:
     """openapi_python_client's GeneratorData.from_dict, keeping the parsed Schemas for the report."""
     from openapi_python_client.parser import openapi as oapi
@@ -395,9 +424,18 @@ def generate(build: SpecBuild, out_dir: Path, package: str = "cycle_sdk._generat
             True,
             tmp / "pkg",
         )
-        data, schemas = _generator_data(spec, config)
+        data, schemas = _generator_data(fold_allof_unions(spec), config)
         check_names(data, config.field_prefix)
         unions = Unions(spec, schemas)
+        documents = {
+            str(r.prop.class_info.name)
+            for collection in data.endpoint_collections_by_tag.values()
+            for endpoint in collection.endpoints
+            for r in success_responses(endpoint)
+            if type(r.prop).__name__ == "ModelProperty"
+        }
+        modules = {str(p.class_info.name): str(p.class_info.module_name) for p in [*data.models, *data.enums]}
+        shapes = Shapes(unions, modules, documents, default_code)
         project = Project(openapi=data, config=config, custom_template_path=TEMPLATES)
 
         def op_info(endpoint: Any) -> OpInfo:
@@ -461,8 +499,8 @@ def generate(build: SpecBuild, out_dir: Path, package: str = "cycle_sdk._generat
             type_imports=type_imports,
             AnyProperty=AnyProperty,
             NoneProperty=NoneProperty,
-            model_decoder=lambda model: model_decoder(unions, model),
-            decode_runtime=RUNTIME_NAMES,
+            model_shape=shapes.shape,
+            json_name=JSON_NAME,
         )
         pkg = tmp / "pkg"
         # The namespaces name the same types as the endpoint modules (UnknownVariant included).
@@ -495,16 +533,17 @@ def generate(build: SpecBuild, out_dir: Path, package: str = "cycle_sdk._generat
         (pkg / "models" / "__init__.pyi").write_text(
             project.env.get_template("models_init.pyi.jinja").render(imports=imports), encoding="utf-8"
         )
+        enums = {str(e.class_info.name): _code(e.get_instance_type_string()) for e in data.enums}
         (pkg / "models" / "_index.py").write_text(
-            project.env.get_template("models_index.py.jinja").render(imports=imports), encoding="utf-8"
+            project.env.get_template("models_index.py.jinja").render(imports=imports, enums=enums), encoding="utf-8"
         )
         write_json(spec, pkg / "spec.json")
         (pkg / "py.typed").write_text("")
         # The model and params templates import every name a module may use, and the tool adds
-        # its own imports again: drop those a module does not use (unused, imported twice).
-        # `-P`: the package's own `types.py` must not stand in for the standard library's.
+        # its own imports again: drop those a module does not use (unused, imported twice), and
+        # sort what is left. `-P`: the package's own `types.py` must not stand in for the standard library's.
         lint = [sys.executable, "-P", "-m", "ruff", "check", "--no-cache", "--isolated", "--target-version", "py311"]
-        lint += ["--fix-only", "--select", "F401,F811", "--exclude", "__init__.py", "models", "params.py"]
+        lint += ["--fix-only", "--select", "F401,F811,I001", "--exclude", "__init__.py", "models", "params.py"]
         fixed = subprocess.run(lint, cwd=pkg, capture_output=True, text=True)
         if fixed.returncode != 0:
             raise SystemExit(f"ruff could not tidy the models' imports:\n{(fixed.stderr + fixed.stdout)[-3000:]}")
@@ -947,7 +986,7 @@ def type_imports(endpoint: Any, prefix: str, *, page_item: bool = False) -> list
     keep = (f"from {prefix}models", "import datetime", "from uuid", "from io")
     # Not the tool's literal-enum checkers (`import check_...`): functions, which no annotation names.
     lines = sorted(line for line in found if line.startswith(keep) and not re.search(r"import check_\w+$", line))
-    # A discriminated union's type names UnknownVariant (decoders.annotate_unknown_variants).
+    # A discriminated union's type names UnknownVariant (unions.annotate_unknown_variants).
     types = [*(_code(p.get_type_string()) for p in props), return_type(endpoint)]
     if any("UnknownVariant" in t for t in types):
         lines.append("from cycle_sdk._decode import UnknownVariant")

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from cycle_sdk._decode import DECODE_GC_PAUSE_BYTES, decode
+from cycle_sdk._decode import DECODE_GC_PAUSE_BYTES, InvalidJSON, decode, decode_json
 
 BIG = json.dumps({"data": ["x" * 100] * (DECODE_GC_PAUSE_BYTES // 50)}).encode()
 
@@ -78,8 +78,8 @@ def test_errors_restore_the_thresholds() -> None:
 
     with pytest.raises(KeyError):
         decode(200, BIG, boom)
-    with pytest.raises(ValueError):
-        decode(200, b"{" + BIG, lambda s, d: d)
+    with pytest.raises(InvalidJSON):
+        decode(200, b"{" + BIG, lambda s, d: decode_json(d))
     assert gc.get_threshold() == before
     assert gc.isenabled()
 

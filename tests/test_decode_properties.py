@@ -2,9 +2,9 @@
 
 For every success response schema of every operation of the three APIs (their effective specs),
 hypothesis draws a schema-valid document (tests/support/spec_documents.py, independent of the
-generator): `parse` gives a model whose `to_dict()` is the document again. The same document
-with one value's JSON type changed raises DecodeError whose path is that value's. A whole-API
-sweep: a sample of the cases runs in the fast layer, all of them under `slow`.
+generator): `parse` of its JSON bytes gives a model whose `to_dict()` is the document again. The
+same document with one value's JSON type changed raises DecodeError whose path is that value's. A
+whole-API sweep: a sample of the cases runs in the fast layer, all of them under `slow`.
 """
 
 from __future__ import annotations
@@ -82,12 +82,12 @@ def test_documents_decode_round_trip_and_a_wrong_type_is_named(
 ) -> None:
     parse = importlib.import_module(f"cycle_sdk.{package}.{entry.module}").parse
     drawn = data.draw(documents(spec, schema), label="document")
-    value = parse(status, copy.deepcopy(drawn.value))
+    value = parse(status, json.dumps(drawn.value).encode())
     assert value.to_dict() == drawn.value
 
     path, allowed = data.draw(st.sampled_from(drawn.sites), label="mutated site")
     wrong = replacement(allowed)
     doc = set_at(copy.deepcopy(drawn.value), path, wrong)
     with pytest.raises(DecodeError) as caught:
-        parse(status, doc)
+        parse(status, json.dumps(doc).encode())
     assert render(caught.value.path) == render(path), str(caught.value)

@@ -76,7 +76,7 @@ def test_operation_parses_typed_success(package: str, spec: dict[str, Any], entr
         schema = (response.get("content") or {}).get("application/json", {}).get("schema")
         if schema is None:
             continue
-        value = module.parse(int(code), builder.build(schema))
+        value = module.parse(int(code), json.dumps(builder.build(schema)).encode())
         resolved = builder.resolve(schema)
         if resolved.get("type") == "object" and resolved.get("properties"):
             # A typed document: an attrs model with to_dict(), round-tripping its data field.

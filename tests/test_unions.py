@@ -3,7 +3,7 @@
 For each schema with an OpenAPI `discriminator` (43 in the Platform API, 10 in the Internal
 API), a document of a model that holds the union is built with the union's value forced to
 each variant of the mapping in turn (the discriminating property set to the mapped value),
-decoded by that model's generated from_dict, and the decoded value must be the mapped class.
+decoded by that model's from_dict, and the decoded value must be the mapped class.
 An unknown value must come back as UnknownVariant, the object as sent (except in a union of
 one variant, which the tool's parser makes a plain model field). Unions that only
 appear as request bodies (the `*Task` actions) have no decoder in the SDK: the SDK sends
@@ -15,7 +15,6 @@ from __future__ import annotations
 import copy
 import importlib
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ import attrs
 import pytest
 
 from cycle_sdk import UnknownVariant
+from cycle_sdk._types import json_names
 from tests.support.spec_documents import Schemas
 
 ROOT = Path(__file__).parents[1]
@@ -134,7 +134,7 @@ class Forced:
 
 
 def _hosts(spec: dict[str, Any], pointer: str) -> list[tuple[str, str]]:
-    """(component schema name, its pointer) of models whose from_dict decodes the union at `pointer`."""
+    """(component schema name, its pointer) of models that decode the union at `pointer`."""
     parts = pointer.split("/")
     if parts[1] == "components" and len(parts) > 4:
         return [(parts[3], "/".join(parts[:4]))]
@@ -182,7 +182,7 @@ def _follow(value: Any, path: list[str | int]) -> Any:
         if isinstance(segment, int):
             value = value[segment]
         elif attrs.has(type(value)):
-            fields = dict((key, attr) for attr, key in sys.modules[type(value).__module__]._FIELDS)
+            fields = {key: attr for attr, key in json_names(type(value))}
             value = getattr(value, fields[segment]) if segment in fields else value.additional_properties[segment]
         else:
             value = value[segment]

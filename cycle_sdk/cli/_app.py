@@ -535,9 +535,11 @@ def build_request(op: Operation, args: argparse.Namespace, page: dict[str, int] 
     return RequestSpec(entry, path, params, json=body)
 
 
-def _document(status: int, data: Any) -> Any:
-    """The identity parser: the decoded JSON document, as the API sent it."""
-    return data
+def _document(status: int, body: bytes) -> Any:
+    """The JSON document as the API sent it (strict JSON: NaN or Infinity is a parse error)."""
+    from cycle_sdk._decode import decode_json
+
+    return decode_json(body)
 
 
 def send(client: Client, request: RequestSpec) -> Any:

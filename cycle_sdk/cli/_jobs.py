@@ -28,6 +28,7 @@ def job_id_in(document: Any) -> str | None:
 
 def wait_for_job(client: Client, job_id: str, args: argparse.Namespace) -> int:
     """Wait with the SDK's tracker; print the final job document; exit status from its state."""
+    from cycle_sdk._decode import decode_as
     from cycle_sdk._exceptions import JOB_WAIT_TIMEOUT
     from cycle_sdk._generated.models.get_job_response_200 import GetJobResponse200
 
@@ -42,9 +43,9 @@ def wait_for_job(client: Client, job_id: str, args: argparse.Namespace) -> int:
     def fetch(jid: str) -> Any:
         request = build_request(get_job, argparse.Namespace(path_jobId=jid, include=None, meta=None))
 
-        def parse(status: int, data: Any) -> Any:
-            last["document"] = _document(status, data)
-            return GetJobResponse200.from_dict(data)
+        def parse(status: int, body: bytes) -> Any:
+            last["document"] = _document(status, body)
+            return decode_as(GetJobResponse200, body)
 
         return client._send(request, parse, RequestOptions(cache=False))
 

@@ -246,7 +246,7 @@ def document(t: dict[str, str]) -> dict[str, Any]:
 # module of the package, take every endpoint's error path (its message names the operation),
 # encode a GET request and decode its response document; print what came out.
 IMPORT_ALL = """
-import attrs, importlib, inspect, json, pathlib, sys
+import importlib, inspect, json, pathlib, sys
 root, package, doc = pathlib.Path(sys.argv[1]), sys.argv[2], json.loads(sys.argv[3])
 for path in sorted((root / package).rglob("*.py")):
     parts = path.relative_to(root).with_suffix("").parts
@@ -266,9 +266,10 @@ for op in importlib.import_module(package + ".operations").OPERATIONS:
         request = endpoint.build_request(*["id" for p in params if p.kind is p.POSITIONAL_OR_KEYWORD], **query)
         out["request"] = [request.path, request.params]
         if 200 in op.success:  # not when the tool could not type the response (it warns)
-            model = endpoint.parse(200, doc["body"])
+            model = endpoint.parse(200, json.dumps(doc["body"]).encode())
             out["decoded"] = model.to_dict()
-            out["defaults"] = [f.default for f in attrs.fields(type(model)) if isinstance(f.default, str)]
+            init = inspect.signature(type(model).__init__).parameters.values()
+            out["defaults"] = [p.default for p in init if isinstance(p.default, str)]
 print(json.dumps(out))
 """
 
