@@ -83,3 +83,6 @@ class CorsPolicy:
 
 def is_preflight(method: str, headers: Mapping[str, str]) -> bool:
     return method == "OPTIONS" and "origin" in headers and "access-control-request-method" in headers
+
+
+__all__ = ["ALLOWED_HEADERS", "ANY_ORIGIN", "EXPOSED_HEADERS", "PREFLIGHT_MAX_AGE", "CorsPolicy", "is_preflight"]

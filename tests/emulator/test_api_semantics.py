@@ -1,4 +1,4 @@
-"""Issue 29: HTTP as the API speaks it, each case from a named public source.
+"""HTTP as the API speaks it, each case from a named public source.
 
 CORS preflight and headers, hub requirements per route, the `Allow` header of literal paths, a
 documented maximum page size, and the strictness decisions for `sort` and `page`.

@@ -1,4 +1,4 @@
-"""Issue 29: state machines as Cycle's public documentation describes them, as scenarios over HTTP.
+"""State machines as Cycle's public documentation describes them, as scenarios over HTTP.
 
 Each test names its source. The emulators here run on a fake clock with 1 s job phases (a job ends
 5 s after it starts), so a scenario reads the states while a job runs and after it ends, exactly.

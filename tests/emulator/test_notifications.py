@@ -113,7 +113,7 @@ async def test_only_the_tokens_hub_is_streamed(cycle_emulator: Emulator, aapi: h
 async def test_a_page_of_another_origin_cannot_open_the_socket(
     cycle_emulator: Emulator, aapi: httpx.AsyncClient, origin: str
 ) -> None:
-    """Issue 26 item 10: the socket checks Origin as the control routes do, even with a valid token
+    """The socket checks Origin as the control routes do, even with a valid token
     (a browser sends no preflight for a WebSocket, only its page's Origin)."""
     with pytest.raises(InvalidStatus) as refused:
         await pipeline(cycle_emulator, await socket_token(aapi), origin=origin)

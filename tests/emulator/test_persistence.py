@@ -96,7 +96,7 @@ BAD_DATABASES = {"directory": _directory, "fifo": _fifo, "text": _text, "corrupt
 def test_a_db_path_that_cannot_hold_state_is_one_line_and_exit_2(
     tmp_path: Path, kind: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Issue 26 item 8: `--db` naming a directory, FIFO, text file or corrupt (or foreign) SQLite
+    """`--db` naming a directory, FIFO, text file or corrupt (or foreign) SQLite
     file is a usage error in one line, exit 2, no traceback; the file is left as it was."""
     path = tmp_path / "state.sqlite"
     BAD_DATABASES[kind](path)

@@ -1,4 +1,4 @@
-"""Issue 29: no placeholder ever reaches a stored resource.
+"""No placeholder ever reaches a stored resource.
 
 For every kind the emulator stores, two items are made the way a user makes them: the kind's create
 operation with the spec's minimal valid body (references naming real items, path parents made
