@@ -135,8 +135,23 @@ class DecodeError(ValueError):
         return f"{self.location}: {self.message}"
 
 
-class InvalidJSON(ValueError):
-    """A body that is not JSON (RFC 8259: NaN and Infinity are not), with where it breaks."""
+class InvalidJSON(json.JSONDecodeError):
+    """A body that is not JSON (RFC 8259: NaN and Infinity are not), with where it breaks.
+
+    A `json.JSONDecodeError`, as the stdlib decoder's error was, so code that catches it (or reads
+    an `Err`'s cause as one) keeps working; `pos` is the byte offset (0 where unknown), and the
+    message is the SDK's, not reformatted with a line and column."""
+
+    def __init__(self, message: str, pos: int = 0) -> None:
+        ValueError.__init__(self, message)
+        self.msg = message
+        self.doc = ""  # the body is not kept: it is the server's data, possibly large
+        self.pos = max(pos, 0)
+        self.lineno = 1
+        self.colno = self.pos + 1
+
+    def __reduce__(self) -> tuple[type[InvalidJSON], tuple[str, int]]:
+        return self.__class__, (self.msg, self.pos)
 
 
 def json_type(value: Any) -> str:
@@ -1281,8 +1296,8 @@ def _invalid_json(exc: msgspec.DecodeError, body: bytes) -> InvalidJSON:
         tree = _loose_tree(body)
         path = _non_finite(tree) if tree is not None else None
         where = DecodeError("", None, path).location if path is not None else f"byte {offset}"
-        return InvalidJSON(f"{where}: {name} is not a JSON number (RFC 8259 has no NaN or Infinity)")
-    return InvalidJSON(text)
+        return InvalidJSON(f"{where}: {name} is not a JSON number (RFC 8259 has no NaN or Infinity)", offset)
+    return InvalidJSON(text, offset)
 
 
 def _at(node: Any, path: list[str | int]) -> Any:
