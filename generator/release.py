@@ -48,7 +48,7 @@ from packaging.version import InvalidVersion, Version
 from generator.effective import ROOT, generated_mismatches, in_history, load_yaml
 
 # The wheel was 5.8 MB when the budget was set (all 3 APIs' generated code, decoders and specs).
-WHEEL_BUDGET_BYTES = 7_000_000
+WHEEL_BUDGET_BYTES = 3_500_000  # the msgspec decoder took it from 6.5 MB to 2.9 MB: keep that
 DEFAULT_INDEX_TIMEOUT = 15.0  # seconds, for reading an index's file listing
 # Paths that must never ship in the wheel: only the package's run-time code does.
 UNNEEDED_IN_WHEEL = re.compile(r"(^|/)(tests?|benchmarks|examples|generator|__pycache__)/|\.pyc$|(^|/)conftest\.py$")

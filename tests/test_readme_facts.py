@@ -171,3 +171,10 @@ def test_the_first_quickstart_block_runs_as_printed_against_cycle_emulator(tmp_p
         emulator.wait(timeout=30)
     assert run.returncode == 0, run.stderr[-3000:]
     assert run.stdout == "web completed\nTrue\nnot found\n"
+
+
+def test_the_wheel_budget_the_readme_states_is_the_one_checked() -> None:
+    from generator import release
+
+    intro = README[: README.index("\n## ")]
+    assert f"a test fails past {release.WHEEL_BUDGET_BYTES / 1e6:g} MB" in intro
