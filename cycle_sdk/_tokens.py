@@ -252,7 +252,7 @@ class FileStorage:
 
     def write(self, token: Token) -> None:
         with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            make_private_dirs(self.path.parent)
             # mkstemp creates the file 0600 before any secret is written to it.
             import tempfile
 
@@ -274,6 +274,20 @@ class FileStorage:
 
     def __repr__(self) -> str:
         return f"FileStorage({str(self.path)!r})"
+
+
+def make_private_dirs(folder: Path) -> Path:
+    """`folder`, and any folders missing above it, made 0700 whatever the umask: a token's folder
+    is nobody else's to list or to plant files in. Folders that exist are left as they are."""
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]
+    for part in reversed(missing):
+        try:
+            part.mkdir(mode=0o700)
+        except FileExistsError:
+            continue
+        if os.name != "nt":
+            os.chmod(part, 0o700)  # mkdir's mode is filtered through the umask
+    return folder
 
 
 def _read_at_most(fd: int, size: int) -> bytes:
@@ -298,4 +312,5 @@ __all__ = [
     "MemoryStorage",
     "Token",
     "TokenStorage",
+    "make_private_dirs",
 ]

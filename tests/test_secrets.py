@@ -329,6 +329,15 @@ def test_file_storage_is_created_0600(tmp_path: Path, monkeypatch: pytest.Monkey
 
 
 @pytest.mark.usefixtures("open_umask")
+def test_file_storage_makes_the_folders_it_creates_0700(tmp_path: Path) -> None:
+    tmp_path.chmod(0o755)
+    path = tmp_path / "a" / "b" / "token.json"
+    cycle_sdk.FileStorage(path).write(cycle_sdk.Token.api_key(API_KEY))
+    assert (_mode(tmp_path / "a"), _mode(tmp_path / "a" / "b")) == (0o700, 0o700)
+    assert _mode(tmp_path) == 0o755  # a folder that was there is left as it was
+
+
+@pytest.mark.usefixtures("open_umask")
 def test_file_storage_replaces_a_readable_file_with_a_0600_one(tmp_path: Path) -> None:
     path = tmp_path / "token.json"
     path.write_text("{}")

@@ -90,16 +90,9 @@ def _private_group(gid: int, uid: int) -> bool:
 
 def ensure_config_dir() -> Path:
     """The config directory, made 0700 (with any folders missing above it) whatever the umask."""
-    folder = config_dir()
-    missing = [p for p in (folder, *folder.parents) if not p.exists()]
-    for part in reversed(missing):
-        try:
-            part.mkdir(mode=0o700)
-        except FileExistsError:
-            continue
-        if os.name != "nt":
-            os.chmod(part, 0o700)  # mkdir's mode is filtered through the umask
-    return folder
+    from cycle_sdk._tokens import make_private_dirs
+
+    return make_private_dirs(config_dir())
 
 
 def load_config(*, trusted_only: bool = True) -> dict[str, Any]:
