@@ -453,16 +453,19 @@ def read_body(text: str) -> Any:
 
 
 def _check_encodable(body: Any) -> None:
-    """What the SDK cannot send (a number past a double's range, as 1e400 reads) is the command
-    line's mistake, found here before sending, not a network error after."""
+    """What the SDK cannot send (a number past a double's range, as 1e400 reads) is the body's
+    mistake, as NaN is: found here before sending (exit 5), not a network error after."""
     try:
         json.dumps(body, ensure_ascii=False, allow_nan=False).encode("utf-8")
     except UnicodeEncodeError:
-        raise UsageError("--body cannot be sent as JSON: it holds a lone surrogate (\\ud800-\\udfff)") from None
+        detail = "it holds a lone surrogate (\\ud800-\\udfff)"
     except ValueError:
-        raise UsageError("--body cannot be sent as JSON: a number is out of a double's range (1e400?)") from None
+        detail = "a number is out of a double's range (1e400?)"
     except RecursionError:
-        raise UsageError("--body cannot be sent as JSON: nested too deeply") from None
+        detail = "nested too deeply"
+    else:
+        return
+    raise Failure(errors.INVALID_BODY, "The body cannot be sent as JSON", f"--body: {detail}")
 
 
 def build_request(op: Operation, args: argparse.Namespace, page: dict[str, int] | None = None) -> RequestSpec:

@@ -135,12 +135,13 @@ def test_json_output_is_never_nan_or_infinity(env: FaultServer, cycle: Any) -> N
     assert _one_error_line(err).startswith("cycle: error 0.parse_error")
 
 
-def test_a_body_number_out_of_range_is_a_usage_error_before_sending(env: FaultServer, cycle: Any) -> None:
+def test_a_body_number_out_of_range_is_an_invalid_body_before_sending_as_nan_is(env: FaultServer, cycle: Any) -> None:
     for checking in ([], ["--no-check"]):
         status, _, err = cycle("environments", "create-environment", *checking, "--body", '{"name": 1e400}')
-        assert status == EXIT_USAGE
-        assert _one_error_line(err).startswith("cycle: error 0.usage: --body cannot be sent as JSON")
+        assert status == EXIT_VALIDATION
+        assert _one_error_line(err).startswith("cycle: error 0.invalid_body: The body cannot be sent as JSON")
     status, _, err = cycle("environments", "create-environment", "--no-check", "--body", '{"name": NaN}')
+    assert status == EXIT_VALIDATION
     assert _one_error_line(err).startswith("cycle: error 0.invalid_body: The body is not JSON")
     assert env.requests == []
 
