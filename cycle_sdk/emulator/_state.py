@@ -488,9 +488,13 @@ class EmulatorState:
             return record
 
     def job(self, hub_id: str, job_id: str, *, count_request: bool = False) -> Record:
-        """A job as of now; 404 while it is still hidden (see `delay_next_job`)."""
+        """A job as of now; 404 while it is still hidden (see `delay_next_job`). A job of an
+        account route (no hub: deleting the account) is found from any hub too, as the CLI's
+        `--wait` and the SDK's tracker ask for it with the hub they use."""
         with self.lock:
             record = self.store.get(hub_id, JOB_KIND, job_id)
+            if record is None and hub_id:
+                record = self.store.get("", JOB_KIND, job_id)
             if record is None:
                 raise not_found("404.job", "job", job_id)
             plan = JobPlan.from_json(record.extra["plan"])

@@ -231,3 +231,14 @@ def test_one_fake_clock_drives_a_client_and_the_emulator() -> None:
         done = client.jobs.wait(task, delay=2, timeout=600).unwrap()
         assert done.data.state.current == "completed"
         assert clock.sleeps and sum(clock.sleeps) >= 10  # five 2 s phases, slept on the fake clock
+
+
+def test_the_account_deletion_job_is_found_with_the_hub_the_caller_uses(api: httpx.Client) -> None:
+    # DELETE /v1/account needs no hub, so its job belongs to none; a client waits on it with the
+    # X-Hub-Id it sends everywhere (the CLI's --wait, the SDK's tracker), which must find it.
+    deleted = api.delete("/v1/account")
+    assert deleted.status_code == 202, deleted.text
+    job_id = deleted.json()["data"]["job"]["id"]
+    found = api.get(f"/v1/jobs/{job_id}")
+    assert found.status_code == 200, found.text
+    assert found.json()["data"]["id"] == job_id
