@@ -5,8 +5,9 @@ in C (`true` is not an integer, `5.0` is not one either, a required key must be 
 cannot do alone is done here, once per response type, when its decoder is first built:
 
 - names: a model module imports the models and enums its annotations name only for type
-  checkers; they are evaluated here (the models imported on first use, an enum read as its
-  JSON type: a value newer than the spec is kept), and each class's annotations are then
+  checkers; they are evaluated here (the models imported on first use, the model of a map of
+  free keys at its first entry, an enum read as its JSON type: a value newer than the spec is
+  kept), and each class's annotations are then
   replaced by what msgspec is to decode, evaluated (its "view");
 - what msgspec decodes differently from what the model holds, finished in Python: a union it
   cannot tell apart alone (`OneOf`, read as `msgspec.Raw` and decided here by the JSON type,
@@ -528,12 +529,56 @@ def _own_hints(cls: type) -> dict[str, Any]:
         notes = cls.__dict__.get("__annotations__") or {}  # noqa: RUF063  (the class's own; inspect's is slower)
         module = sys.modules[cls.__module__]
         names = {field.name for field in attrs.fields(cls)}
+        later = _later_entries(cls, names, notes.get("additional_properties"), module)
         found = _OWN_HINTS[cls] = {
             name: _evaluate(text, module) if isinstance(text, str) else text
             for name, text in notes.items()
-            if name in names
+            if name in names and (name != "additional_properties" or later is None)
         }
+        if later is not None:
+            found["additional_properties"] = dict[str, later]  # type: ignore[valid-type]
     return found
+
+
+class _Later:
+    """The model class a map of free keys holds, named but not imported yet: each entry is read
+    as msgspec.Raw and decoded by that class's own decoder, built (its module imported) at the
+    first entry. A map of models is often empty (no ACL roles yet, no included creators), and
+    its model's tree is then never loaded."""
+
+    __slots__ = ("_cls", "module", "name")
+
+    def __init__(self, name: str, module: ModuleType) -> None:
+        self.name = name
+        self.module = module
+        self._cls: type | None = None
+
+    @property
+    def cls(self) -> type:
+        found = self._cls
+        if found is None:
+            found = self._cls = _names(self.module)[self.name]
+        return found
+
+    def __repr__(self) -> str:
+        return f"_Later({self.name!r})"
+
+
+_MAP_OF_MODELS = re.compile(r"dict\[str, (\w+)\]")
+
+
+def _later_entries(cls: type, names: set[str], text: Any, module: ModuleType) -> _Later | None:
+    """A _Later for the entries of a map of free keys that holds one model class and declares
+    nothing else (declared properties are read from the same map: their class is needed)."""
+    if names != {"additional_properties"} or not isinstance(text, str) or not issubclass(cls, MapModel):
+        return None
+    found = _MAP_OF_MODELS.fullmatch(text)
+    if found is None:
+        return None
+    index = _names(module)
+    if found.group(1) not in index.index or found.group(1) in index.enums:
+        return None
+    return _Later(found.group(1), module)
 
 
 def _hints(cls: type) -> dict[str, Any]:
@@ -555,7 +600,7 @@ _READY: set[type] = set()
 
 def _reach(tp: Any) -> None:
     """Make ready every model class under `tp`: names bound, post-init finishers in place."""
-    if isinstance(tp, OneOf):  # read as Raw: its members are made ready when one is first decoded
+    if isinstance(tp, OneOf | _Later):  # read as Raw: made ready when one is first decoded
         return
     if isinstance(tp, type) and issubclass(tp, Model) and attrs.has(tp):
         if tp in _READY:
@@ -657,7 +702,7 @@ def _memo(cache: dict[Any, Any], tp: Any, make: Callable[[Any], Any]) -> Any:
 
 
 def _make_view(tp: Any) -> Any:
-    if isinstance(tp, OneOf):
+    if isinstance(tp, OneOf | _Later):
         return msgspec.Raw
     if isinstance(tp, type) and issubclass(tp, Model):
         if issubclass(tp, MapModel):  # its entries: `additional_properties: dict[str, V]`
@@ -714,6 +759,8 @@ def _finisher(tp: Any) -> Callable[[Any], Any] | None:
 def _make_finisher(tp: Any) -> Callable[[Any], Any] | None:
     if isinstance(tp, OneOf):
         return _union(tp)
+    if isinstance(tp, _Later):
+        return lambda raw: _decode_bytes(tp.cls, raw)
     if isinstance(tp, type) and issubclass(tp, Model):
         if issubclass(tp, MapModel):
             return _map_finisher(tp, _finisher(_hints(tp)["additional_properties"]))

@@ -308,6 +308,28 @@ def test_nested_models_load_on_first_use_only() -> None:
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[1])
 
 
+def test_a_map_of_models_loads_its_model_at_its_first_entry_only() -> None:
+    # An empty map of models (no ACL roles) decodes without importing the entries' model; the
+    # first entry imports it and decodes into it, with the checks of any model.
+    code = (
+        "import sys\n"
+        "import pytest\n"
+        "from cycle_sdk import DecodeError\n"
+        "from cycle_sdk._generated.models.acl import ACL\n"
+        "entry = 'cycle_sdk._generated.models.acl_roles_acl_entry'\n"
+        "acl = ACL.from_dict({'roles': {}})\n"
+        "assert acl.roles.additional_properties == {} and entry not in sys.modules\n"
+        "acl = ACL.from_dict({'roles': {'r1': {'view': True, 'modify': False, 'manage': False}}})\n"
+        "from cycle_sdk._generated.models.acl_roles_acl_entry import ACLRolesACLEntry\n"
+        "assert acl.roles['r1'] == ACLRolesACLEntry(view=True, modify=False, manage=False)\n"
+        "assert acl.to_dict() == {'roles': {'r1': {'view': True, 'modify': False, 'manage': False}}}\n"
+        "with pytest.raises(DecodeError) as info:\n"
+        "    ACL.from_dict({'roles': {'r1': {'view': 1, 'modify': False, 'manage': False}}})\n"
+        "assert str(info.value) == 'roles.r1.view: expected boolean, got integer', str(info.value)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[1])
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
