@@ -34,8 +34,8 @@ from attrs import evolve
 from ._body import ACCEPT_ENCODING, BodyReader
 from ._cache import CacheKeys, CacheSettings, ResponseCache, cache_applies
 from ._clock import SYSTEM_CLOCK, Clock
-from ._decode import decode_json
 from ._config import DEFAULT_MAX_CONNECTIONS, Settings, timeout_settings, to_timeout, total_of
+from ._decode import decode_json
 from ._httpx_private import transport_router
 from ._messages import CLIENT_CLOSED_HINT, CLIENT_CLOSED_TITLE
 from ._redact import Redactor, SentSecrets
@@ -199,7 +199,7 @@ def _sendable(request: object, parse: object) -> None:
             "(hint: RequestSpec(Operation(method, path, ...), path, params, json=body))"
         )
     if parse is not None and not callable(parse):
-        raise TypeError(f"argument 'parse' must be a callable (status, body bytes) -> value, not {type(parse).__name__}")
+        raise TypeError(f"argument 'parse' must be a callable (status, body) -> value, not {type(parse).__name__}")
 
 
 def _cached_properties(cls: type) -> set[str]:

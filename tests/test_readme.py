@@ -102,7 +102,8 @@ EXPECTED = (
     Expected(
         "patient = client.with_options(timeout=120, max_retries=5)",
         "True 5 2\n",
-    ),    Expected(
+    ),
+    Expected(
         'print(res.status, type(res.value["data"]).__name__)',
         "200 list\n",
         requests={"GET /v1/environments": 1},
