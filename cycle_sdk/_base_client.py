@@ -191,7 +191,7 @@ def parse_json(status: int, body: bytes) -> Any:
     return decode_json(body)
 
 
-def _sendable(request: object, parse: object) -> None:
+def _sendable(request: object, parse: object, options: object) -> None:
     """`send()`'s arguments, checked before anything is sent (a TypeError naming the argument)."""
     if not isinstance(request, RequestSpec):
         raise TypeError(
@@ -200,6 +200,11 @@ def _sendable(request: object, parse: object) -> None:
         )
     if parse is not None and not callable(parse):
         raise TypeError(f"argument 'parse' must be a callable (status, body) -> value, not {type(parse).__name__}")
+    if not isinstance(options, RequestOptions):
+        raise TypeError(
+            f"argument 'options' must be a RequestOptions, not {type(options).__name__} "
+            "(hint: options=RequestOptions(cache=False))"
+        )
 
 
 def _cached_properties(cls: type) -> set[str]:
@@ -671,10 +676,12 @@ class SyncAPIClient(BaseClient):
 
         Whatever happens once the request is on its way (network faults, timeouts, error
         statuses, a body `parse` cannot read, or that raises) comes back as an Err, with the
-        response's facts and the cause; credentials never appear in it. A `request` that is not
-        a RequestSpec, or a `parse` that is not callable, is a TypeError before anything is sent.
+        response's facts and the cause; credentials never appear in it. An argument that cannot
+        be sent (not a RequestSpec, a `parse` that is not callable, `options` that are not a
+        RequestOptions, `extra_body` on a GET) is a TypeError or ValueError naming it, raised
+        before anything is sent, as every method's.
         """
-        _sendable(request, parse)
+        _sendable(request, parse, options)
         return self._send(request, parse or parse_json, options)
 
     def _send(self, request: RequestSpec, parse: Parser[T], options: RequestOptions = DEFAULT_OPTIONS) -> APIResult[T]:
@@ -865,7 +872,7 @@ class AsyncAPIClient(BaseClient):
         self, request: RequestSpec, *, parse: Parser[Any] | None = None, options: RequestOptions = DEFAULT_OPTIONS
     ) -> APIResult[Any]:
         """`await client.send(request, parse=..., options=...)`: SyncAPIClient.send on asyncio."""
-        _sendable(request, parse)
+        _sendable(request, parse, options)
         return await self._send(request, parse or parse_json, options)
 
     async def _send(

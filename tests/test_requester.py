@@ -109,15 +109,21 @@ async def test_the_per_call_options_are_carried(server: FaultServer, make: Calle
 
 
 @pytest.mark.parametrize(
-    ("request_", "parse", "names"),
-    [("GET /v1/environments", None, "RequestSpec"), (listing(), "json", "parse")],
-    ids=["not-a-request", "parse-not-callable"],
+    ("arguments", "error", "names"),
+    [
+        ({"request": "GET /v1/environments"}, TypeError, "RequestSpec"),
+        ({"parse": "json"}, TypeError, "'parse'"),
+        ({"options": {"cache": False}}, TypeError, "'options'"),
+        ({"options": RequestOptions(extra_body={"a": 1})}, ValueError, "'extra_body'"),
+    ],
+    ids=["not-a-request", "parse-not-callable", "options-a-dict", "extra-body-on-get"],
 )
-async def test_bad_arguments_are_a_type_error_before_anything_is_sent(
-    server: FaultServer, make: Callers, request_: Any, parse: Any, names: str
+async def test_bad_arguments_are_refused_before_anything_is_sent(
+    server: FaultServer, make: Callers, arguments: dict[str, Any], error: type[Exception], names: str
 ) -> None:
-    with pytest.raises(TypeError, match=names):
-        await send(make(), request_, parse=parse)
+    arguments = {"request": listing(), **arguments}
+    with pytest.raises(error, match=names):
+        await send(make(), arguments.pop("request"), **arguments)
     assert server.requests == []
 
 
