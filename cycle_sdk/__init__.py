@@ -69,7 +69,7 @@ if TYPE_CHECKING:
     from ._jobs import JobProgress
     from ._keyring import KeyringStorage
     from ._notifications import Reconnected
-    from ._request import RequestOptions
+    from ._request import Operation, RequestOptions, RequestSpec
     from ._result import APIError, APIResult, Err, Ok, RawResponse, ResponseHeaders
     from ._seed_namespaces import *  # noqa: F403
     from ._tokens import FileStorage, MemoryStorage, Token, TokenStorage
@@ -117,7 +117,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "._jobs": ("JobProgress",),
     "._keyring": ("KeyringStorage",),
     "._notifications": ("Reconnected",),
-    "._request": ("RequestOptions",),
+    "._request": ("Operation", "RequestOptions", "RequestSpec"),
     "._result": ("APIError", "APIResult", "Err", "Ok", "RawResponse", "ResponseHeaders"),
     "._types": ("UNSET", "Unset", "full_repr"),
 }
@@ -195,11 +195,13 @@ __all__ = [
     "MemoryStorage",
     "NotFoundError",
     "Ok",
+    "Operation",
     "PermissionDeniedError",
     "RateLimitError",
     "RawResponse",
     "Reconnected",
     "RequestOptions",
+    "RequestSpec",
     "ResponseHeaders",
     "ResultAccessError",
     "SDKError",

@@ -26,7 +26,7 @@ import threading
 import time
 from collections.abc import Callable, Generator
 from functools import cached_property, partial
-from typing import TYPE_CHECKING, Any, Generic, NamedTuple, Self, TypeAlias, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, Self, TypeAlias, TypeVar, cast, overload
 
 import httpx
 from attrs import evolve
@@ -35,6 +35,7 @@ from ._body import ACCEPT_ENCODING, BodyReader
 from ._cache import CacheKeys, CacheSettings, ResponseCache, cache_applies
 from ._clock import SYSTEM_CLOCK, Clock
 from ._config import DEFAULT_MAX_CONNECTIONS, Settings, timeout_settings, to_timeout, total_of
+from ._decode import decode_json
 from ._httpx_private import transport_router
 from ._messages import CLIENT_CLOSED_HINT, CLIENT_CLOSED_TITLE
 from ._redact import Redactor, SentSecrets
@@ -182,6 +183,28 @@ class _Connection:
             raise RuntimeError("Cannot send a request, as the client has been closed.")
         assert self.route is not None
         return self.route(request.url)
+
+
+def parse_json(status: int, body: bytes) -> Any:
+    """The parser `send()` uses when given none: the JSON document as Python values, strictly
+    (NaN, Infinity and numbers past a double's range are a parse error)."""
+    return decode_json(body)
+
+
+def _sendable(request: object, parse: object, options: object) -> None:
+    """`send()`'s arguments, checked before anything is sent (a TypeError naming the argument)."""
+    if not isinstance(request, RequestSpec):
+        raise TypeError(
+            f"send() takes a RequestSpec, not {type(request).__name__} "
+            "(hint: RequestSpec(Operation(method, path, ...), path, params, json=body))"
+        )
+    if parse is not None and not callable(parse):
+        raise TypeError(f"argument 'parse' must be a callable (status, body) -> value, not {type(parse).__name__}")
+    if not isinstance(options, RequestOptions):
+        raise TypeError(
+            f"argument 'options' must be a RequestOptions, not {type(options).__name__} "
+            "(hint: options=RequestOptions(cache=False))"
+        )
 
 
 def _cached_properties(cls: type) -> set[str]:
@@ -628,6 +651,39 @@ class SyncAPIClient(BaseClient):
 
     # -- the requester -------------------------------------------------------------
 
+    @overload
+    def send(self, request: RequestSpec, *, parse: None = None, options: RequestOptions = ...) -> APIResult[Any]: ...
+    @overload
+    def send(self, request: RequestSpec, *, parse: Parser[T], options: RequestOptions = ...) -> APIResult[T]: ...
+    def send(
+        self, request: RequestSpec, *, parse: Parser[Any] | None = None, options: RequestOptions = DEFAULT_OPTIONS
+    ) -> APIResult[Any]:
+        """Send one request through the requester every generated method uses, and answer with
+        its APIResult: the same auth, hub, retries, timeouts, cache, token refresh and errors.
+
+        `request` is a RequestSpec: an Operation (its method, path template and success
+        statuses), the path with its IDs filled in (percent-encoded), the query as wire pairs,
+        and a `json` (or form `data`) body. `parse(status, body)` turns a success body (bytes)
+        into the Ok's value; left out, the value is the JSON document as Python values.
+        `options` is a RequestOptions (team, cache, timeout, max_retries, extra_*), as every
+        method takes them.
+
+            op = cycle_sdk.Operation("GET", "/v1/environments", "getEnvironments", "environments",
+                                     "get_environments", (200,))
+            res = client.send(cycle_sdk.RequestSpec(op, "/v1/environments", [("page[size]", "5")]))
+            if res.ok is True:
+                print(res.status, res.value["data"])
+
+        Whatever happens once the request is on its way (network faults, timeouts, error
+        statuses, a body `parse` cannot read, or that raises) comes back as an Err, with the
+        response's facts and the cause; credentials never appear in it. An argument that cannot
+        be sent (not a RequestSpec, a `parse` that is not callable, `options` that are not a
+        RequestOptions, `extra_body` on a GET) is a TypeError or ValueError naming it, raised
+        before anything is sent, as every method's.
+        """
+        _sendable(request, parse, options)
+        return self._send(request, parse or parse_json, options)
+
     def _send(self, request: RequestSpec, parse: Parser[T], options: RequestOptions = DEFAULT_OPTIONS) -> APIResult[T]:
         return cast("APIResult[T]", self._run(self._call(request, parse, options, False)))
 
@@ -806,6 +862,19 @@ class AsyncAPIClient(BaseClient):
 
     # -- the requester -------------------------------------------------------------
 
+    @overload
+    async def send(
+        self, request: RequestSpec, *, parse: None = None, options: RequestOptions = ...
+    ) -> APIResult[Any]: ...
+    @overload
+    async def send(self, request: RequestSpec, *, parse: Parser[T], options: RequestOptions = ...) -> APIResult[T]: ...
+    async def send(
+        self, request: RequestSpec, *, parse: Parser[Any] | None = None, options: RequestOptions = DEFAULT_OPTIONS
+    ) -> APIResult[Any]:
+        """`await client.send(request, parse=..., options=...)`: SyncAPIClient.send on asyncio."""
+        _sendable(request, parse, options)
+        return await self._send(request, parse or parse_json, options)
+
     async def _send(
         self, request: RequestSpec, parse: Parser[T], options: RequestOptions = DEFAULT_OPTIONS
     ) -> APIResult[T]:
@@ -900,4 +969,5 @@ __all__ = [
     "AsyncAPIClient",
     "BaseClient",
     "SyncAPIClient",
+    "parse_json",
 ]

@@ -103,6 +103,11 @@ EXPECTED = (
         "patient = client.with_options(timeout=120, max_retries=5)",
         "True 5 2\n",
     ),
+    Expected(
+        'print(res.status, type(res.value["data"]).__name__)',
+        "200 list\n",
+        requests={"GET /v1/environments": 1},
+    ),
 )
 
 

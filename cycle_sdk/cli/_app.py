@@ -3,8 +3,9 @@
 Dispatch reads the first two words (namespace, operation) off the command line, then builds
 an argparse parser for that one operation only, so a run never loads more than the index
 and, for an operation, the spec; no endpoint module or model is imported. Requests go
-through the SDK's requester (`Client._send`) with an identity parser, so what is printed is
-the API's JSON document itself, with the SDK's retries, timeouts, auth and errors.
+through the SDK's public requester (`Client.send`), whose default parser gives the JSON
+document, so what is printed is the API's document itself, with the SDK's retries, timeouts,
+auth and errors.
 """
 
 from __future__ import annotations
@@ -538,19 +539,13 @@ def build_request(op: Operation, args: argparse.Namespace, page: dict[str, int] 
     return RequestSpec(entry, path, params, json=body)
 
 
-def _document(status: int, body: bytes) -> Any:
-    """The JSON document as the API sent it (strict JSON: NaN or Infinity is a parse error)."""
-    from cycle_sdk._decode import decode_json
-
-    return decode_json(body)
-
-
 def send(client: Client, request: RequestSpec) -> Any:
     """Send; return the document, or raise Exit after reporting the error. With --verbose the
     SDK's own log says what was sent (one line per request, retries too); nothing is added here."""
-    from cycle_sdk._request import RequestOptions
+    from cycle_sdk import RequestOptions
 
-    result = client._send(request, _document, RequestOptions(cache=False))
+    # The document as the API sent it (strict JSON: NaN or Infinity is a parse error), never cached.
+    result = client.send(request, options=RequestOptions(cache=False))
     if result.ok is False:
         raise Exit(report_api_error(result.error, secrets_of(client)))
     return result.value

@@ -151,10 +151,10 @@ def _status(args: argparse.Namespace) -> int:
             write_json(status)
             errors.report("0.no_api_key", "Not logged in", None, hint=errors.hint_for(errors.EXIT_AUTH))
             return errors.EXIT_AUTH
-        from cycle_sdk._request import RequestOptions
+        from cycle_sdk import RequestOptions
 
         request, _ = _key_check_request(settings.team)
-        result = client._send(request, lambda code, data: data, RequestOptions(cache=False))
+        result = client.send(request, parse=lambda status, body: None, options=RequestOptions(cache=False))
         status["authenticated"] = result.ok is True
         write_json(status)
         if result.ok is False:

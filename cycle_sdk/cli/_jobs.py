@@ -28,26 +28,26 @@ def job_id_in(document: Any) -> str | None:
 
 def wait_for_job(client: Client, job_id: str, args: argparse.Namespace) -> int:
     """Wait with the SDK's tracker; print the final job document; exit status from its state."""
+    from cycle_sdk import RequestOptions
+    from cycle_sdk._base_client import parse_json
     from cycle_sdk._decode import decode_as
     from cycle_sdk._exceptions import JOB_WAIT_TIMEOUT
     from cycle_sdk._generated.models.get_job_response_200 import GetJobResponse200
 
-    from ._app import _document, build_request, report_api_error
+    from ._app import build_request, report_api_error
     from ._output import write
 
     get_job = operation(namespaces()["jobs"]["get-job"])
     last: dict[str, Any] = {}
 
-    from cycle_sdk._request import RequestOptions
-
     def fetch(jid: str) -> Any:
         request = build_request(get_job, argparse.Namespace(path_jobId=jid, include=None, meta=None))
 
         def parse(status: int, body: bytes) -> Any:
-            last["document"] = _document(status, body)
+            last["document"] = parse_json(status, body)
             return decode_as(GetJobResponse200, body)
 
-        return client._send(request, parse, RequestOptions(cache=False))
+        return client.send(request, parse=parse, options=RequestOptions(cache=False))
 
     result = client.jobs.wait(
         job_id,

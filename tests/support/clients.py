@@ -98,7 +98,7 @@ class Caller:
 
     async def send(self, request: Any, parse: Any, **options: Any) -> APIResult[Any]:
         """The requester directly, for a RequestSpec no generated operation has (PUT, HEAD)."""
-        result = self.client._send(request, parse, RequestOptions(**options))
+        result = self.client.send(request, parse=parse, options=RequestOptions(**options))
         if inspect.isawaitable(result):
             result = await result
         return result  # type: ignore[no-any-return]
