@@ -83,6 +83,8 @@ _RFC3339: Final = re.compile(r"^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(\.\d
 # Failures that only say "not this value": an alternative failing so is the least likely meant.
 _MISMATCHES: Final = frozenset({"type", "enum", "const", "false"})
 _ARTICLES: Final[Mapping[str, str]] = {"integer": "an integer", "array": "an array", "object": "an object"}
+# The spec's `ID` (`format: objectid`): a MongoDB ObjectID as text.
+_OBJECT_ID: Final = re.compile(r"[0-9a-fA-F]{24}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +122,8 @@ class Violation:
         if keyword == "enum":
             shown = ", ".join(_show(v) for v in expected[:12]) + (", ..." if len(expected) > 12 else "")
             return f"must be one of {shown}"
+        if keyword == "format" and expected in _FORMAT_MESSAGES:
+            return _FORMAT_MESSAGES[expected]
         return _MESSAGES.get(keyword, "is not valid").format(expected=_show(expected), format=expected)
 
 
@@ -145,6 +149,8 @@ _MESSAGES: Final[Mapping[str, str]] = {
     "minProperties": "must have at least {expected} fields",
     "maxProperties": "must have at most {expected} fields",
 }
+
+_FORMAT_MESSAGES: Final[Mapping[str, str]] = {"objectid": "must be an ID (24 hexadecimal digits)"}
 
 
 def _a(kind: str) -> str:
@@ -645,8 +651,8 @@ def _deep_update(target: dict[str, JSON], source: Mapping[str, JSON]) -> None:
 
 # -- validation with jsonschema -----------------------------------------------------------------
 
-# The formats the spec uses that JSON Schema defines (RFC 3339 times), and OpenAPI's integer
-# widths; others are annotations.
+# The formats the spec uses that JSON Schema defines (RFC 3339 times), OpenAPI's integer widths
+# and the spec's own (`objectid`, `ip-address`, `cidr`); others are annotations.
 FORMATS: Final = FormatChecker(formats=())
 
 
@@ -676,6 +682,12 @@ def _cidr(value: object) -> bool:
     if isinstance(value, str):
         ipaddress.ip_network(value, strict=False)
     return True
+
+
+@FORMATS.checks("objectid")
+def _objectid(value: object) -> bool:
+    # An ID names an item; "i1", "" or "null" cannot (the empty ID filter is `_checks`' concern).
+    return not isinstance(value, str) or _OBJECT_ID.fullmatch(value) is not None
 
 
 @FORMATS.checks("int32")

@@ -78,6 +78,18 @@ def container_body(name: str, environment_id: str, image_id: str, **config: Any)
     return {"name": name, "environment_id": environment_id, "image_id": image_id, "stateful": False, "config": config}
 
 
+def server_order(*, quantity: int = 1, **fields: Any) -> dict[str, Any]:
+    """An item of a createServers body valid against the spec (its `integration_id` is an ID, which
+    the emulator does not look up), with `fields` laid over it."""
+    return {
+        "integration_id": "5f1e000000000000000000e1",
+        "model_id": "m",
+        "location_id": "l",
+        "quantity": quantity,
+        **fields,
+    }
+
+
 def new_image(api: httpx.Client, *, headers: Mapping[str, str] | None = None) -> str:
     """Create an image (and the docker-hub source it comes from) over HTTP; its ID."""
     origin = {"type": "docker-hub", "details": {"target": "nginx:latest"}}

@@ -14,7 +14,7 @@ import pytest
 import cycle_sdk
 from cycle_sdk.emulator import Emulator, FakeClock, run_emulator
 
-from .helpers import component, container_body, environment_body, errors, new_image
+from .helpers import component, container_body, environment_body, errors, new_image, server_order
 
 ZERO_TIME = "0001-01-01T00:00:00Z"
 
@@ -193,11 +193,9 @@ def test_every_tasks_endpoint_makes_a_job(api: httpx.Client, cycle_emulator_cloc
 
 
 def test_creation_by_job(api: httpx.Client, cycle_emulator_clock: FakeClock) -> None:
-    body = {
-        "cluster": "production",
-        "servers": [{"integration_id": "i", "model_id": "m", "location_id": "l", "quantity": 2}],
-    }
-    response = api.post("/v1/infrastructure/servers", json=body)
+    response = api.post(
+        "/v1/infrastructure/servers", json={"cluster": "production", "servers": [server_order(quantity=2)]}
+    )
     assert response.status_code == 202
     servers = api.get("/v1/infrastructure/servers").json()["data"]
     assert [(s["cluster"], s["model_id"], s["state"]["current"]) for s in servers] == [

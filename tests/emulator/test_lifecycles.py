@@ -13,7 +13,7 @@ import pytest
 
 from cycle_sdk.emulator import EmulatorConfig, FakeClock
 
-from .helpers import container_body, environment_body, new_image
+from .helpers import container_body, environment_body, new_image, server_order
 from .test_tasks_and_meta import STACK_SPEC
 
 IMAGES_DOCS = "https://cycle.io/docs/platform/introduction-to-images"
@@ -239,8 +239,7 @@ def test_a_server_provisions_then_goes_live(api: httpx.Client, cycle_emulator_cl
     `provisioning`, `live`; `events.provisioning.started` / `.completed`: "when the server completed
     provisioning"). Before: `new` until `live`, and the provisioning events stayed the zero time."""
     asked = cycle_emulator_clock.time()
-    server = {"integration_id": "i", "model_id": "m", "location_id": "l", "quantity": 1}
-    task(api, "/v1/infrastructure/servers", {"cluster": "production", "servers": [server]})
+    task(api, "/v1/infrastructure/servers", {"cluster": "production", "servers": [server_order()]})
     doc = api.get("/v1/infrastructure/servers").json()["data"][0]
     assert doc["state"]["current"] == "provisioning"
     assert doc["events"]["provisioning"]["started"] == iso(asked)

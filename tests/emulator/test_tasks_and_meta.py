@@ -14,7 +14,16 @@ import pytest
 
 from cycle_sdk.emulator._tasks import MODELLED
 
-from .helpers import container_body, environment_body, errors, new_image, operations, response_validator, spec
+from .helpers import (
+    container_body,
+    environment_body,
+    errors,
+    new_image,
+    operations,
+    response_validator,
+    server_order,
+    spec,
+)
 
 pytestmark = pytest.mark.cycle_emulator(job_speed=0)
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -247,11 +256,7 @@ def test_stack_server_and_hub_meta(api: httpx.Client) -> None:
     api.post(f"/v1/stacks/{stack['id']}/builds", json={})
     stacks = valid(api.get("/v1/stacks", params={"meta": "builds_count,containers_count"}), "/v1/stacks")["data"]
     assert stacks[0]["meta"]["builds_count"]["total"] == 2 and stacks[0]["meta"]["containers_count"]["total"] == 0
-    body = {
-        "cluster": "production",
-        "servers": [{"integration_id": "i", "model_id": "m", "location_id": "l", "quantity": 1}],
-    }
-    api.post("/v1/infrastructure/servers", json=body)
+    api.post("/v1/infrastructure/servers", json={"cluster": "production", "servers": [server_order()]})
     servers = valid(
         api.get("/v1/infrastructure/servers", params={"meta": "node,instances_count"}), "/v1/infrastructure/servers"
     )["data"]

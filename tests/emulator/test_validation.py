@@ -17,7 +17,7 @@ from cycle_sdk.emulator._checks import request_checks
 from cycle_sdk.emulator._schema import SchemaTools
 from cycle_sdk.emulator._server import default_spec
 
-from .helpers import component, container_body, environment_body, errors, new_image, spec
+from .helpers import component, container_body, environment_body, errors, new_image, server_order, spec
 
 TOOLS = SchemaTools(spec())
 ENVIRONMENTS = "/v1/environments"
@@ -71,8 +71,7 @@ def test_a_value_outside_its_enum_is_named(api: httpx.Client) -> None:
 
 
 def test_array_items_are_pointed_at_by_index(api: httpx.Client) -> None:
-    server = {"integration_id": "i", "model_id": "m", "location_id": "l", "quantity": 1}
-    body = {"cluster": "production", "servers": [server, {**server, "model_id": 7}]}
+    body = {"cluster": "production", "servers": [server_order(), server_order(model_id=7)]}
     error = error_of(api.post("/v1/infrastructure/servers", json=body), 422, "422.invalid-input")
     assert error["source"] == "/body/servers/1/model_id"
     assert error["detail"] == "servers[1].model_id must be a string, not an integer"
@@ -161,7 +160,7 @@ def test_int32_fields_refuse_numbers_past_32_bits(api: httpx.Client) -> None:
         return {
             "name": "v",
             "cluster": "c",
-            "location_id": "l",
+            "location_id": "5f1e000000000000000000e2",
             "server_ids": [],
             "source": source,
             "attachment": attachment,
@@ -266,6 +265,34 @@ def test_an_id_filter_must_be_an_id(api: httpx.Client) -> None:
     # Found by schemathesis: `filter[pipeline]=-Infinity` (a number it generated) was accepted.
     for value in ("null", "-Infinity", "abc"):
         response = api.get("/v1/monitoring/events", params={"filter[pipeline]": value})
-        assert error_of(response, 422, "422.invalid-argument")["source"] == "filter[pipeline]"
+        error = error_of(response, 422, "422.invalid-argument")
+        assert error["source"] == "filter[pipeline]"
+        assert error["detail"] == "filter[pipeline] must be an ID (24 hexadecimal digits)"
     assert api.get("/v1/monitoring/events", params={"filter[pipeline]": "651586fca6078e98982dbd90"}).status_code == 200
     assert api.get("/v1/monitoring/events", params={"filter[pipeline]": ""}).status_code == 200  # no filter
+
+
+def test_an_id_in_a_body_must_be_an_id(api: httpx.Client) -> None:
+    # Found by schemathesis: a pipeline rerun took any string as `contents.run_id` (the spec's `ID`).
+    pipeline = api.post("/v1/pipelines", json={"name": "deploy", "stages": []}).json()["data"]["id"]
+    for run_id in ("i1", "", "null", "651586fca6078e98982dbd9", "651586fca6078e98982dbd90z"):
+        rerun = {"action": "rerun", "contents": {"run_id": run_id}}
+        error = error_of(api.post(f"/v1/pipelines/{pipeline}/tasks", json=rerun), 422, "422.invalid-input")
+        assert error["source"] == "/body/contents/run_id", run_id
+        assert error["detail"] == "contents.run_id must be an ID (24 hexadecimal digits)"
+    # Array items are IDs too, and pointed at by index.
+    volume = {
+        "name": "v",
+        "cluster": "c",
+        "location_id": "651586fca6078e98982dbd90",
+        "server_ids": ["651586fca6078e98982dbd91", "s2"],
+        "source": {"type": "san-iscsi", "details": {"integration_ids": [], "lun": 1}},
+        "attachment": {"type": "block", "mode": "multi-node-writer", "details": {}},
+        "options": {"create": None},
+    }
+    error = error_of(api.post("/v1/infrastructure/external-volumes", json=volume), 422, "422.invalid-input")
+    assert error["source"] == "/body/server_ids/1"
+    # IDs of any case get past the check, to the lookup of the servers they name.
+    volume["server_ids"] = ["651586FCA6078E98982DBD92", "651586fca6078e98982dbd91"]
+    unknown = api.post("/v1/infrastructure/external-volumes", json=volume)
+    assert error_of(unknown, 404, "404.infrastructure.server")["source"] == "/body/server_ids/0"
