@@ -42,6 +42,13 @@ EXCLUDED_OPERATIONS = ("deleteHub", "createOauthToken")
 # negative data rejected; positive data accepted), and one turned off where schemathesis reports a
 # false positive (see the file).
 CONFIG_FILE = Path(__file__).with_name("schemathesis.toml")
+# Schemathesis' workers are threads, and hypothesis parses source (`ast.parse`) to describe the
+# filters the coverage phase builds. CPython before 3.11.8 (3.12 before 3.12.2) kept the AST
+# builder's recursion depth in shared state, so two threads parsing at once could fail with
+# "SystemError: AST constructor recursion depth mismatch" (python/cpython#106905), which ended a
+# run as a runtime error. There, one worker: slower, never that error.
+AST_PARSE_THREAD_SAFE = sys.version_info >= (3, 12, 2) or (3, 11, 8) <= sys.version_info < (3, 12)
+WORKERS = 2 if AST_PARSE_THREAD_SAFE else 1
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -97,7 +104,7 @@ def run(emulator: Emulator, *, examples: int, phases: str, workdir: Path) -> Out
         str(examples),
         "--generation-deterministic",
         "--workers",
-        "2",
+        str(WORKERS),
         "--no-color",
         "--output-truncate",
         "false",
