@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import httpx
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
@@ -34,15 +34,19 @@ def pointer(*parts: str) -> str:
     return "/".join(p.replace("~", "~0").replace("/", "~1") for p in parts)
 
 
-def validator(*path: str, api: str = "platform") -> Draft202012Validator:
-    """A Draft 2020-12 validator for the schema at `path` in an API's spec (its `$ref`s resolve in it)."""
-    return Draft202012Validator({"$ref": f"{SPEC_URI}:{api}#/{pointer(*path)}"}, registry=_registry(api))
+def validator(*path: str, api: str = "platform", formats: FormatChecker | None = None) -> Draft202012Validator:
+    """A Draft 2020-12 validator for the schema at `path` in an API's spec (its `$ref`s resolve in
+    it), checking `formats` (none by default: JSON Schema's reading)."""
+    reference = {"$ref": f"{SPEC_URI}:{api}#/{pointer(*path)}"}
+    return Draft202012Validator(reference, registry=_registry(api), format_checker=formats)
 
 
-def response_validator(template: str, method: str, status: int, api: str = "platform") -> Draft202012Validator:
+def response_validator(
+    template: str, method: str, status: int, api: str = "platform", formats: FormatChecker | None = None
+) -> Draft202012Validator:
     """A validator for an operation's JSON response body of that status."""
     path = ("paths", template, method.lower(), "responses", str(status), "content", "application/json", "schema")
-    return validator(*path, api=api)
+    return validator(*path, api=api, formats=formats)
 
 
 def operations(api: str = "platform") -> list[tuple[str, str, dict[str, Any]]]:
