@@ -37,7 +37,7 @@ from typing import Any
 import yaml
 from openapi_python_client.strings import ClassName, PythonIdentifier, pascal_case
 
-from generator.build import HTTP_METHODS, collect_operations
+from generator.build import HTTP_METHODS, collect_operations, fold_allof_unions
 from generator.effective import ROOT, SpecBuild, build_effective_spec, load_yaml
 
 SCHEMA_REF = "#/components/schemas/"
@@ -361,7 +361,9 @@ def _success(status: str) -> bool:
 
 
 def surface_of(spec: dict[str, Any]) -> Surface:
-    """The spec view of the SDK surface of one effective spec."""
+    """The spec view of the SDK surface of one effective spec, read as the generator's tool is
+    given it: a oneOf/anyOf inside an allOf folded into optional properties (`fold_allof_unions`)."""
+    spec = fold_allof_unions(spec)
     surface = Surface()
     for (method, _shape), info in collect_operations(spec).items():
         key = info.operation_id

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.api_diff import Change
-from generator.build import CONFIG, _generator_data, _text, collect_operations, generate, pascal, path_shape
+from generator.build import CONFIG, _generator_data, _text, collect_operations, generate, namespace_classes, path_shape
 from generator.effective import SpecBuild
 
 # The parts of a generated package that users import; endpoint modules (`api/`) are the seam.
@@ -361,7 +361,7 @@ def class_owners(build: SpecBuild) -> dict[str, str]:
             info = ops[(endpoint.method.lower(), path_shape(_text(endpoint.path)))]
             owners[info.name] = info.operation_id
             # A namespace (its classes, its attribute on the clients) goes with its last operation.
-            for name in (info.namespace, pascal(info.namespace), f"Async{pascal(info.namespace)}"):
+            for name in (info.namespace, *namespace_classes(info.namespace)):
                 owners.setdefault(name, info.operation_id)
             props = [b.prop for b in endpoint.bodies] + [r.prop for r in endpoint.responses.patterns]
             for prop in [*props, *endpoint.list_all_parameters()]:

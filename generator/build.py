@@ -37,7 +37,7 @@ import textwrap
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from generator.effective import (
     ROOT,
@@ -112,6 +112,21 @@ def pascal(name: str) -> str:
     """`services_load_balancer` -> `ServicesLoadBalancer`; a keyword (`None`, `True`) takes a `_`."""
     name = "".join(part[:1].upper() + part[1:] for part in snake(name).split("_"))
     return f"{name}_" if keyword.iskeyword(name) else name
+
+
+class NamespaceClasses(NamedTuple):
+    """The classes a namespace module defines (namespace.py.jinja), as users import them."""
+
+    sync: str  # `client.<namespace>`
+    asynchronous: str  # `async_client.<namespace>`
+    sync_raw: str  # `client.<namespace>.with_raw_response`
+    async_raw: str  # `async_client.<namespace>.with_raw_response`
+
+
+def namespace_classes(namespace: str) -> NamespaceClasses:
+    """The names of a namespace's classes: the template writes them and the API diff owns them by this rule."""
+    name = pascal(namespace)
+    return NamespaceClasses(name, f"Async{name}", f"{name}WithRawResponse", f"Async{name}WithRawResponse")
 
 
 @dataclass
@@ -314,7 +329,8 @@ def fold_allof_unions(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def _generator_data(spec: dict[str, Any], config: Any) -> tuple[Any, Any]:
-    """openapi_python_client's GeneratorData.from_dict, keeping the parsed Schemas for the report."""
+    """openapi_python_client's GeneratorData.from_dict of the spec as the tool is given it
+    (`fold_allof_unions`), keeping the parsed Schemas for the report."""
     from openapi_python_client.parser import openapi as oapi
     from openapi_python_client.parser.properties import (
         EnumProperty,
@@ -327,7 +343,7 @@ def _generator_data(spec: dict[str, Any], config: Any) -> tuple[Any, Any]:
     )
     from openapi_python_client.schema import OpenAPI
 
-    openapi = OpenAPI.model_validate(spec)
+    openapi = OpenAPI.model_validate(fold_allof_unions(spec))
     schemas = Schemas()
     parameters = Parameters()
     if openapi.components and openapi.components.schemas:
@@ -424,7 +440,7 @@ def generate(build: SpecBuild, out_dir: Path, package: str = "cycle_sdk._generat
             True,
             tmp / "pkg",
         )
-        data, schemas = _generator_data(fold_allof_unions(spec), config)
+        data, schemas = _generator_data(spec, config)
         check_names(data, config.field_prefix)
         unions = Unions(spec, schemas)
         documents = {
@@ -484,6 +500,7 @@ def generate(build: SpecBuild, out_dir: Path, package: str = "cycle_sdk._generat
             generator_sha256=generator_sha256(),
             namespaces=dict(sorted(namespaces.items())),
             pascal=pascal,
+            namespace_classes=namespace_classes,
             signature=signature,
             method_doc=lambda endpoint: method_doc(endpoint, op_info(endpoint), spec, typed=typed),
             attribute_doc=attribute_doc,

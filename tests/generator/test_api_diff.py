@@ -435,6 +435,50 @@ def test_griffe_says_which_constructor_argument_moved(tmp_path: Path) -> None:
     ]
 
 
+def test_the_walk_knows_every_class_the_generator_writes(effective: SpecBuild) -> None:
+    """A oneOf of inline members inside an allOf, which the generator folds into optional
+    properties (a LINKED DNS record's container, virtual machine or deployment), and a
+    namespace's classes, raw-response ones included, that go when its last operation does:
+    the walk names the folded classes and sees inside them, and every generated change has
+    the owner whose change it is."""
+    spec = {k: v for k, v in effective.spec.items() if k not in ("paths", "components")}
+    deployment = {
+        "type": "object",
+        "required": ["match"],
+        "properties": {"match": {"type": "object", "properties": {"tag": {"type": "string"}}}},
+    }
+    members = [
+        {"type": "object", "required": ["container_id"], "properties": {"container_id": {"type": "string"}}},
+        {"type": "object", "required": ["deployment"], "properties": {"deployment": deployment}},
+    ]
+    linked = {"type": "object", "allOf": [{"type": "object", "properties": {"x": {}}}, {"oneOf": members}]}
+    record = {"type": "object", "properties": {"linked": linked}}
+    spec["paths"] = {
+        "/records": _post("createRecord", "Records", _ref("Record")),
+        "/others": _post("createOther", "Others", {"type": "object", "properties": {"n": {"type": "string"}}}),
+    }
+    spec["components"] = {"schemas": {"Base": {"type": "object", "properties": {"id": {}}}, "Record": record}}
+    new = copy.deepcopy(spec)
+    del new["paths"]["/others"]
+    new["components"]["schemas"]["Record"]["properties"]["linked"]["allOf"][1]["oneOf"][0]["properties"][
+        "container_id"
+    ]["type"] = "integer"
+    old_build, new_build = _build(effective, spec), _build(effective, new)
+    pair = generated_apis(old_build, new_build)
+    walked = _walked_classes(surface_of(spec))
+    assert {"RecordLinkedDeployment", "RecordLinkedDeploymentMatch"} <= walked
+    assert walked == _model_classes(pair.before)
+    assert _walked_classes(surface_of(new)) == _model_classes(pair.after)
+    assert {"OthersWithRawResponse", "AsyncOthersWithRawResponse"} <= pair.before.keys() - pair.after.keys()
+    assert {c.owner for c in pair.changes} == {"createOther", "Record"}, [(c.owner, c.line) for c in pair.changes]
+    found = changes(surface_of(spec), surface_of(new))
+    assert [c.line for c in found] == [
+        "BREAKING: method `client.others.create_other()`: operation createOther (POST /others) removed"
+        " (code calling it breaks)",
+        "BREAKING: `Record.linked.container_id`: type string -> integer (its generated type changes)",
+    ]
+
+
 def test_a_generation_that_drops_part_of_the_api_is_not_compared(effective: SpecBuild, tmp_path: Path) -> None:
     """Its generated view would report the dropped parts as removed."""
     spec = _spelled(effective, "3.1.0", 0, {"broken": ({"oneOf": [_ref("Missing"), {"type": "string"}]}, {})}, "string")
