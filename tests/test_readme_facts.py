@@ -178,3 +178,12 @@ def test_the_wheel_budget_the_readme_states_is_the_one_checked() -> None:
 
     intro = README[: README.index("\n## ")]
     assert f"a test fails past {release.WHEEL_BUDGET_BYTES / 1e6:g} MB" in intro
+
+
+def test_the_test_time_budgets_the_readme_states_are_the_ones_test_timing_reports() -> None:
+    from generator import timing
+
+    set_up = README[README.index("\n## Set up") :]
+    assert f"at most {timing.FROM_NOTHING_BUDGET // 60} minutes from" in set_up
+    assert f"at most {timing.WARM_BUDGET // 60} minutes\nonce the venv" in set_up
+    assert timing.FAST_LAYER_BUDGET == 60 and "at most a minute" in set_up
