@@ -38,7 +38,9 @@ def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def run_all(sections: list[str]) -> dict[str, Any]:
+def run_all(sections: list[str], load: dict[str, Any]) -> dict[str, Any]:
+    """Each section's results; `load` gets each section's load averages (1, 5, 15 min) at its end
+    and its seconds: the shared machine's load while it ran, for the report."""
     results: dict[str, Any] = {}
 
     def section(name: str, fn: Callable[[], Any]) -> None:
@@ -50,7 +52,9 @@ def run_all(sections: list[str]) -> dict[str, Any]:
             results[name] = fn()
         except Exception as exc:  # a broken section is reported, the others still run
             results[name] = {"failed": f"{type(exc).__name__}: {exc}"[:3000]}
-        _log(f"[bench] {name} done in {time.monotonic() - started:.0f}s")
+        seconds = time.monotonic() - started
+        load[name] = {"load_average_end": os.getloadavg(), "seconds": seconds}
+        _log(f"[bench] {name} done in {seconds:.0f}s (load average {os.getloadavg()[0]:.2f})")
 
     folder: list[str] = []
 
@@ -149,8 +153,10 @@ def main() -> int:
         parser.error(f"unknown sections: {', '.join(sorted(unknown))}")
     started = time.monotonic()
     env = environment()
-    results = run_all(sections)
+    env["section_load"] = {}
+    results = run_all(sections, env["section_load"])
     env["seconds"] = time.monotonic() - started
+    env["load_average_end"] = os.getloadavg()
     env["sections"] = sections
     run = {"environment": env, "results": results}
     if args.save is not None:
