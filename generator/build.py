@@ -254,7 +254,10 @@ def collect_operations(spec: dict[str, Any]) -> dict[tuple[str, str], OpInfo]:
                 if str(code).startswith("2") and any("schema" in c for c in resp.get("content", {}).values()):
                     success_schema = True
             tag = str((op.get("tags") or ["default"])[0])
-            op_id = str(op.get("operationId") or f"{method}_{path}")
+            # Only an absent operationId is made up (as the tool does): one the spec gives, even
+            # `""`, is the operation's id as written, not replaced by text from the path.
+            given_id = op.get("operationId")
+            op_id = f"{method}_{path}" if given_id is None else str(given_id)
             where = f"paths[{path!r}].{method}"
             if snake(op_id).upper() in TAKEN_CONSTANTS:
                 raise SystemExit(f"{where}: operationId {op_id!r} would replace a name of the generated code")
