@@ -23,8 +23,8 @@ def test_a_string_literal_reads_back_exactly(text: str) -> None:
 
 @given(ANY_TEXT, st.sampled_from([("", ""), ("x ", "."), ('x "', '".'), ("x '", "'.")]))
 def test_docstring_text_reads_back_exactly_between_any_quotes(text: str, around: tuple[str, str]) -> None:
-    """A template writes `Operations tagged "{{ tag | py_doc }}".`: the text cannot close the
-    docstring, with quotes of the template's around it or none."""
+    """Docstring text cannot close the docstring, with quotes around it or none (templates write
+    a spec value as its repr, `Operations tagged {{ tag | py | py_doc }}.`, never in their own quotes)."""
     before, after = around
     source = f'"""{before}{py_doc(text)}{after}"""'
     assert ast.literal_eval(source) == before + text + after
@@ -69,3 +69,28 @@ def test_a_module_name_too_long_for_a_file_is_refused() -> None:
     assert py_module_name("m" * MAX_MODULE_NAME_BYTES, "here")
     with pytest.raises(SystemExit, match="too long for a module file name"):
         py_module_name("é" * (MAX_MODULE_NAME_BYTES // 2 + 1), "here")
+
+
+@given(ANY_TEXT)
+def test_a_spec_value_in_a_docstring_reads_back_as_its_repr(text: str) -> None:
+    """`{{ value | py | py_doc }}`: the repr of the value, made safe for the docstring around it."""
+    source = f'"""Operations tagged {py_doc(py(text))}."""'
+    assert ast.literal_eval(source) == f"Operations tagged {py(text)}."
+
+
+def test_no_template_puts_a_value_between_its_own_quotes() -> None:
+    """A value between a template's own quotes is safe only as long as its filter escapes those
+    quotes; the rule is simpler: a spec value is written as its repr (`py`, `py_value`), or as
+    `py | py_doc` inside a docstring."""
+    import re
+    from pathlib import Path
+
+    templates = Path(__file__).parents[2] / "generator" / "templates"
+    quoted = re.compile(r"(?<![\"'])([\"'])\{\{[^}]*\}\}\1(?![\"'])")
+    found = [
+        f"{path.name}:{number}: {line.strip()}"
+        for path in sorted(templates.glob("*.jinja"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if quoted.search(line)
+    ]
+    assert found == []
