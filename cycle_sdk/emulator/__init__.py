@@ -99,7 +99,9 @@ authenticates on the served API), `config`, `state`; `stats()`,
 `clear_faults()`; `fail_next_job()`, `expire_next_job()`, `delay_next_job(seconds=, requests=)`,
 `fail_job(id)`, `expire_job(id)`; `expire_access_tokens()`, `add_user()`, `create_hub()`,
 `drop_notification_sockets()`, `reset()`; `get_resource()`, `list_resources()`,
-`put_resource()`, `set_resource_state()`; `start()`, `stop()`, `serve()`.
+`put_resource()`, `set_resource_state()`; `start()`, `stop()`, `serve()`. In process only:
+`wait_until(condition, timeout=)`, which blocks until `condition()` holds, checked again as each
+request arrives and each notification socket opens or closes (a test waits on that, not a sleep).
 
 Clock
 -----

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ._faults import Fault, FaultKind
@@ -11,6 +11,7 @@ from ._state import EmulatorState
 
 DEFAULT_JOB_ERROR = "the emulator was told to fail this job"
 DEFAULT_JOB_EXPIRY = "the job expired before it could run"
+DEFAULT_WAIT_TIMEOUT = 30.0  # seconds `wait_until` waits before failing: a hang guard, not a timing
 
 
 class Controls:
@@ -34,6 +35,17 @@ class Controls:
         """How many `POST /oauth/token` calls used this grant type ("password", "refresh_token")."""
         with self.state.lock:
             return self.state.auth.grants[grant_type]
+
+    def wait_until(self, condition: Callable[[], bool], *, timeout: float = DEFAULT_WAIT_TIMEOUT) -> None:
+        """Block until `condition()` holds, checked again each time a request arrives or a
+        notification socket opens or closes, instead of polling with sleeps:
+
+            emu.wait_until(lambda: emu.request_count("GET", "/v1/environments") == 2)
+            emu.wait_until(lambda: emu.stats()["notifications"]["connections"] > before)
+
+        Raises TimeoutError when it has not held after `timeout` real seconds (a hang guard)."""
+        if not self.state.wait_until(condition, timeout):
+            raise TimeoutError(f"the emulator's condition did not hold within {timeout:g} s")
 
     def reset_stats(self) -> None:
         with self.state.lock:
@@ -190,4 +202,4 @@ class Controls:
             return record is not None and self.state.set_state(kind_, record, state)
 
 
-__all__ = ["DEFAULT_JOB_ERROR", "DEFAULT_JOB_EXPIRY", "Controls"]
+__all__ = ["DEFAULT_JOB_ERROR", "DEFAULT_JOB_EXPIRY", "DEFAULT_WAIT_TIMEOUT", "Controls"]

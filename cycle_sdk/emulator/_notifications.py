@@ -32,9 +32,12 @@ class Subscription:
 
 
 class NotificationHub:
-    def __init__(self, *, token_ttl: float, clock: Callable[[], float]) -> None:
+    def __init__(
+        self, *, token_ttl: float, clock: Callable[[], float], on_change: Callable[[], None] = lambda: None
+    ) -> None:
         self._lock = threading.Lock()
         self._clock = clock
+        self._on_change = on_change  # called when a socket opens or closes, with no lock held
         self.token_ttl = token_ttl
         self._tokens: dict[str, tuple[str, float]] = {}
         self._subscriptions: set[Subscription] = set()
@@ -71,11 +74,13 @@ class NotificationHub:
         with self._lock:
             self._subscriptions.add(subscription)
             self.connections += 1
+        self._on_change()
         return subscription
 
     def unsubscribe(self, subscription: Subscription) -> None:
         with self._lock:
             self._subscriptions.discard(subscription)
+        self._on_change()
 
     @property
     def open_sockets(self) -> int:

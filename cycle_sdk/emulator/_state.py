@@ -14,6 +14,7 @@ import itertools
 import re
 import secrets
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
@@ -117,7 +118,12 @@ class EmulatorState:
             refresh_token_ttl=config.refresh_token_ttl,
             clock=self.now,
         )
-        self.notifications = NotificationHub(token_ttl=config.notification_token_ttl, clock=self.now)
+        # Woken on every request and notification socket change, for `wait_until`.
+        self._activity = threading.Condition(threading.Lock())
+        self._activity_seen = 0
+        self.notifications = NotificationHub(
+            token_ttl=config.notification_token_ttl, clock=self.now, on_change=self.announce_activity
+        )
         self.faults = FaultRegistry()
         self.requests: Counter[str] = Counter()
         self._active_jobs: set[tuple[str, str]] = set()
@@ -719,6 +725,29 @@ class EmulatorState:
     def count_request(self, key: str) -> None:
         with self.lock:
             self.requests[key] += 1
+        self.announce_activity()
+
+    def announce_activity(self) -> None:
+        """Wake `wait_until`: a request arrived, or a notification socket opened or closed."""
+        with self._activity:
+            self._activity_seen += 1
+            self._activity.notify_all()
+
+    def wait_until(self, condition: Callable[[], bool], timeout: float) -> bool:
+        """Whether `condition()` held within `timeout` real seconds, checked now and after each
+        announced activity. It runs with no lock of ours held (it may take the state's own)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._activity:
+                seen = self._activity_seen
+            if condition():
+                return True
+            with self._activity:
+                while self._activity_seen == seen:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        return False
+                    self._activity.wait(left)
 
     def stats(self) -> dict[str, JSON]:
         with self.lock:

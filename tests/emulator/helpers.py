@@ -104,8 +104,17 @@ def new_image(api: httpx.Client, *, headers: Mapping[str, str] | None = None) ->
     return str(created.json()["data"]["id"])
 
 
-def wait_for(probe: Callable[[], T | None], timeout: float = 5.0, interval: float = 0.02) -> T:
-    """Poll until `probe()` returns something truthy; fail after `timeout` seconds."""
+# Generous: it only turns a hang into a failure (a loaded machine may take seconds), never a timing.
+POLL_GUARD = 60.0
+POLL_INTERVAL = 0.02
+
+
+def wait_for(probe: Callable[[], T | None], timeout: float = POLL_GUARD, interval: float = POLL_INTERVAL) -> T:
+    """Poll until `probe()` returns something truthy; fail after `timeout` seconds.
+
+    Only for the state of another process (an emulator in a subprocess), which offers nothing to
+    wait on; an emulator in this process is waited on with `emu.wait_until(condition)`, which
+    its requests wake."""
     deadline = time.monotonic() + timeout
     while True:
         value = probe()
@@ -113,4 +122,4 @@ def wait_for(probe: Callable[[], T | None], timeout: float = 5.0, interval: floa
             return value
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout}s (last value: {value!r})")
-        time.sleep(interval)
+        time.sleep(interval)  # the other process gives no signal: poll it

@@ -9,7 +9,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
@@ -17,6 +16,7 @@ import httpx
 import pytest
 
 from cycle_sdk.emulator import Emulator, run_emulator
+from cycle_sdk.emulator import _server as emulator_server
 
 from .helpers import wait_for
 from .rawhttp import address, connect, read_response
@@ -93,16 +93,18 @@ def test_a_connection_that_trickles_its_request_head_is_closed() -> None:
         assert closed
 
 
-def test_a_keep_alive_connection_that_trickles_its_next_head_is_closed() -> None:
+def test_a_keep_alive_connection_that_trickles_its_next_head_is_closed(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A keep-alive of a day: a close that waited for it (not header_timeout from the next head's
+    # first byte) would come long after the loop below has given up, so no clock is read.
+    monkeypatch.setattr(emulator_server, "_KEEP_ALIVE", 86400.0)
     with run_emulator(header_timeout=0.5) as emu, connect(emu) as conn:
         host = emu.url.removeprefix("http://")
         conn.sendall(f"GET /_emulator/health HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
         assert read_response(conn).status == 200
-        # The next head, one byte at a time: closed after about header_timeout, not the keep-alive.
+        # The next head, one byte per 0.1 s read wait (the slow peer): closed after header_timeout.
         conn.sendall(f"GET /_emulator/health HTTP/1.1\r\nHost: {host}\r\nX-Pad: ".encode())
         closed = False
-        started = time.monotonic()
-        while time.monotonic() - started < 20:  # a loose bound: the 30 s keep-alive would fail it
+        for _ in range(1000):  # a hang guard: 1,000 bytes take at least 100 s
             try:
                 conn.sendall(b"a")
                 conn.settimeout(0.1)
@@ -157,7 +159,7 @@ def test_at_the_cap_with_every_connection_busy_new_ones_get_503() -> None:
         threads = [threading.Thread(target=slow) for _ in range(2)]
         for thread in threads:
             thread.start()
-        wait_for(lambda: emu.request_count("GET", "/v1/environments") == 2)
+        emu.wait_until(lambda: emu.request_count("GET", "/v1/environments") == 2)
         with connect(emu) as conn:
             conn.sendall(f"GET /_emulator/health HTTP/1.1\r\nHost: {emu.url.removeprefix('http://')}\r\n\r\n".encode())
             assert read_response(conn).status == 503
