@@ -29,19 +29,14 @@ def emu() -> Iterator[Emulator]:
         yield emulator
 
 
-def _wait_for_sockets(emu: Emulator, count: int = 1) -> None:
-    import time
-
-    deadline = time.monotonic() + 5
-    while emu.state.notifications.open_sockets < count and time.monotonic() < deadline:
-        time.sleep(0.02)
+# Waits here are on the thing awaited (a notification, the emulator seeing a socket open); this
+# only bounds them, so a hang fails instead of blocking the run. Never a timing.
+HANG_GUARD = 30.0
 
 
-async def _await_sockets(emu: Emulator, count: int = 1) -> None:
-    for _ in range(250):
-        if emu.state.notifications.open_sockets >= count:
-            return
-        await asyncio.sleep(0.02)
+def _connections(emu: Emulator) -> int:
+    """Notification sockets the emulator has subscribed so far (each before its handshake ends)."""
+    return emu.state.notifications.connections
 
 
 async def test_async_listen_yields_typed_notifications_and_reconnects(emu: Emulator) -> None:
@@ -49,34 +44,38 @@ async def test_async_listen_yields_typed_notifications_and_reconnects(emu: Emula
     async with cycle_sdk.AsyncClient(api_key=emu.api_key, team=emu.hub_id, base_url=emu.url, clock=clock) as client:
         stream = client.hub_notifications.listen()
         received: list[Any] = []
+        arrived: asyncio.Queue[Any] = asyncio.Queue()
 
         async def consume() -> None:
             async for note in stream:
                 received.append(note)
+                arrived.put_nowait(note)
                 # One change after the reconnect (a change makes several notifications: an
                 # environment's creation starts its initialization job and service containers).
                 if isinstance(note, HubNotification) and any(isinstance(n, cycle_sdk.Reconnected) for n in received):
                     return
 
+        async def next_note(wanted: type[Any]) -> Any:
+            while not isinstance(note := await asyncio.wait_for(arrived.get(), HANG_GUARD), wanted):
+                pass
+            return note
+
+        before = _connections(emu)
         consumer = asyncio.ensure_future(consume())
-        await _await_sockets(emu)
+        # Subscribed: a change made from now on is delivered (one made earlier would not be).
+        await asyncio.to_thread(emu.wait_until, lambda: _connections(emu) > before)
         created = await client.environments.create_environment(body=ENV_BODY)
         assert created.ok is True
-        for _ in range(100):
-            if received:
-                break
-            await asyncio.sleep(0.02)
-        assert isinstance(received[0], HubNotification) and received[0].topic.startswith("environment")
+        first = await next_note(HubNotification)
+        while getattr(first.object, "id", None) != created.value.data.id:  # the change this test made
+            first = await next_note(HubNotification)
+        assert first.topic.startswith("environment")
         # Drop the socket: the stream reconnects, says so, and keeps delivering.
         assert emu.drop_notification_sockets() >= 1
-        for _ in range(500):  # until the stream has reconnected and said so (bounded, not timed)
-            if any(isinstance(n, cycle_sdk.Reconnected) for n in received):
-                break
-            await asyncio.sleep(0.01)
+        await next_note(cycle_sdk.Reconnected)  # yielded once the new socket is open (so subscribed)
         assert len(clock.sleeps) >= 1  # it backed off (on the clock) before reconnecting
-        await _await_sockets(emu)
         await client.environments.create_environment(body=ENV_BODY)
-        await asyncio.wait_for(consumer, 10)
+        await asyncio.wait_for(consumer, HANG_GUARD)
         kinds = [type(n).__name__ for n in received]
         assert "Reconnected" in kinds and kinds[-1] == "HubNotification"
         await stream.aclose()
@@ -97,20 +96,15 @@ def _listen_once(emu: Emulator, client: cycle_sdk.Client) -> None:
                 notes.put(note)
                 return
 
-    before = emu.state.notifications.open_sockets
+    before = _connections(emu)
     thread = threading.Thread(target=consume, daemon=True)
     thread.start()
-    _wait_for_sockets(emu, before + 1)  # this listener's own socket, not a previous test's
-    note = None
-    for _ in range(20):  # a change made before the subscription lands is not delivered: make another
-        assert client.environments.create_environment(body=ENV_BODY).ok
-        try:
-            note = notes.get(timeout=0.5)
-            break
-        except queue.Empty:
-            continue
+    emu.wait_until(lambda: _connections(emu) > before)  # this listener's own socket is subscribed
+    assert client.environments.create_environment(body=ENV_BODY).ok
+    note = notes.get(timeout=HANG_GUARD)
     assert isinstance(note, HubNotification) and note.topic.startswith("environment")
-    thread.join(5)
+    thread.join(HANG_GUARD)
+    assert not thread.is_alive()
 
 
 def test_bad_key_raises_instead_of_reconnecting_forever(emu: Emulator) -> None:
