@@ -222,10 +222,8 @@ async def test_async_wait_can_be_cancelled(emu: Emulator, aclient: cycle_sdk.Asy
     job = await _astart(aclient)
     before = emu.request_count("GET", "/v1/jobs/{jobId}")
     waiting = asyncio.ensure_future(aclient.jobs.wait(job, delay=SPEED, not_found_retries=10**6))
-    for _ in range(2000):  # until the wait is polling (bounded, not timed)
-        if emu.request_count("GET", "/v1/jobs/{jobId}") > before:
-            break
-        await asyncio.sleep(0.005)
+    # Until the wait is polling: woken by the emulator's request, not a sleep.
+    await asyncio.to_thread(emu.wait_until, lambda: emu.request_count("GET", "/v1/jobs/{jobId}") > before)
     assert not waiting.done()
     waiting.cancel()
     with pytest.raises(asyncio.CancelledError):

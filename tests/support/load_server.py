@@ -41,7 +41,8 @@ class LoadApi:
         self.tokens[req.headers.get("authorization", "")] += 1
         if req.method == "POST" and req.path == "/oauth/token":
             token = {"access_token": self.valid, "refresh_token": NEW_REFRESH, "expires_in": 7200}
-            return Reply(200, token, delay=0.05)  # slow: every caller piles up behind one refresh
+            # A slow peer, so callers pile up behind one refresh; "one refresh" holds however fast it is.
+            return Reply(200, token, delay=0.05)
         if req.headers.get("authorization") != f"Bearer {self.valid}":
             self.seen["rejected"] += 1
             return Reply(401, {"error": {"status": 401, "code": "401.auth", "title": "Unauthorized"}})
