@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import io
 import re
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ import pytest
 import cycle_sdk
 from cycle_sdk._result import Err, Ok
 from cycle_sdk.emulator import Emulator, run_emulator
+from tests.support.listeners import change_once_subscribed
 
 README = Path(__file__).parents[1] / "README.md"
 BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
@@ -123,24 +123,15 @@ def expectation(block: str) -> Expected:
     return found[0]
 
 
-@contextlib.contextmanager
-def _changes_meanwhile(emu: Emulator) -> Iterator[None]:
-    """Environments made in the hub every 0.2 s until the block ends, for a block that listens
-    for notifications (it only sees those made once it has subscribed)."""
-    stop = threading.Event()
+def _changes_meanwhile(emu: Emulator) -> contextlib.AbstractContextManager[None]:
+    """An environment made in the hub once a block that listens for notifications has subscribed
+    (it only sees those made after that)."""
 
-    def make_changes() -> None:
+    def make_change() -> None:
         with cycle_sdk.Client(api_key=emu.api_key, team=emu.hub_id, base_url=emu.url) as client:
-            while not stop.wait(0.2):
-                client.environments.create_environment(body=ENV_BODY)
+            client.environments.create_environment(body=ENV_BODY).unwrap()
 
-    changer = threading.Thread(target=make_changes, daemon=True)
-    changer.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        changer.join(30)
+    return change_once_subscribed(emu, make_change)
 
 
 def check_block(

@@ -23,6 +23,7 @@ from cycle_sdk.cli import (
 from cycle_sdk.emulator import Emulator
 from tests.cli.support import CYCLE, ENV_TEST_KEYRING, cli_env, run, zsh_or_skip
 from tests.support.fault_server import FaultServer, Reply
+from tests.support.listeners import change_once_subscribed
 
 # Each test runs the console script in subprocesses against an emulator.
 pytestmark = pytest.mark.slow
@@ -405,38 +406,32 @@ def test_listen_prints_each_frame_as_sent(emu: Emulator, env: dict[str, str]) ->
         "unknown_top": "kept",
     }
     other = {"topic": "container.created", "object": {"id": "c1"}, "context": {"hub_id": emu.hub_id}}
-    proc = subprocess.Popen(
-        [str(CYCLE), "hub-notifications", "listen", "--topic", "environment.created",
-         "--topic", "environment.state.changed"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    watchdog = threading.Timer(120, proc.kill)  # a bound on the blocking reads below, not a timing check
-    watchdog.start()
-    stop = threading.Event()
 
     def make_changes() -> None:
-        # Until the listener is subscribed, notifications go unseen: keep sending them.
-        with httpx.Client(base_url=emu.url, headers=emu.headers) as http:
-            while not stop.wait(0.3):
-                emu.state.notifications.publish(emu.hub_id, other)
-                emu.state.notifications.publish(emu.hub_id, frame)
-                http.post("/v1/environments", json={**ENV_BODY, "name": "noted"})  # the real pipeline
+        emu.state.notifications.publish(emu.hub_id, other)
+        emu.state.notifications.publish(emu.hub_id, frame)
+        with httpx.Client(base_url=emu.url, headers=emu.headers) as http:  # the real pipeline
+            assert http.post("/v1/environments", json={**ENV_BODY, "name": "noted"}).status_code == 201
 
-    changer = threading.Thread(target=make_changes, daemon=True)
-    changer.start()
     lines: list[str] = []
-    try:
-        assert proc.stdout is not None
-        while not ({"environment.created", "environment.state.changed"} <= {json.loads(x)["topic"] for x in lines}):
-            line = proc.stdout.readline()
-            assert line, proc.stderr.read() if proc.stderr else ""
-            lines.append(line.rstrip("\n"))
-    finally:
-        stop.set()
-        changer.join(60)
-        proc.send_signal(2)  # SIGINT, as Ctrl-C
-        proc.wait(60)
-        watchdog.cancel()
+    with change_once_subscribed(emu, make_changes):  # made once the listener has subscribed
+        proc = subprocess.Popen(
+            [str(CYCLE), "hub-notifications", "listen", "--topic", "environment.created",
+             "--topic", "environment.state.changed"],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        watchdog = threading.Timer(120, proc.kill)  # a bound on the blocking reads below, not a timing check
+        watchdog.start()
+        try:
+            assert proc.stdout is not None
+            while not ({"environment.created", "environment.state.changed"} <= {json.loads(x)["topic"] for x in lines}):
+                line = proc.stdout.readline()
+                assert line, proc.stderr.read() if proc.stderr else ""
+                lines.append(line.rstrip("\n"))
+        finally:
+            proc.send_signal(2)  # SIGINT, as Ctrl-C
+            proc.wait(60)
+            watchdog.cancel()
     assert proc.returncode == 130
     sent = json.dumps(frame)  # the emulator's frame text
     assert sent in lines

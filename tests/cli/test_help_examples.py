@@ -30,6 +30,7 @@ import cycle_sdk
 from cycle_sdk.cli import EXIT_INTERRUPTED, EXIT_NOT_FOUND, EXIT_OK, main
 from cycle_sdk.cli._index import namespaces
 from cycle_sdk.emulator import Emulator, run_emulator
+from tests.support.listeners import change_once_subscribed
 
 from .support import CYCLE, RUN_TIMEOUT, cli_env
 
@@ -172,28 +173,23 @@ def test_the_examples_that_need_a_shell_run_in_one(emu: Emulator, cli: dict[str,
 def test_the_listen_example_runs_until_interrupted(emu: Emulator, cli: dict[str, str]) -> None:
     printed = examples(_help(["hub-notifications", "listen", "--help"]))
     assert [line.startswith(UNTIL_INTERRUPTED) for line in printed] == [True]
-    listening = subprocess.Popen(
-        [str(CYCLE), *shlex.split(printed[0])[1:]], env=cli, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    watchdog = threading.Timer(RUN_TIMEOUT, listening.kill)  # bounds the blocking read, not a timing check
-    watchdog.start()
-    stop = threading.Event()
-
-    def create_environments() -> None:
-        # Until the listener has subscribed, notifications go unseen: keep making them.
-        while not stop.wait(0.3):
-            Filler(emu).job_id()
-
-    changer = threading.Thread(target=create_environments, daemon=True)
-    changer.start()
-    try:
-        assert listening.stdout is not None
-        line = listening.stdout.readline()
-    finally:
-        stop.set()
-        changer.join(60)
-        listening.send_signal(signal.SIGINT)  # Ctrl-C
-        listening.wait(timeout=RUN_TIMEOUT)
-        watchdog.cancel()
+    fill = Filler(emu)
+    with change_once_subscribed(emu, fill.job_id):  # an environment, once the listener has subscribed
+        listening = subprocess.Popen(
+            [str(CYCLE), *shlex.split(printed[0])[1:]],
+            env=cli,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        watchdog = threading.Timer(RUN_TIMEOUT, listening.kill)  # bounds the blocking read, not a timing check
+        watchdog.start()
+        try:
+            assert listening.stdout is not None
+            line = listening.stdout.readline()
+        finally:
+            listening.send_signal(signal.SIGINT)  # Ctrl-C
+            listening.wait(timeout=RUN_TIMEOUT)
+            watchdog.cancel()
     assert json.loads(line)["topic"] == "environment.created", line
     assert listening.returncode == EXIT_INTERRUPTED
