@@ -63,16 +63,14 @@ def plain_listener() -> Iterator[str]:
     """A loopback port that answers any connection with plain-text HTTP at once and closes:
     a TLS client talking to it gets a record that is not TLS."""
     sock = socket.create_server(("127.0.0.1", 0))
-    sock.settimeout(0.2)
     stop = threading.Event()
 
     def serve() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = sock.accept()
-            except TimeoutError:
-                continue
+        while True:
+            conn, _ = sock.accept()
             with conn:
+                if stop.is_set():
+                    return
                 conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
 
     thread = threading.Thread(target=serve, daemon=True)
@@ -81,6 +79,7 @@ def plain_listener() -> Iterator[str]:
         yield f"127.0.0.1:{sock.getsockname()[1]}"
     finally:
         stop.set()
+        socket.create_connection(sock.getsockname()).close()  # wakes the accept, which sees stop
         thread.join(5)
         sock.close()
 

@@ -31,7 +31,6 @@ import json
 import socket
 import struct
 import threading
-import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -70,7 +69,6 @@ class Recorded:
     target: str  # raw request target, still percent-encoded
     headers: dict[str, str]
     body: bytes
-    at: float = field(default_factory=time.monotonic)  # when it arrived
     raw_headers: list[tuple[str, str]] = field(default_factory=list)  # as sent: order, case, repeats
 
     @property
@@ -212,6 +210,8 @@ class FaultServer:
                 if reply.gate is not None:
                     await asyncio.to_thread(reply.gate.wait, WAIT_GUARD)
                 if reply.delay:
+                    # A slow peer, as are the trickles and stalls below: what tests assert is the
+                    # call's outcome (e.g. 0.timeout where the reply would have come), never a time.
                     await asyncio.sleep(reply.delay)
                 if not await self._answer(reply, writer):
                     return
@@ -293,7 +293,7 @@ class FaultServer:
         if reply.action == "reset_mid_body":
             writer.write(body[: len(body) // 2])
             await writer.drain()
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(0.05)  # lets the half body reach the client before the RST discards it
             self._rst(writer)
             return False
         if reply.action == "stall":
