@@ -15,6 +15,7 @@ import pytest
 
 import cycle_sdk
 from tests.support.clients import TEST_API_KEY, job_doc
+from tests.support.clock import HANG_GUARD
 from tests.support.fault_server import FaultServer, Reply
 
 
@@ -46,9 +47,9 @@ def test_a_second_loop_gets_one_clear_runtime_error(server: FaultServer, cache: 
         return await client.jobs.get_job("j1")
 
     second, second_box = in_thread(second_loop)
-    second.join(10)
+    second.join(HANG_GUARD)
     held.set()
-    first.join(10)
+    first.join(HANG_GUARD)
     assert not first.is_alive() and not second.is_alive(), "a loop hung"
     error = second_box.get("error")
     assert isinstance(error, RuntimeError), second_box
@@ -66,6 +67,6 @@ def test_one_loop_after_another_is_fine(server: FaultServer) -> None:
 
     for _ in range(2):
         thread, box = in_thread(many)
-        thread.join(10)
+        thread.join(HANG_GUARD)
         assert not thread.is_alive()
         assert all(res.ok is True for res in box["result"]), box

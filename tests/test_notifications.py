@@ -13,7 +13,7 @@ import pytest
 import cycle_sdk
 from cycle_sdk.emulator import Emulator, run_emulator
 from cycle_sdk.models import HubNotification
-from tests.support.clock import FakeClock
+from tests.support.clock import HANG_GUARD, FakeClock
 
 ENV_BODY = {
     "name": "n",
@@ -27,11 +27,6 @@ ENV_BODY = {
 def emu() -> Iterator[Emulator]:
     with run_emulator(job_speed=0.05) as emulator:
         yield emulator
-
-
-# Waits here are on the thing awaited (a notification, the emulator seeing a socket open); this
-# only bounds them, so a hang fails instead of blocking the run. Never a timing.
-HANG_GUARD = 30.0
 
 
 def _connections(emu: Emulator) -> int:

@@ -17,11 +17,11 @@ import pytest
 import cycle_sdk
 from cycle_sdk import _base_client, _jobs, _notifications, _retry
 from tests.support.clients import KINDS, TEST_API_KEY, job_doc
-from tests.support.clock import FakeClock
+from tests.support.clock import HANG_GUARD, FakeClock
 from tests.support.fault_server import FaultServer, Reply
 
 
-def run_bounded(kind: str, make_call: Any, guard: float = 10.0) -> Any:
+def run_bounded(kind: str, make_call: Any, guard: float = HANG_GUARD) -> Any:
     box: dict[str, Any] = {}
 
     def run() -> None:
@@ -83,7 +83,7 @@ def test_the_job_tracker_is_the_one_retry_layer(server: FaultServer, kind: str) 
     # The requester's default max_retries (2) stays on: the tracker's reads must not use it.
     # The tracker's backoff runs on a fake clock (its delay has a floor: a real one would sleep).
     call = with_client(kind, server.url, lambda c: c.jobs.wait("j1"), clock=FakeClock())
-    res = run_bounded(kind, call, guard=30)
+    res = run_bounded(kind, call)
     assert res.ok is False and res.error.code == "503.down"
     assert len(server.requests) == _jobs.DEFAULT_TRANSIENT_RETRIES + 1
 

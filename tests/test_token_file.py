@@ -19,6 +19,7 @@ import pytest
 
 import cycle_sdk
 from tests.support.clients import job_doc
+from tests.support.clock import HANG_GUARD
 from tests.support.fault_server import FaultServer, Reply
 
 SECRET = "at-file-SECRET-0123456789"
@@ -46,7 +47,7 @@ def call_with(server: FaultServer, path: Path, **options: Any) -> Any:
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
-    thread.join(10)
+    thread.join(HANG_GUARD)
     assert not thread.is_alive(), "the call blocked on the token file"
     if "error" in box:
         raise box["error"]

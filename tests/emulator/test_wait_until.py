@@ -10,8 +10,7 @@ import pytest
 from websockets.sync.client import connect as ws_connect
 
 from cycle_sdk.emulator import Emulator
-
-GUARD = 30.0  # thread joins: a hang guard, not a timing
+from tests.support.clock import HANG_GUARD
 
 
 def _waiting(emu: Emulator, condition: object) -> tuple[threading.Thread, list[object]]:
@@ -37,7 +36,7 @@ def test_a_request_wakes_a_wait_for_it(cycle_emulator: Emulator) -> None:
     assert outcome == []  # nothing has made it hold: it cannot have returned
     response = httpx.get(f"{cycle_emulator.url}/v1/environments", headers=cycle_emulator.headers)
     assert response.status_code == 200
-    thread.join(GUARD)
+    thread.join(HANG_GUARD)
     assert outcome == ["held"]
 
 
@@ -51,7 +50,7 @@ def test_a_notification_socket_wakes_a_wait_for_it(cycle_emulator: Emulator) -> 
     thread, outcome = _waiting(cycle_emulator, lambda: connections() > before)
     token = httpx.get(f"{cycle_emulator.url}/v1/hubs/current/notifications", headers=cycle_emulator.headers)
     with ws_connect(f"{cycle_emulator.ws_url}/v1/hubs/current/notifications?token={token.json()['data']['token']}"):
-        thread.join(GUARD)
+        thread.join(HANG_GUARD)
         opened = cycle_emulator.state.notifications.open_sockets
     assert outcome == ["held"]
     # Closing it wakes a wait too.

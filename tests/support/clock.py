@@ -20,7 +20,12 @@ from cycle_sdk.emulator import FakeClock
 if TYPE_CHECKING:
     from cycle_sdk.emulator import Emulator
 
-__all__ = ["FakeClock", "shared_with_emulator"]
+__all__ = ["HANG_GUARD", "FakeClock", "shared_with_emulator"]
+
+# The one real-time bound tests put on a wait for something that happens by itself (a thread's
+# call returning, a notification arriving): it turns a hang into a failure, so it is generous, and
+# nothing is asserted about how long the wait took.
+HANG_GUARD = 60.0
 
 
 @contextlib.contextmanager
