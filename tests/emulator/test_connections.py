@@ -17,6 +17,7 @@ import pytest
 
 from cycle_sdk.emulator import Emulator, run_emulator
 from cycle_sdk.emulator import _server as emulator_server
+from tests.support.clock import HANG_GUARD, HeldClock
 
 from .helpers import wait_for
 from .rawhttp import address, connect, read_response
@@ -149,7 +150,8 @@ def test_at_the_cap_idle_connections_make_room_for_new_ones() -> None:
 
 
 def test_at_the_cap_with_every_connection_busy_new_ones_get_503() -> None:
-    with run_emulator(max_connections=2) as emu:
+    clock = HeldClock()  # the latency fault holds both requests until released, not for 2 real seconds
+    with run_emulator(max_connections=2, clock=clock) as emu:
         emu.add_fault("latency", latency=2, path="/v1/environments", count=2)
         results: list[int] = []
 
@@ -163,8 +165,9 @@ def test_at_the_cap_with_every_connection_busy_new_ones_get_503() -> None:
         with connect(emu) as conn:
             conn.sendall(f"GET /_emulator/health HTTP/1.1\r\nHost: {emu.url.removeprefix('http://')}\r\n\r\n".encode())
             assert read_response(conn).status == 503
+        clock.release()
         for thread in threads:
-            thread.join(20)
+            thread.join(HANG_GUARD)
         assert results == [200, 200]
 
 

@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from cycle_sdk.emulator import Emulator, FakeClock, run_emulator
+from tests.support.clock import HeldClock
 
 from .helpers import environment_body
 
@@ -23,10 +24,13 @@ def test_latency_waits_on_the_emulators_clock() -> None:
         assert clock.sleeps == [30]  # count=1: it cleared itself
 
 
-def test_latency_reaches_client_timeouts(cycle_emulator: Emulator) -> None:
-    cycle_emulator.add_fault("latency", latency=1.0)
-    with pytest.raises(httpx.ReadTimeout):
-        httpx.get(f"{cycle_emulator.url}{ENVIRONMENTS}", headers=cycle_emulator.headers, timeout=0.2)
+def test_latency_reaches_client_timeouts() -> None:
+    clock = HeldClock()  # the answer is held until the client has given up, however long that takes
+    with run_emulator(clock=clock) as emu:
+        emu.add_fault("latency", latency=1.0)
+        with pytest.raises(httpx.ReadTimeout):
+            httpx.get(f"{emu.url}{ENVIRONMENTS}", headers=emu.headers, timeout=0.2)
+        clock.release()
 
 
 def test_status_fires_count_times(cycle_emulator: Emulator, api: httpx.Client) -> None:

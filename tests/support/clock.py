@@ -11,7 +11,9 @@ the same scale as `monotonic()`, so a job polled by a fake-clock client moves on
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -20,7 +22,7 @@ from cycle_sdk.emulator import FakeClock
 if TYPE_CHECKING:
     from cycle_sdk.emulator import Emulator
 
-__all__ = ["HANG_GUARD", "FakeClock", "shared_with_emulator"]
+__all__ = ["HANG_GUARD", "FakeClock", "HeldClock", "shared_with_emulator"]
 
 # The one real-time bound tests put on a wait for something that happens by itself (a thread's
 # call returning, a notification arriving): it turns a hang into a failure, so it is generous, and
@@ -39,3 +41,42 @@ def shared_with_emulator(emu: Emulator) -> Iterator[FakeClock]:
         yield fake
     finally:
         emu.state.clock = real
+
+
+class HeldClock(FakeClock):
+    """A fake clock whose async sleeps last until `release()`: run an emulator on it and a request
+    its latency fault holds is held for as long as the test needs (while it checks what a held
+    request does), then answered at once, instead of for real seconds.
+
+        clock = HeldClock()
+        with run_emulator(clock=clock) as emu:
+            emu.add_fault("latency", latency=2)
+            ...                   # requests are held here, however long this takes
+            clock.release()       # and answered now
+
+    Stopping the emulator still ends a held sleep (its latency faults answer 503 then)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._hold = threading.Lock()
+        self._released = False
+        self._held: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
+
+    def release(self) -> None:
+        """End every held sleep, and hold none from now on."""
+        with self._hold:
+            self._released = True
+            held, self._held = self._held, []
+        for loop, event in held:
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(event.set)
+
+    async def async_sleep(self, seconds: float, /) -> None:
+        event = asyncio.Event()
+        with self._hold:
+            if not self._released:
+                self._held.append((asyncio.get_running_loop(), event))
+            else:
+                event.set()
+        await event.wait()
+        await super().async_sleep(seconds)
