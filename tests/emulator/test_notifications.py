@@ -13,6 +13,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from cycle_sdk.emulator import Emulator, FakeClock, run_emulator
+from tests.support.clock import HANG_GUARD
 
 from .helpers import container_body, environment_body
 
@@ -35,8 +36,8 @@ async def pipeline(emu: Emulator, token: str, origin: str | None = None) -> Clie
     return await connect(f"{emu.ws_url}{PIPELINE}?token={token}", origin=origin)  # type: ignore[arg-type]
 
 
-async def next_message(ws: ClientConnection, timeout: float = 3.0) -> dict[str, Any]:
-    return dict(json.loads(await asyncio.wait_for(ws.recv(), timeout)))
+async def next_message(ws: ClientConnection, timeout: float = HANG_GUARD) -> dict[str, Any]:
+    return dict(json.loads(await asyncio.wait_for(ws.recv(), timeout)))  # the bound is a hang guard
 
 
 async def messages_until(ws: ClientConnection, topic: str, about: str | None = None) -> list[dict[str, Any]]:
@@ -152,7 +153,7 @@ async def test_dropped_sockets_can_reconnect(cycle_emulator: Emulator, aapi: htt
     assert cycle_emulator.drop_notification_sockets() == 2
     for ws in (first, second):
         with pytest.raises(ConnectionClosed) as closed:
-            await asyncio.wait_for(ws.recv(), 3)
+            await asyncio.wait_for(ws.recv(), HANG_GUARD)
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 1012
 
     async with await pipeline(cycle_emulator, await socket_token(aapi)) as ws:
