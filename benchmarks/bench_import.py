@@ -76,6 +76,25 @@ PROGRAMS = {
     **{sdk_name(name): _sdk(call) for name, (_, call) in CALLS.items()},
 }
 
+# What no SDK built on these dependencies and attrs models can go below, for get_environment: the
+# baseline plus importing attrs and msgspec, then plus loading the model modules the call loads
+# (their classes built), the SDK's own code left out.
+FLOOR_DEPENDENCIES = "import httpx + GET + json.loads + import attrs, msgspec (get_environment)"
+FLOOR_MODELS = "the same + the model modules get_environment loads, imported"
+
+
+def _floor_programs(python: str, programs: dict[str, str]) -> dict[str, str]:
+    probe = programs[sdk_name("get_environment")] + (
+        "import sys\nprint(','.join(m for m in sys.modules if m.startswith('cycle_sdk._generated.models.')))"
+    )
+    proc = subprocess.run([python, "-c", probe], cwd=ROOT, env=child_env(), capture_output=True, text=True, check=True)
+    modules = proc.stdout.split()[-1].split(",")
+    raw = programs[raw_name("get_environment")] + "import attrs, msgspec\n"
+    return {
+        FLOOR_DEPENDENCIES: raw,
+        FLOOR_MODELS: raw + f"import importlib\nfor m in {modules!r}:\n    importlib.import_module(m)\n",
+    }
+
 
 def _requirement_name(requirement: str) -> str:
     return re.split(r"[ ;<>=!~\[(]", requirement, maxsplit=1)[0]
@@ -210,6 +229,7 @@ def _count_modules(python: str, code: str) -> int:
 
 
 def _measure(python: str, programs: dict[str, str], url: str) -> dict[str, Any]:
+    programs = {**programs, **_floor_programs(python, programs)}
     for code in programs.values():  # warm the bytecode cache, and fail early on a broken call
         _run(python, code)
     samples: dict[str, list[float]] = {name: [] for name in programs}
@@ -231,6 +251,7 @@ def _measure(python: str, programs: dict[str, str], url: str) -> dict[str, Any]:
         }
         for call in CALLS
     }
+    out["floor"] = {name: ratio(name, raw_name("get_environment")) for name in (FLOOR_DEPENDENCIES, FLOOR_MODELS)}
     out["import_self_ms"] = _import_breakdown(python, programs[sdk_name("get_environment")])
     out["phases_cpu_ms"] = _phases(python, url)
     return out

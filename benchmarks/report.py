@@ -459,6 +459,15 @@ class Report:
             )
         header = ["first call", "/ import httpx + GET + json.loads", "/ import httpx", "model modules loaded"]
         self.table(header if self.same_run else [*header, f"{self.before_label}, / raw GET"], rows)
+        floor = _get(r, "runtime", "floor") or {}
+        if floor:
+            self.add(
+                "Floors of `get_environment`: the baseline program plus what any SDK on these dependencies",
+                "pays before its own code runs (importing attrs and msgspec, then loading the model modules",
+                "the call loads, their attrs classes built), / import httpx + GET + json.loads:",
+                "",
+            )
+            self.table(["program", "/ import httpx + GET + json.loads"], [[n, _x(v)] for n, v in floor.items()])
         phases = _get(r, "runtime", "phases_cpu_ms") or {}
         if phases:
             self.add(
