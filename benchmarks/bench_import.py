@@ -18,6 +18,7 @@ command-line client (click, rich and pygments come with the dev tools), a baseli
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import re
 import shutil
 import subprocess
@@ -74,6 +75,25 @@ PROGRAMS = {
     **{raw_name(name): _raw(path) for name, (path, _) in CALLS.items()},
     **{sdk_name(name): _sdk(call) for name, (_, call) in CALLS.items()},
 }
+
+# What no SDK built on these dependencies and attrs models can go below, for get_environment: the
+# baseline plus importing attrs and msgspec, then plus loading the model modules the call loads
+# (their classes built), the SDK's own code left out.
+FLOOR_DEPENDENCIES = "import httpx + GET + json.loads + import attrs, msgspec (get_environment)"
+FLOOR_MODELS = "the same + the model modules get_environment loads, imported"
+
+
+def _floor_programs(python: str, programs: dict[str, str]) -> dict[str, str]:
+    probe = programs[sdk_name("get_environment")] + (
+        "import sys\nprint(','.join(m for m in sys.modules if m.startswith('cycle_sdk._generated.models.')))"
+    )
+    proc = subprocess.run([python, "-c", probe], cwd=ROOT, env=child_env(), capture_output=True, text=True, check=True)
+    modules = proc.stdout.split()[-1].split(",")
+    raw = programs[raw_name("get_environment")] + "import attrs, msgspec\n"
+    return {
+        FLOOR_DEPENDENCIES: raw,
+        FLOOR_MODELS: raw + f"import importlib\nfor m in {modules!r}:\n    importlib.import_module(m)\n",
+    }
 
 
 def _requirement_name(requirement: str) -> str:
@@ -155,13 +175,61 @@ def _import_breakdown(python: str, code: str) -> dict[str, float]:
     return dict(sorted(totals.items(), key=lambda kv: -kv[1])[:20])
 
 
+# Where the time of `import cycle_sdk` + a first get_environment goes, phase by phase, in one fresh
+# process: CPU time (less disturbed by other processes than wall time). The dependencies are
+# imported first, as phases of their own, so that each later phase holds the SDK's own work only;
+# the first call is split from a second, identical one, whose difference is what the first call
+# builds once (the model modules and classes it reaches, their decoders). -X importtime cannot
+# show those: it sees `import` statements, not importlib.import_module, which loads them.
+PHASES = {
+    "import httpx, httpcore (the raw GET's too: httpx.get imports httpcore)": "import httpx, httpcore",
+    "import attrs, msgspec (the SDK's other dependencies)": "import attrs, msgspec",
+    "import cycle_sdk + cycle_sdk.Client (runtime modules)": "import cycle_sdk; cycle_sdk.Client",
+    "Client(...) + client.environments (namespace, endpoint modules)": (
+        f"client = cycle_sdk.Client(api_key='k', base_url={URL}, max_retries=0); ns = client.environments"
+    ),
+    "first get_environment": "res = ns.get_environment('e1'); assert res.ok is True, res",
+    "second get_environment (same client)": "res = ns.get_environment('e1'); assert res.ok is True, res",
+}
+_PHASE_PROGRAM = (
+    "import time, sys, json\n"
+    "_out = {}\n"
+    + "".join(
+        f"_t = time.process_time()\n{code}\n_out[{name!r}] = (time.process_time() - _t) * 1000\n"
+        for name, code in PHASES.items()
+    )
+    + "_out['model modules loaded'] = sum(m.startswith('cycle_sdk._generated.models.') for m in sys.modules)\n"
+    "print(json.dumps(_out))\n"
+)
+
+
+def _phases(python: str, url: str) -> dict[str, Any]:
+    """CPU ms of each phase (PHASES), median and min over fresh processes, and what the first call
+    built once (first minus second call)."""
+    program = _PHASE_PROGRAM.replace(URL, repr(url))
+    runs: list[dict[str, float]] = []
+    for _ in range(reps(15, 3)):
+        proc = subprocess.run([python, "-c", program], cwd=ROOT, env=child_env(), capture_output=True, text=True)
+        if proc.returncode:
+            raise RuntimeError(proc.stderr)
+        runs.append(json.loads(proc.stdout.splitlines()[-1]))
+    out: dict[str, Any] = {
+        name: {"median": median([r[name] for r in runs]), "min": min(r[name] for r in runs)} for name in PHASES
+    }
+    once = [r["first get_environment"] - r["second get_environment (same client)"] for r in runs]
+    out["built by the first call (first - second)"] = {"median": median(once), "min": min(once)}
+    out["model modules loaded"] = runs[-1]["model modules loaded"]
+    return out
+
+
 def _count_modules(python: str, code: str) -> int:
     probe = code + "import sys\nprint(sum(m.startswith('cycle_sdk._generated.models.') for m in sys.modules))"
     proc = subprocess.run([python, "-c", probe], cwd=ROOT, env=child_env(), capture_output=True, text=True, check=True)
     return int(proc.stdout.split()[-1])
 
 
-def _measure(python: str, programs: dict[str, str]) -> dict[str, Any]:
+def _measure(python: str, programs: dict[str, str], url: str) -> dict[str, Any]:
+    programs = {**programs, **_floor_programs(python, programs)}
     for code in programs.values():  # warm the bytecode cache, and fail early on a broken call
         _run(python, code)
     samples: dict[str, list[float]] = {name: [] for name in programs}
@@ -183,7 +251,9 @@ def _measure(python: str, programs: dict[str, str]) -> dict[str, Any]:
         }
         for call in CALLS
     }
+    out["floor"] = {name: ratio(name, raw_name("get_environment")) for name in (FLOOR_DEPENDENCIES, FLOOR_MODELS)}
     out["import_self_ms"] = _import_breakdown(python, programs[sdk_name("get_environment")])
+    out["phases_cpu_ms"] = _phases(python, url)
     return out
 
 
@@ -192,7 +262,7 @@ def main() -> None:
     programs = {name: code.replace(URL, repr(url)) for name, code in PROGRAMS.items()}
     with tempfile.TemporaryDirectory(prefix="cycle-sdk-runtime-") as tmp:
         runtime = runtime_python(Path(tmp))
-        out: dict[str, Any] = {"page_size": PAGE, "runtime": _measure(str(runtime), programs)}
+        out: dict[str, Any] = {"page_size": PAGE, "runtime": _measure(str(runtime), programs, url)}
     emit(out)
 
 

@@ -459,9 +459,33 @@ class Report:
             )
         header = ["first call", "/ import httpx + GET + json.loads", "/ import httpx", "model modules loaded"]
         self.table(header if self.same_run else [*header, f"{self.before_label}, / raw GET"], rows)
+        floor = _get(r, "runtime", "floor") or {}
+        if floor:
+            self.add(
+                "Floors of `get_environment`: the baseline program plus what any SDK on these dependencies",
+                "pays before its own code runs (importing attrs and msgspec, then loading the model modules",
+                "the call loads, their attrs classes built), / import httpx + GET + json.loads:",
+                "",
+            )
+            self.table(["program", "/ import httpx + GET + json.loads"], [[n, _x(v)] for n, v in floor.items()])
+        phases = _get(r, "runtime", "phases_cpu_ms") or {}
+        if phases:
+            self.add(
+                "Where `import cycle_sdk` + a first `get_environment` spends its time, phase by phase in one",
+                "fresh process (CPU ms, median and min of the rounds; the dependencies imported first, as",
+                "phases of their own; the first call against a second, identical one: the difference is what",
+                f"the first call builds once, the {_num(phases.get('model modules loaded'))} model modules and",
+                "classes it reaches and their decoders):",
+                "",
+            )
+            self.table(
+                ["phase", "median", "min"],
+                [[name, f"{v['median']:.1f}", f"{v['min']:.1f}"] for name, v in phases.items() if isinstance(v, dict)],
+            )
         self.add(
             "Import time by package, `import cycle_sdk` + `get_environment`, runtime only (`-X importtime`,",
-            "self time, one run, ms):",
+            "self time, one run, ms; it counts `import` statements only, not the model modules and the client",
+            "module that importlib.import_module loads):",
             "",
         )
         self.table(

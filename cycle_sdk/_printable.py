@@ -13,14 +13,29 @@ no bidi override reordering what is shown, and no lone surrogate that would cras
 from __future__ import annotations
 
 import re
+from functools import cache
 
 # C0 controls (ESC, BEL, CR, LF...), DEL, C1 controls (CSI U+009B, OSC U+009D...), the bidi
 # controls (marks, embeddings, overrides, isolates), the line and paragraph separators, and
 # lone surrogates (which no encoder can write).
-UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
+_UNSAFE = "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]"
 # In JSON text that json.dumps wrote, the unsafe characters it leaves as they are (it escapes C0
 # itself): each can only be inside a string there, where a \\u escape is the same value.
-_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
+_UNSAFE_IN_JSON = "[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]"
+
+
+# Compiled at first use, not at import: the client imports this module (its errors print through
+# it) and a set spanning the surrogates takes re about 0.7 ms to compile, each.
+@cache
+def _pattern(source: str) -> re.Pattern[str]:
+    return re.compile(source)
+
+
+def has_unsafe(text: str) -> bool:
+    """Whether `text` holds a character printable() would escape."""
+    return _pattern(_UNSAFE).search(text) is not None
+
+
 _NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 
@@ -39,13 +54,15 @@ def _json_escape(match: re.Match[str]) -> str:
 
 def printable(text: str) -> str:
     """`text` with every unsafe character written as a visible escape (`\\x1b`, `\\u202e`, `\\n`)."""
-    return UNSAFE.sub(_escape, text) if UNSAFE.search(text) else text
+    unsafe = _pattern(_UNSAFE)
+    return unsafe.sub(_escape, text) if unsafe.search(text) else text
 
 
 def json_text(text: str) -> str:
     """JSON text (as json.dumps writes it) with the unsafe characters it left raw written as `\\uXXXX`
     escapes: the same JSON value, safe on a terminal and encodable whatever it holds."""
-    return _UNSAFE_IN_JSON.sub(_json_escape, text) if _UNSAFE_IN_JSON.search(text) else text
+    unsafe = _pattern(_UNSAFE_IN_JSON)
+    return unsafe.sub(_json_escape, text) if unsafe.search(text) else text
 
 
-__all__ = ["UNSAFE", "json_text", "printable"]
+__all__ = ["has_unsafe", "json_text", "printable"]

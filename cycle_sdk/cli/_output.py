@@ -13,7 +13,7 @@ import json
 import sys
 from typing import Any
 
-from cycle_sdk._printable import UNSAFE, json_text, printable
+from cycle_sdk._printable import has_unsafe, json_text, printable
 
 from ._errors import Failure
 
@@ -105,7 +105,7 @@ def yaml_dumper() -> Any:
         pass
 
     def quoted_when_unsafe(dumper: yaml.SafeDumper, text: str) -> Any:
-        style = '"' if UNSAFE.search(text) else None
+        style = '"' if has_unsafe(text) else None
         return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
 
     Dumper.add_representer(str, quoted_when_unsafe)
