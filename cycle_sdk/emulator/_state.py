@@ -20,7 +20,7 @@ from typing import Any, Final
 
 from ._auth import AuthManager, Principal, account_id_for
 from ._clock import SYSTEM_CLOCK, EmulatorClock
-from ._config import EmulatorConfig
+from ._config import OBJECT_ID, EmulatorConfig
 from ._faults import FaultRegistry
 from ._jobs import STEP_CAPTIONS, TERMINAL, JobPlan, Outcome, TaskSpec, iso, new_job, render
 from ._model import not_found
@@ -212,6 +212,8 @@ class EmulatorState:
         self, name: str, *, hub_id: str | None = None, principal: Principal | None = None, body: JSON = None
     ) -> Record:
         principal = principal or self.auth.default_principal
+        if hub_id is not None and OBJECT_ID.fullmatch(hub_id) is None:
+            raise ValueError(f"a hub ID is an ID (24 hexadecimal digits), not {hub_id!r}")
         with self.lock:
             fields = {**(body if isinstance(body, dict) else {}), "name": name}
             record = self.create_resource(self.kind(HUB_KIND), None, fields, principal=principal, id_=hub_id)
@@ -243,7 +245,8 @@ class EmulatorState:
             record = self.store.get(self.scope(kind, hub_id), kind.key, id_)
             if record is not None and all(record.parents.get(k, v) == v for k, v in parents.items()):
                 return record
-            if kind.creatable or record is not None:
+            # Only an ID the API could have made names an item: `0` or `abc` never exists.
+            if kind.creatable or record is not None or OBJECT_ID.fullmatch(id_) is None:
                 raise not_found(kind.not_found, kind.key.rsplit("/", 1)[-1].rstrip("s"), id_)
             return self.create_resource(kind, hub_id, {}, principal=None, parents=parents, id_=id_, notify=False)
 
@@ -381,7 +384,28 @@ class EmulatorState:
                 fields[base] = {"type": referenced.doc.get("type"), "details": details}
             elif "id" in self.tools.properties(props[base]):
                 fields[base] = {**(referenced.doc if referenced is not None else {}), "id": value}
+        for key, value in body.items():
+            if key in props and isinstance(value, list) and all(isinstance(v, str) for v in value):
+                entries = self._id_entries(props[key], value)
+                if entries is not None:
+                    fields[key] = entries
         return fields
+
+    def _id_entries(self, schema: Schema, ids: list[str]) -> list[JSON] | None:
+        """A body's list of IDs as the item's list of `{id, <time>}` entries, each time now: a
+        network made with `environments: [id]` holds `[{id, added}]`. None if the field is not
+        such a list."""
+        items = next((p["items"] for p in self.tools.parts(schema) if isinstance(p.get("items"), dict)), None)
+        fields = self.tools.properties(items) if items is not None else {}
+        if "id" not in fields:
+            return None
+        now = iso(self.now())
+        times = [
+            name for name, sub in fields.items() if any(p.get("format") == "date-time" for p in self.tools.parts(sub))
+        ]
+        blank = self.tools.instance(items, blank=True)
+        base = blank if isinstance(blank, dict) else {}
+        return [{**base, **dict.fromkeys(times, now), "id": id_} for id_ in ids]
 
     def _referenced(self, name: str, id_: str, hub_id: str | None) -> Record | None:
         plural = {name + "s", name.replace("_", "-") + "s"}

@@ -7,7 +7,8 @@ from typing import Any
 import httpx
 import pytest
 
-from cycle_sdk.emulator import Emulator, FakeClock, run_emulator
+from cycle_sdk.emulator import Emulator, EmulatorConfig, FakeClock, run_emulator
+from cycle_sdk.emulator._jobs import iso
 
 from .helpers import component, container_body, environment_body, errors, new_image
 
@@ -235,6 +236,48 @@ def test_items_the_api_cannot_create_exist_on_first_read(api: httpx.Client) -> N
     invoice = api.get("/v1/billing/invoices/5f1e00000000000000000042")
     assert invoice.status_code == 200 and invoice.json()["data"]["id"] == "5f1e00000000000000000042"
     assert [i["id"] for i in api.get("/v1/billing/invoices").json()["data"]] == ["5f1e00000000000000000042"]
+
+
+def test_an_id_the_api_could_not_have_made_names_nothing(api: httpx.Client) -> None:
+    """Cycle's IDs are 24 hexadecimal digits. Before: an item the API cannot create was made on
+    first read under any ID, so a smoke run left an account invite with ID "0" in the list."""
+    for method, path, body, code in [
+        ("PATCH", "/v1/account/invites/0", {"accept": True}, "404.hub.invitation"),
+        ("GET", "/v1/billing/invoices/abc", None, "404.billing.invoice"),
+        ("GET", "/v1/hubs/current/members/5f1e0000000000000000004", None, "404.hub.membership"),
+    ]:
+        response = api.request(method, path, json=body)
+        assert response.status_code == 404, (path, response.text)
+        assert response.json()["error"]["code"] == code, path
+    assert api.get("/v1/account/invites").json()["data"] == []
+    assert api.get("/v1/billing/invoices").json()["data"] == []
+    assert len(api.get("/v1/hubs/current/members").json()["data"]) == 1  # the hub's creator
+
+
+def test_a_hub_id_is_an_id(cycle_emulator: Emulator) -> None:
+    with pytest.raises(ValueError, match="24 hexadecimal digits"):
+        EmulatorConfig(hub_id="hub-1")
+    made = httpx.post(f"{cycle_emulator.url}/_emulator/hubs", json={"name": "Other", "id": "0"})
+    assert made.status_code == 400 and "24 hexadecimal digits" in made.json()["error"]
+    assert "0" not in cycle_emulator.state.hub_ids()
+
+
+def test_a_network_holds_the_environments_it_was_made_with() -> None:
+    """createNetwork takes `environments` as IDs; a Network lists them as `{id, added}` (the spec).
+    Before: the IDs were dropped and the network held no environment (Cycle's TypeScript client
+    found it)."""
+    clock = FakeClock()
+    with run_emulator(clock=clock) as emu, httpx.Client(base_url=emu.url, headers=emu.headers) as api:
+        env = create_environment(api, "edge")["id"]
+        clock.advance(30)
+        body = {"name": "mesh", "identifier": "mesh", "cluster": "production", "environments": [env]}
+        made = api.post("/v1/sdn/networks", json=body)
+        assert made.status_code == 201, made.text
+        network = made.json()["data"]
+        assert not errors(component("Network"), network)
+        assert network["environments"] == [{"id": env, "added": network["events"]["created"]}]
+        assert network["events"]["created"] == iso(clock.time())
+        assert api.get(f"/v1/sdn/networks/{network['id']}").json()["data"] == network
 
 
 def test_resource_controls(cycle_emulator: Emulator, api: httpx.Client) -> None:
