@@ -355,6 +355,12 @@ class Handlers:
             logins = sort_docs(self.state.logins(principal), call.query.sort or ["-time"])
             page = paginate(logins, call.query, self.state.config.default_page_size)
             return self._document(call, self.tools.fit(page, call.op.data_schema), page)
+        if call.op.template == "/v1/hubs/current/membership":  # the caller's own
+            principal = call.principal or self.state.auth.default_principal
+            member = self.state.membership(call.hub_id or "", principal.account_id)
+            if member is None:
+                raise ApiError(404, "404.hub.membership", "Membership not found", "the caller is no member of this hub")
+            return self._document(call, self.tools.fit(member.doc, call.op.data_schema), [member.doc])
         found = self._resolve(call)
         schema = call.op.response_schema
         if schema is None:

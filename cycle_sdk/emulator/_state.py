@@ -46,6 +46,20 @@ from ._tasks import KIND_ACTION_STATES, apply_task
 LOGIN_KIND: Final = "account/logins"
 # Fields the platform owns: a request body never sets them.
 PROTECTED: Final = frozenset({"id", "hub_id", "creator", "events", "state"})
+# Kinds whose items hold a secret the platform makes (a pipeline trigger key's, sent to trigger it).
+SECRET_KINDS: Final = frozenset({"pipelines/keys"})
+ROLE_KIND: Final = "hubs/current/roles"
+MEMBER_ACCOUNT_KIND: Final = "hubs/current/members/account"
+INVITE_KIND: Final = "hubs/current/invites"
+# The role a hub's creator holds (the Owner of Cycle's default roles).
+OWNER_ROLE: Final[Mapping[str, JSON]] = {
+    "name": "Owner",
+    "identifier": "owner",
+    "default": "owner",
+    "root": True,
+    "rank": 10,
+    "capabilities": {"all": True, "specific": []},
+}
 # Preferred state of a new resource, and of one whose creation job completed.
 INITIAL_STATES: Final = ("live", "new", "active")
 # Kinds that start `new` and reach `live` through a job, as Cycle's docs describe them: an image is
@@ -217,11 +231,25 @@ class EmulatorState:
         with self.lock:
             fields = {**(body if isinstance(body, dict) else {}), "name": name}
             record = self.create_resource(self.kind(HUB_KIND), None, fields, principal=principal, id_=hub_id)
-            # The creator is the hub's first member, as on the real platform.
-            if MEMBER_KIND in self.spec.kinds:
-                member = {"account_id": principal.account_id, "role_id": self.new_id()}
-                self.create_resource(self.kind(MEMBER_KIND), record.id, member, principal=principal, notify=False)
+            # The creator is the hub's first member, joined now, with the Owner role every hub is made
+            # with (https://cycle.io/docs/platform/roles-and-capabilities: "Owner / Root", rank 10,
+            # "a special super user role").
+            if MEMBER_KIND in self.spec.kinds and ROLE_KIND in self.spec.kinds:
+                owner = self.create_resource(
+                    self.kind(ROLE_KIND), record.id, OWNER_ROLE, principal=principal, notify=False
+                )
+                member_kind = self.kind(MEMBER_KIND)
+                joined = {"account_id": principal.account_id, "role_id": owner.id}
+                member = self.create_resource(
+                    member_kind, record.id, joined, principal=principal, state="accepted", notify=False
+                )
+                self.stamp_event(member_kind, member, "joined")
             return record
+
+    def membership(self, hub_id: str, account_id: str) -> Record | None:
+        """An account's membership of a hub (None: not a member)."""
+        members = self.store.records(hub_id, MEMBER_KIND)
+        return next((m for m in members if m.doc.get("account_id") == account_id), None)
 
     def delete_hub(self, hub_id: str) -> None:
         """Delete a hub and everything in it."""
@@ -242,6 +270,11 @@ class EmulatorState:
         """
         parents = parents or {}
         with self.lock:
+            if kind.key == MEMBER_ACCOUNT_KIND:  # a member named by its account's ID
+                member = self.membership(hub_id or "", id_)
+                if member is None:
+                    raise not_found(kind.not_found, "member", id_)
+                return member
             record = self.store.get(self.scope(kind, hub_id), kind.key, id_)
             if record is not None and all(record.parents.get(k, v) == v for k, v in parents.items()):
                 return record
@@ -285,6 +318,13 @@ class EmulatorState:
                 stamps["hub_id"] = hub_id
             if principal is not None:
                 stamps["creator"] = principal.creator
+            if kind.key == INVITE_KIND:  # a hub invite: who sent it, to whom, when
+                recipient = body.get("recipient")
+                stamps["invitation"] = {
+                    "recipient": recipient if isinstance(recipient, str) else "",
+                    "events": {"created": now, "updated": now},
+                    **({"sender": principal.creator} if principal is not None else {}),
+                }
             # A resource under another names it: an instance's `container_id`, a run's `pipeline_id`.
             stamps.update(self._input(kind, hub_id, {f"{snake_field(k)}_id": v for k, v in parents.items()}))
             for name, derive in DERIVED.get(kind.key, {}).items():
@@ -298,6 +338,9 @@ class EmulatorState:
             record = self.store.save(Record(self.scope(kind, hub_id), kind.key, id_, doc, parents))
             if kind.key == API_KEY_KIND:
                 self._register_api_key(record)
+            elif kind.key in SECRET_KINDS and not record.doc.get("secret"):
+                record.doc["secret"] = secrets.token_urlsafe(32)  # the platform makes it, as an API key's
+                self.store.save(record)
             if notify and hub_id is not None:
                 self.notify(hub_id, kind, record, "created")
             self._after_create(kind, record)

@@ -166,8 +166,10 @@ class World:
         if param == "runId":
             self.api.post(self.path("/v1/pipelines/{pipelineId}/trigger"), json={"secret": "s", "variables": {}})
             return str(self.api.get(self.path("/v1/pipelines/{pipelineId}/runs")).json()["data"][-1]["id"])
+        if param == "accountId":  # a member named by its account: the caller's (the hub's owner)
+            return str(self.api.get("/v1/account").json()["data"]["id"])
         if creator is None:
-            return "5f1e00000000000000000001"  # a kind the API cannot create: any ID names an item
+            return "5f1e00000000000000000001"  # a kind the API cannot create: an ID of its shape names an item
         op = self.paths[creator]["post"]
         response = self.api.post(self.path(creator), json=self.body(op))
         assert response.is_success, f"creating {param} via POST {creator}: {response.status_code} {response.text}"

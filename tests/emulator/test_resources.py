@@ -291,3 +291,65 @@ def test_resource_controls(cycle_emulator: Emulator, api: httpx.Client) -> None:
     assert not cycle_emulator.set_resource_state("environments", env["id"], "no-such-state")
     with pytest.raises(KeyError, match="unknown resource kind"):
         cycle_emulator.list_resources("nope")
+
+
+# -- hubs, members, invites, keys ------------------------------------------------------------
+
+ROLES_DOCS = "https://cycle.io/docs/platform/roles-and-capabilities"
+
+
+def test_a_hubs_creator_is_its_accepted_owner() -> None:
+    """Source: ROLES_DOCS ("Every member of a hub has an assigned role"; the default roles made for
+    every hub include "Owner / Root", rank 10, "a special super user role") and the spec
+    (getHubMembership "Gets the Hub Membership for the requesting Account"; `events.joined`, "when
+    the membership was accepted"). Before: the creator's membership was `pending`, never joined,
+    named a role that did not exist, and `/v1/hubs/current/membership` answered a placeholder with
+    the all-zeros ID."""
+    clock = FakeClock()
+    with run_emulator(clock=clock) as emu, httpx.Client(base_url=emu.url, headers=emu.headers) as api:
+        account = api.get("/v1/account").json()["data"]["id"]
+        mine = api.get("/v1/hubs/current/membership", params={"include": "roles"}).json()
+        member = mine["data"]
+        assert (member["account_id"], member["hub_id"]) == (account, emu.hub_id)
+        assert member["state"]["current"] == "accepted"
+        assert member["events"]["joined"] == member["events"]["created"] == iso(clock.time())
+        owner = mine["includes"]["roles"][member["role_id"]]
+        assert (owner["name"], owner["identifier"], owner["root"], owner["rank"]) == ("Owner", "owner", True, 10)
+        assert owner["capabilities"]["all"] is True
+        assert [m["id"] for m in api.get("/v1/hubs/current/members").json()["data"]] == [member["id"]]
+        assert api.get(f"/v1/hubs/current/members/account/{account}").json()["data"] == member
+        stranger = api.get("/v1/hubs/current/members/account/5f1e000000000000000000aa")
+        assert stranger.status_code == 404 and stranger.json()["error"]["code"] == "404.hub.membership"
+        # A hub made over the API is the same: its maker owns it.
+        made = api.post("/v1/hubs", json={"name": "Second"}).json()["data"]["id"]
+        theirs = api.get("/v1/hubs/current/membership", headers={"X-Hub-Id": made}).json()["data"]
+        assert theirs["account_id"] == account and theirs["state"]["current"] == "accepted"
+
+
+def test_a_hub_invite_keeps_its_recipient_and_sender(api: httpx.Client) -> None:
+    """createHubInvite takes `recipient`; a membership holds it as `invitation.recipient`, with its
+    `sender` (the spec's HubMembershipInvitation). Before: the recipient was dropped (Cycle's legacy
+    JS client found it)."""
+    body = {"name": "Developer", "identifier": "developer", "rank": 4, "capabilities": {"all": False, "specific": []}}
+    role = api.post("/v1/hubs/current/roles", json=body).json()["data"]["id"]
+    made = api.post("/v1/hubs/current/invites", json={"recipient": "grace@example.com", "role_id": role})
+    assert made.status_code == 201, made.text
+    invite = made.json()["data"]
+    account = api.get("/v1/account").json()["data"]["id"]
+    assert invite["invitation"]["recipient"] == "grace@example.com"
+    assert invite["invitation"]["sender"] == {"id": account, "type": "account"}
+    assert invite["invitation"]["events"]["created"] == invite["events"]["created"]
+    assert invite["state"]["current"] == "pending"
+    listed = api.get("/v1/hubs/current/invites").json()["data"]
+    assert [i["invitation"]["recipient"] for i in listed] == ["grace@example.com"]
+
+
+def test_a_pipeline_trigger_key_has_a_secret(api: httpx.Client) -> None:
+    """A trigger key's `secret` is "used when calling the trigger key programmatically" (the spec;
+    triggerPipeline requires it). Before: every key's secret was "" (Cycle's legacy JS client found
+    it)."""
+    pipeline = api.post("/v1/pipelines", json={"name": "ship", "dynamic": False, "stages": []}).json()["data"]["id"]
+    keys = [api.post(f"/v1/pipelines/{pipeline}/keys", json={"name": name}).json()["data"] for name in ("a", "b")]
+    secrets = [key["secret"] for key in keys]
+    assert all(len(secret) >= 32 for secret in secrets) and secrets[0] != secrets[1]
+    assert api.get(f"/v1/pipelines/{pipeline}/keys/{keys[0]['id']}").json()["data"]["secret"] == secrets[0]
