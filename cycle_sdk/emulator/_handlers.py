@@ -26,7 +26,7 @@ from ._spec import (
     Kind,
     Role,
 )
-from ._state import FINAL_STATES, EmulatorState, current_state, snake_field
+from ._state import ACCOUNT_INVITE_KIND, FINAL_STATES, EmulatorState, current_state, snake_field
 from ._store import Record
 from ._tasks import plan_task
 
@@ -205,10 +205,14 @@ class Handlers:
         if kind.key == HUB_KIND:
             principal = call.principal
             return [r for r in store.records("", HUB_KIND) if principal is None or principal.may_use(r.id)]
+        principal = call.principal or self.state.auth.default_principal
+        if kind.key == ACCOUNT_INVITE_KIND:  # the hub invites sent to the caller
+            return self.state.invites_to(principal)
         if kind.global_scope:
             return store.records("", kind.key)
-        if call.hub_id is None:  # an account-wide list of hub items (the caller's memberships)
-            return [r for hub_id in self.state.hub_ids() for r in store.records(hub_id, kind.key)]
+        if call.hub_id is None:  # an account-wide list of hub items: the caller's memberships
+            records = [r for hub_id in self.state.hub_ids() for r in store.records(hub_id, kind.key)]
+            return [r for r in records if r.doc.get("account_id") == principal.account_id]
         return store.records(call.hub_id, kind.key)
 
     def _create(self, call: Call) -> Reply:
@@ -234,11 +238,22 @@ class Handlers:
         return self._document(call, self.tools.fit(doc, call.op.data_schema), [doc])
 
     def _update(self, call: Call) -> Reply:
-        kind, record = self._subject(call, self._resolve(call))
         body = call.body if isinstance(call.body, dict) else {}
+        if call.op.kind is not None and call.op.kind.key == ACCOUNT_INVITE_KIND:
+            return self._answer_invite(call, body)
+        kind, record = self._subject(call, self._resolve(call))
         self.state.update_resource(kind, record, body, call.hub_id)
         doc = self._with_meta(call, kind, self.state.view(record))
         return self._document(call, self.tools.fit(doc, call.op.data_schema), [doc])
+
+    def _answer_invite(self, call: Call, body: Mapping[str, JSON]) -> Reply:
+        """`{"accept": true}` joins the invite's hub, `{"decline": true}` declines it; neither
+        answers the invite as it is."""
+        principal = call.principal or self.state.auth.default_principal
+        invite_id = next(iter(call.params.values()), "")
+        answer = "accepted" if body.get("accept") is True else "declined" if body.get("decline") is True else None
+        record = self.state.answer_invite(principal, invite_id, answer)
+        return self._document(call, self.tools.fit(record.doc, call.op.data_schema), [record.doc])
 
     def _delete(self, call: Call) -> Reply:
         kind, record = self._subject(call, self._resolve(call))

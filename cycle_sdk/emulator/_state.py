@@ -51,6 +51,7 @@ SECRET_KINDS: Final = frozenset({"pipelines/keys"})
 ROLE_KIND: Final = "hubs/current/roles"
 MEMBER_ACCOUNT_KIND: Final = "hubs/current/members/account"
 INVITE_KIND: Final = "hubs/current/invites"
+ACCOUNT_INVITE_KIND: Final = "account/invites"
 # The role a hub's creator holds (the Owner of Cycle's default roles).
 OWNER_ROLE: Final[Mapping[str, JSON]] = {
     "name": "Owner",
@@ -245,6 +246,47 @@ class EmulatorState:
                 )
                 self.stamp_event(member_kind, member, "joined")
             return record
+
+    def invites_to(self, principal: Principal) -> list[Record]:
+        """The hub invites sent to the account's email address, in every hub, still pending."""
+        address = _at(self.account(principal).doc, "email", "address")
+        return [
+            record
+            for hub_id in self.hub_ids()
+            for record in self.store.records(hub_id, INVITE_KIND)
+            if _at(record.doc, "invitation", "recipient") == address and current_state(record.doc) == "pending"
+        ]
+
+    def answer_invite(self, principal: Principal, invite_id: str, answer: str | None) -> Record:
+        """Accept (`answer` "accepted": the account joins the hub, a member with the invite's role)
+        or decline ("declined") an invite sent to the account, or (None) read it; `404.hub.invitation`
+        for any other ID."""
+        with self.lock:
+            invite = next((r for r in self.invites_to(principal) if r.id == invite_id), None)
+            if invite is None:
+                raise not_found(self.kind(ACCOUNT_INVITE_KIND).not_found, "invite", invite_id)
+            if answer is None:
+                return invite
+            accept = answer == "accepted"
+            now = iso(self.now())
+            doc = self.tools.merge(
+                invite.doc,
+                {
+                    "state": {"current": answer, "changed": now},
+                    "events": {"updated": now, **({"joined": now} if accept else {})},
+                    "invitation": {"events": {answer: now, "updated": now}},
+                },
+                self.kind(MEMBER_KIND).schema,
+            )
+            if accept:
+                doc["account_id"] = principal.account_id  # past the merge: the schema may not declare it
+                self.store.delete(invite.scope, INVITE_KIND, invite.id)
+                invite = self.store.save(Record(invite.scope, MEMBER_KIND, invite.id, doc, {}))
+                self.notify(invite.scope, self.kind(MEMBER_KIND), invite, "created")
+            else:
+                invite.doc = doc
+                self.store.save(invite)
+            return invite
 
     def membership(self, hub_id: str, account_id: str) -> Record | None:
         """An account's membership of a hub (None: not a member)."""

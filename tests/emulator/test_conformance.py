@@ -140,6 +140,12 @@ class World:
         return value
 
     def id_for(self, param: str, collection: str) -> str:
+        if collection == "/v1/account/invites":  # an invite to the caller: sent from its hub
+            if "account invite" not in self.ids:
+                address = self.api.get("/v1/account").json()["data"]["email"]["address"]
+                body = {"recipient": address, "role_id": self.id_for("roleId", "/v1/hubs/current/roles")}
+                self.ids["account invite"] = self.api.post("/v1/hubs/current/invites", json=body).json()["data"]["id"]
+            return self.ids["account invite"]
         creator = self._creator(param, collection)
         key = f"{param} {creator or collection}"
         if key not in self.ids:

@@ -353,3 +353,49 @@ def test_a_pipeline_trigger_key_has_a_secret(api: httpx.Client) -> None:
     secrets = [key["secret"] for key in keys]
     assert all(len(secret) >= 32 for secret in secrets) and secrets[0] != secrets[1]
     assert api.get(f"/v1/pipelines/{pipeline}/keys/{keys[0]['id']}").json()["data"]["secret"] == secrets[0]
+
+
+HUB_DOCS = "https://cycle.io/docs/platform/introduction-to-hubs"
+
+
+def test_an_invited_account_sees_its_invite_and_joins_by_accepting(cycle_emulator: Emulator, api: httpx.Client) -> None:
+    """Source: HUB_DOCS ("Once an invite is accepted, that email account will become a new member of
+    the hub") and the spec (updateAccountInvite: "If true, the Invite will be accepted and the
+    associated Account will join the Hub"). Before: `/v1/account/invites` listed only items made on
+    first read (any ID, the recipient nobody), and accepting one changed nothing."""
+    from .test_auth import as_bearer, password_grant
+
+    cycle_emulator.add_user("grace@example.com", "s3cret")
+    grace = as_bearer(cycle_emulator, password_grant(cycle_emulator, "grace@example.com", "s3cret")["access_token"])
+    grace_id = api.get("/v1/account", headers=grace).json()["data"]["id"]
+    body = {"name": "Developer", "identifier": "developer", "rank": 4, "capabilities": {"all": False, "specific": []}}
+    role = api.post("/v1/hubs/current/roles", json=body).json()["data"]["id"]
+    invites = [
+        api.post("/v1/hubs/current/invites", json={"recipient": to, "role_id": role}).json()["data"]["id"]
+        for to in ("grace@example.com", "grace@example.com", "someone@example.com")
+    ]
+    assert api.get("/v1/account/invites").json()["data"] == []  # none is the caller's
+    listed = api.get("/v1/account/invites", headers=grace).json()["data"]
+    assert [i["id"] for i in listed] == invites[:2]
+
+    someone_elses = api.patch(f"/v1/account/invites/{invites[2]}", json={"accept": True}, headers=grace)
+    assert someone_elses.status_code == 404 and someone_elses.json()["error"]["code"] == "404.hub.invitation"
+
+    accepted = api.patch(f"/v1/account/invites/{invites[0]}", json={"accept": True}, headers=grace)
+    assert accepted.status_code == 200, accepted.text
+    member = accepted.json()["data"]
+    assert (member["account_id"], member["role_id"], member["state"]["current"]) == (grace_id, role, "accepted")
+    assert member["events"]["joined"] != "0001-01-01T00:00:00Z"
+    assert member["invitation"]["events"]["accepted"] == member["events"]["joined"]
+    members = api.get("/v1/hubs/current/members").json()["data"]
+    assert grace_id in [m["account_id"] for m in members]
+    assert [m["id"] for m in api.get("/v1/account/memberships", headers=grace).json()["data"]] == [invites[0]]
+    assert api.get(f"/v1/hubs/current/members/account/{grace_id}").json()["data"]["id"] == invites[0]
+
+    declined = api.patch(f"/v1/account/invites/{invites[1]}", json={"decline": True}, headers=grace).json()["data"]
+    assert declined["state"]["current"] == "declined" and declined["events"]["joined"] == "0001-01-01T00:00:00Z"
+    assert api.get("/v1/account/invites", headers=grace).json()["data"] == []  # none pending
+    pending = [
+        i["id"] for i in api.get("/v1/hubs/current/invites").json()["data"] if i["state"]["current"] == "pending"
+    ]
+    assert pending == [invites[2]]

@@ -78,6 +78,8 @@ async function account(): Promise<void> {
     content("an account update reads back", again?.data?.name.first === "Ada" && again.data.name.last === "Lovelace", again?.data?.name);
     await op("getAccountLogins", client.GET("/v1/account/logins"));
     await op("getAccountInvites", client.GET("/v1/account/invites"));
+    const made = await client.PATCH("/v1/account/invites/{inviteId}", { params: { path: { inviteId: "0" } }, body: { accept: true } });
+    content("an invite ID the API could not have made names nothing (404.hub.invitation)", made.response.status === 404 && made.error?.error.code === "404.hub.invitation", made.error);
     await op("getAccountMemberships", client.GET("/v1/account/memberships"));
 }
 
