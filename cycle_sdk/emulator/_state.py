@@ -46,6 +46,10 @@ from ._tasks import KIND_ACTION_STATES, apply_task
 LOGIN_KIND: Final = "account/logins"
 # Fields the platform owns: a request body never sets them.
 PROTECTED: Final = frozenset({"id", "hub_id", "creator", "events", "state"})
+# What deleting an environment deletes besides what its path holds ("EVERYTHING in it: all containers
+# and their instances ..., all virtual machines ..., and the environment's service containers":
+# Cycle's MCP server, its delete_environment tool).
+ENVIRONMENT_CONTENTS: Final = (CONTAINER_KIND, "virtual-machines")
 # Kinds whose items hold a secret the platform makes (a pipeline trigger key's, sent to trigger it).
 SECRET_KINDS: Final = frozenset({"pipelines/keys"})
 ROLE_KIND: Final = "hubs/current/roles"
@@ -397,9 +401,16 @@ class EmulatorState:
             return record
 
     def remove_resource(self, kind: Kind, record: Record) -> None:
-        """Delete an item and everything under it (an environment's scoped variables...)."""
+        """Delete an item and everything under it (an environment's scoped variables...), and an
+        environment's contents: its containers (services included, with their instances) and
+        virtual machines."""
         with self.lock:
             self.store.delete(record.scope, record.kind, record.id)
+            if kind.key == ENVIRONMENT_KIND:
+                for key in ENVIRONMENT_CONTENTS:
+                    for item in self.store.records(record.scope, key):
+                        if _at(item.doc, "environment", "id") == record.id:
+                            self.remove_resource(self.kind(key), item)
             if kind.key == API_KEY_KIND:
                 self.auth.revoke_api_key(str(record.doc.get("secret", "")))
             if kind.id_param is not None:

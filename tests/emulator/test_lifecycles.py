@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from cycle_sdk.emulator import EmulatorConfig, FakeClock
+from cycle_sdk.emulator import Emulator, EmulatorConfig, FakeClock
 
 from .helpers import container_body, environment_body, new_image, server_order
 from .test_tasks_and_meta import STACK_SPEC
@@ -23,6 +23,7 @@ INSTANCES_DOCS = "https://cycle.io/docs/platform/container-instances"
 SCALING_DOCS = "https://cycle.io/docs/platform/scaling-and-auto-scaling"
 STACKS_DOCS = "https://cycle.io/docs/platform/introduction-to-stacks"
 SERVERS_DOCS = "https://cycle.io/docs/platform/servers"
+ENVIRONMENT_DELETION = "Cycle's MCP server, its delete_environment tool (https://glama.ai/mcp/connectors/io.cycle.mcp.na/cycle-mcp/tools/delete_environment)"
 SPEC = "Cycle's Platform API spec (https://api.docs.cycle.io/): the state enums and event fields"
 ZERO_TIME = "0001-01-01T00:00:00Z"
 JOB_ENDS = 5.0  # seconds: new, queued, then three steps, at 1 s each
@@ -108,6 +109,32 @@ def test_an_environment_deleted_while_initializing_is_not_brought_back(
     assert state(api, f"/v1/environments/{env}") == "deleting"  # not `live` from its initialization
     cycle_emulator_clock.advance(JOB_ENDS)
     assert api.get(f"/v1/environments/{env}").status_code == 404
+
+
+def test_deleting_an_environment_deletes_what_is_in_it(
+    cycle_emulator: Emulator, api: httpx.Client, cycle_emulator_clock: FakeClock
+) -> None:
+    """Source: ENVIRONMENT_DELETION ("delete an environment on Cycle and EVERYTHING in it: all
+    containers and their instances ..., all scoped variables, and the environment's service
+    containers"). Before: its containers (its discovery and load balancer services included) and
+    their instances stayed, listed under an environment that answered 404 (Cycle's TypeScript
+    client found it)."""
+    env = environment(api)
+    other = environment(api, "other")
+    body = container_body("web", env, new_image(api), deploy={"instances": 2})
+    web = api.post("/v1/containers", json=body).json()["data"]["id"]
+    kept = api.post("/v1/containers", json=container_body("api", other, new_image(api))).json()["data"]["id"]
+    in_env = {"filter[environment]": env}
+    assert len(api.get("/v1/containers", params=in_env).json()["data"]) == 3  # web, discovery, loadbalancer
+    assert api.delete(f"/v1/environments/{env}").status_code == 202
+    cycle_emulator_clock.advance(JOB_ENDS)
+    assert api.get(f"/v1/environments/{env}").status_code == 404
+    assert api.get("/v1/containers", params=in_env).json()["data"] == []
+    gone = api.get(f"/v1/containers/{web}")
+    assert gone.status_code == 404 and gone.json()["error"]["code"] == "404.container"
+    assert api.get(f"/v1/containers/{web}/instances").status_code == 404
+    assert all(i["container_id"] != web for i in cycle_emulator.list_resources("containers/instances"))
+    assert api.get(f"/v1/containers/{kept}").status_code == 200  # another environment's stays
 
 
 # -- containers and their instances -----------------------------------------------------------------

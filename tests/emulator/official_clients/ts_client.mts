@@ -156,8 +156,13 @@ async function environments(): Promise<string> {
     await op("getEnvironmentDeployments", client.GET("/v1/environments/{environmentId}/deployments", path));
     await op("getLoadBalancerService", client.GET("/v1/environments/{environmentId}/services/lb", path));
     await op("getVPNService", client.GET("/v1/environments/{environmentId}/services/vpn", path));
-    await op("getVPNUsers", client.GET("/v1/environments/{environmentId}/services/vpn/users", path));
     await op("getVPNLogins", client.GET("/v1/environments/{environmentId}/services/vpn/logins", path));
+    const vpnUser = await op("createVPNUser", client.POST("/v1/environments/{environmentId}/services/vpn/users", { ...path, body: { username: "ada", password: "s3cret-pw" } }));
+    const vpnUsers = await op("getVPNUsers", client.GET("/v1/environments/{environmentId}/services/vpn/users", path));
+    content("the VPN user list holds the new user", Boolean(vpnUsers?.data.some((u) => u.id === vpnUser?.data.id && u.username === "ada")), vpnUsers);
+    await op("deleteVPNUser", client.DELETE("/v1/environments/{environmentId}/services/vpn/users/{userId}", { params: { path: { environmentId, userId: id(vpnUser) } } }));
+    const afterVpn = await op("getVPNUsers", client.GET("/v1/environments/{environmentId}/services/vpn/users", path));
+    content("a deleted VPN user is gone from the list", afterVpn?.data.every((u) => u.id !== vpnUser?.data.id) === true, afterVpn);
 
     const variable = await op("createScopedVariable", client.POST("/v1/environments/{environmentId}/scoped-variables", {
         ...path,
@@ -230,6 +235,9 @@ async function containers(environmentId: string, imageId: string): Promise<void>
     const after = await op("getContainer", client.GET("/v1/containers/{containerId}", path));
     content("scale sets config.deploy.instances and the instance count", scaled?.state.current === "completed" && after?.data.config.deploy.instances === 3 && after.data.instances === 3, after?.data);
 
+    const counted = await op("getEnvironment", client.GET("/v1/environments/{environmentId}", { params: { path: { environmentId }, query: { meta: ["instances_count"] } } }));
+    const instanceCount = counted?.data.meta?.instances_count;
+    content("meta=instances_count counts the environment's instances by state", instanceCount !== undefined && instanceCount.total >= 3, counted?.data.meta);
     const instances = await op("getInstances", client.GET("/v1/containers/{containerId}/instances", path));
     content("the instance list holds the container's 3 instances", instances?.data.length === 3 && instances.data.every((i) => i.container_id === containerId), instances?.data.length);
     const instanceId = instances?.data[0]?.id ?? MISSING_ID;
@@ -422,6 +430,45 @@ async function jobTracking(environmentId: string): Promise<void> {
     tracked("trackJob waits through 404.job while a new job is not yet readable", arrived.state?.current === "completed", arrived);
 }
 
+/** Deletes, as a user cleans up: each item is gone after (its kind's 404), and what it held too. */
+async function teardown(environmentId: string, imageId: string): Promise<void> {
+    const hub = await op("createHub", client.POST("/v1/hubs", { body: { name: "Scratch" } }));
+    const hubs = await op("getHubs", client.GET("/v1/hubs"));
+    content("a new hub is listed", Boolean(hubs?.data.some((h) => h.id === hub?.data.id && h.name === "Scratch")), hubs);
+    const scratch = getClient({ baseUrl, apiKey, hubId: id(hub) });
+    const owned = await scratch.GET("/v1/hubs/current/membership");
+    content("the hub's maker is its accepted member", owned.data?.data.state.current === "accepted", owned.data ?? owned.error);
+    // Not trackJob: the job goes with its hub (its last poll would be the hub's 404).
+    await op("deleteHub", scratch.DELETE("/v1/hubs/current", { body: {} }));
+    let listed = true;
+    for (let poll = 0; listed && poll < 100; poll++) {
+        const after = await op("getHubs", client.GET("/v1/hubs"));
+        listed = after?.data.some((h) => h.id === hub?.data.id) !== false;
+        if (listed) await new Promise((resolve) => setTimeout(resolve, FAST.pollingInterval));
+    }
+    content("a deleted hub is no longer listed once its job ran", !listed);
+
+    const path = { params: { path: { environmentId } } };
+    const removed = await finish(await op("deleteEnvironment", client.DELETE("/v1/environments/{environmentId}", path)));
+    const gone = await client.GET("/v1/environments/{environmentId}", path);
+    const left = await op("getContainers", client.GET("/v1/containers", { params: { query: { filter: { environment: environmentId } } } }));
+    content("a deleted environment is 404.environment and its containers are gone", removed?.state.current === "completed" && gone.error?.error.code === "404.environment" && left?.data.length === 0, { gone: gone.error, left: left?.data.length });
+    const image = await op("getImage", client.GET("/v1/images/{imageId}", { params: { path: { imageId } } }));
+    const dropImage = await finish(await op("deleteImage", client.DELETE("/v1/images/{imageId}", { params: { path: { imageId } } })));
+    const noImage = await client.GET("/v1/images/{imageId}", { params: { path: { imageId } } });
+    content("a deleted image is 404.image", dropImage?.state.current === "completed" && noImage.error?.error.code === "404.image", noImage.error);
+    const sourceId = image?.data.source?.details?.id ?? MISSING_ID;
+    await finish(await op("deleteImageSource", client.DELETE("/v1/images/sources/{sourceId}", { params: { path: { sourceId } } })));
+    const noSource = await client.GET("/v1/images/sources/{sourceId}", { params: { path: { sourceId } } });
+    content("a deleted image source is 404.image.source", noSource.error?.error.code === "404.image.source", noSource.error);
+    const stacks = await op("getStacks", client.GET("/v1/stacks"));
+    for (const stack of stacks?.data ?? []) {
+        await finish(await op("deleteStack", client.DELETE("/v1/stacks/{stackId}", { params: { path: { stackId: stack.id } } })));
+    }
+    const noStacks = await op("getStacks", client.GET("/v1/stacks"));
+    content("deleted stacks are no longer listed", noStacks?.data.length === 0, noStacks?.data);
+}
+
 function report(title: string, rows: [string, boolean, string][]): number {
     const passed = rows.filter(([, ok]) => ok).length;
     for (const [name, ok, why] of rows) if (!ok) console.log(`FAIL ${title}: ${name} - ${why}`);
@@ -442,6 +489,7 @@ async function main(): Promise<void> {
     await infrastructure();
     await misc();
     await jobTracking(environmentId);
+    await teardown(environmentId, imageId);
     const ops: [string, boolean, string][] = [...operations].map(([name, why]) => [name, why === "", why]);
     const failures = report("operations", ops) + report("content checks", contents) + report("trackJob", tracking);
     process.exit(failures === 0 ? 0 : 1);
