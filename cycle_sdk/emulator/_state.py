@@ -688,7 +688,7 @@ class EmulatorState:
                 continue
             if op == "delete" and success:
                 self.remove_resource(kind, record)
-            elif op in ("scale", "reconfigure", "generate", "deploy"):
+            elif op in ("scale", "reconfigure", "reimage", "generate", "deploy"):
                 if success:
                     apply_task(self, kind, record, effect)
             elif op in ("delete", "state"):

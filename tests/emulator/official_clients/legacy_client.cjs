@@ -157,6 +157,13 @@ async function containers(envId, imageId) {
     await step("Containers.getSingle", { id }, (v) => v.data.state.current === "running" && v.data.instances === 1,
         "a started container is running with its instance counted");
     await finish(await step("Containers.scale", { id, value: { instances: 2 } }, (v) => v.data.job), "the scale job completes");
+    const running = await step("Images.getSingle", { id: imageId }, (v) => v.data.source.details.id);
+    const sourceId = (running && running.data.source.details.id) || MISSING_ID;
+    const next = await step("Images.create", { value: { source_id: sourceId } }, (v) => v.data.state.current === "new",
+        "Images.create makes a second image");
+    await finish(await step("Images.importImage", { id: idOf(next) }, (v) => v.data.job), "the second image's import completes");
+    await finish(await step("Containers.reimage", { id, value: { image_id: idOf(next) } }, (v) => v.data.job), "the reimage job completes");
+    await step("Containers.getSingle", { id }, (v) => v.data.image.id === idOf(next), "a reimaged container runs the new image");
     const instances = await step("Containers.Instances.getCollection", { containerId: id },
         (v) => v.data.length === 2, "Containers.Instances.getCollection holds the 2 scaled instances");
     const instanceId = (instances && instances.data[0] && instances.data[0].id) || MISSING_ID;

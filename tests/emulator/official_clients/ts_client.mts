@@ -238,6 +238,12 @@ async function containers(environmentId: string, imageId: string): Promise<void>
     const counted = await op("getEnvironment", client.GET("/v1/environments/{environmentId}", { params: { path: { environmentId }, query: { meta: ["instances_count"] } } }));
     const instanceCount = counted?.data.meta?.instances_count;
     content("meta=instances_count counts the environment's instances by state", instanceCount !== undefined && instanceCount.total >= 3, counted?.data.meta);
+    const current = await op("getImage", client.GET("/v1/images/{imageId}", { params: { path: { imageId } } }));
+    const next = await op("createImage", client.POST("/v1/images", { body: { source_id: current?.data.source?.details?.id ?? MISSING_ID } }));
+    await finish(await op("createImageJob", client.POST("/v1/images/{imageId}/tasks", { params: { path: { imageId: id(next) } }, body: { action: "import" } })));
+    const reimaged = await finish(await op("createContainerJob", client.POST("/v1/containers/{containerId}/tasks", { ...path, body: { action: "reimage", contents: { image_id: id(next) } } })));
+    const rerun = await op("getContainer", client.GET("/v1/containers/{containerId}", path));
+    content("reimage makes the container run the new image", reimaged?.state.current === "completed" && rerun?.data.image.id === id(next), rerun?.data.image);
     const instances = await op("getInstances", client.GET("/v1/containers/{containerId}/instances", path));
     content("the instance list holds the container's 3 instances", instances?.data.length === 3 && instances.data.every((i) => i.container_id === containerId), instances?.data.length);
     const instanceId = instances?.data[0]?.id ?? MISSING_ID;
