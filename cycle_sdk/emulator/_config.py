@@ -10,7 +10,8 @@ from typing import Final, Literal, get_args
 ApiName = Literal["platform", "internal", "scheduler"]
 API_NAMES: Final[tuple[ApiName, ...]] = get_args(ApiName)
 
-# Cycle's IDs (the spec's `objectid`): 24 hexadecimal digits. Nothing the emulator stores has another.
+# Cycle's IDs (the spec's `ID`, `format: objectid`): a MongoDB ObjectID as text, 24 hexadecimal
+# digits. Nothing the emulator stores has another.
 OBJECT_ID: Final = re.compile(r"[0-9a-fA-F]{24}")
 
 DEFAULT_API_KEY: Final = "emulator-key"

@@ -85,7 +85,6 @@ _RFC3339: Final = re.compile(r"^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(\.\d
 # Failures that only say "not this value": an alternative failing so is the least likely meant.
 _MISMATCHES: Final = frozenset({"type", "enum", "const", "false"})
 _ARTICLES: Final[Mapping[str, str]] = {"integer": "an integer", "array": "an array", "object": "an object"}
-# The spec's `ID` (`format: objectid`): a MongoDB ObjectID as text.
 
 
 @dataclass(frozen=True, slots=True)
