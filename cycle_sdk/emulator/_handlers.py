@@ -20,6 +20,7 @@ from ._spec import (
     CONTAINER_KIND,
     ENVIRONMENT_KIND,
     HUB_KIND,
+    INSTANCE_KIND,
     JOB_KIND,
     PIPELINE_KIND,
     RUN_KIND,
@@ -349,6 +350,9 @@ class Handlers:
                 self.state.stamp_event(kind, record, "provisioning.started")
                 effect.update(stamp="provisioning.completed", revert="new")
             effects.append({**effect, "final": final})
+        container = self.state.store.get(call.hub_id or "", CONTAINER_KIND, call.params.get("containerId", ""))
+        if kind.key == INSTANCE_KIND and container is not None:
+            self.state.count_instances(container)  # `container.instances` counts the new ones
         return effects
 
     def _pipeline_run(self, call: Call, pipeline: Record) -> list[dict[str, JSON]]:

@@ -413,6 +413,10 @@ class EmulatorState:
                             self.remove_resource(self.kind(key), item)
             if kind.key == API_KEY_KIND:
                 self.auth.revoke_api_key(str(record.doc.get("secret", "")))
+            if kind.key == INSTANCE_KIND:  # its container counts one fewer (if it is not going too)
+                container = self.store.get(record.scope, CONTAINER_KIND, str(record.doc.get("container_id")))
+                if container is not None:
+                    self.count_instances(container)
             if kind.id_param is not None:
                 for child_kind in self.spec.kinds.values():
                     for child in self.store.records(record.scope, child_kind.key):

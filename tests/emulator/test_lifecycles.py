@@ -45,8 +45,8 @@ def read(api: httpx.Client, path: str, **params: str) -> dict[str, Any]:
     return dict(response.json()["data"])
 
 
-def task(api: httpx.Client, path: str, body: dict[str, Any]) -> str:
-    response = api.post(path, json=body)
+def task(api: httpx.Client, path: str, body: Any, method: str = "POST") -> str:
+    response = api.request(method, path, json=body)
     assert response.status_code in (200, 202), response.text  # as each operation's spec says
     return str(response.json()["data"]["job"]["id"])
 
@@ -183,6 +183,24 @@ def test_start_and_stop_move_the_instances_and_count_them(api: httpx.Client, cyc
     assert doc["state"]["current"] == "stopped" and doc["instances"] == 2  # stopped instances still count
     assert instance_states(api, web) == ["stopped", "stopped"]
     assert doc["events"]["started"] == started
+
+
+def test_instances_added_or_deleted_are_counted(api: httpx.Client, cycle_emulator_clock: FakeClock) -> None:
+    """Source: SPEC (Container `instances`: "The number of instances for a given container";
+    createInstances, deleteInstance, deleteContainerInstances). Before: only a create, start, stop
+    or scale recounted, so a container kept claiming 3 instances after one or all were deleted, and
+    2 after two more were added."""
+    web = container(api, 3)
+    path = f"/v1/containers/{web}"
+    first = api.get(f"{path}/instances").json()["data"][0]["id"]
+    task(api, f"{path}/instances/{first}", None, method="DELETE")
+    cycle_emulator_clock.advance(JOB_ENDS)
+    assert read(api, path)["instances"] == len(instance_states(api, web)) == 2
+    task(api, f"{path}/instances", [{"server_id": "5f1e000000000000000000e1", "new_instances": 2}], method="POST")
+    assert read(api, path)["instances"] == len(instance_states(api, web)) == 4
+    task(api, f"{path}/instances", None, method="DELETE")
+    cycle_emulator_clock.advance(JOB_ENDS)
+    assert read(api, path)["instances"] == len(instance_states(api, web)) == 0
 
 
 def test_scale_sets_the_instances_and_their_count(api: httpx.Client, cycle_emulator_clock: FakeClock) -> None:

@@ -170,6 +170,9 @@ async function containers(envId, imageId) {
     await step("Containers.Instances.getSingle", { containerId: id, id: instanceId }, (v) => v.data.container_id === id);
     await step("Containers.Instances.Volumes.getCollection", { containerId: id, instanceId }, (v) => Array.isArray(v.data));
     await step("Containers.Instances.getSSHConnection", { containerId: id, instanceId }, (v) => v.data);
+    await finish(await step("Containers.Instances.remove", { containerId: id, id: instanceId }, (v) => v.data.job),
+        "the instance delete job completes");
+    await step("Containers.getSingle", { id }, (v) => v.data.instances === 1, "a deleted instance is no longer counted");
     await step("Containers.getSummary", { id }, (v) => v.data);
     // The spec answers a ServerInstancesSummary object here (the client types an array).
     await step("Containers.Servers.getCollection", { containerId: id }, (v) => v.data);

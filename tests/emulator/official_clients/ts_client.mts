@@ -251,6 +251,9 @@ async function containers(environmentId: string, imageId: string): Promise<void>
     await op("getInstance", client.GET("/v1/containers/{containerId}/instances/{instanceId}", instancePath));
     await op("getInstanceVolumes", client.GET("/v1/containers/{containerId}/instances/{instanceId}/volumes", instancePath));
     await op("generateInstanceSSHCredentials", client.GET("/v1/containers/{containerId}/instances/{instanceId}/ssh", instancePath));
+    const dropped = await finish(await op("deleteInstance", client.DELETE("/v1/containers/{containerId}/instances/{instanceId}", instancePath)));
+    const fewer = await op("getContainer", client.GET("/v1/containers/{containerId}", path));
+    content("a deleted instance is no longer counted (container.instances 2)", dropped?.state.current === "completed" && fewer?.data.instances === 2, fewer?.data.instances);
     await op("getContainerSummary", client.GET("/v1/containers/{containerId}/summary", path));
     await op("getContainerServers", client.GET("/v1/containers/{containerId}/servers", path));
     await op("getCompatibleServers", client.GET("/v1/containers/{containerId}/servers/usable", path));
