@@ -364,8 +364,12 @@ class Handlers:
         run = self.state.create_resource(
             run_kind, call.hub_id, fields, principal=call.principal, parents={"pipelineId": pipeline.id}
         )
+        # Queued now (and the pipeline's last run); started and finished with the job that runs it.
+        self.state.stamp_event(run_kind, run, "queued")
+        self.state.stamp_event(self.state.kind(PIPELINE_KIND), pipeline, "last_run")
         final = self.state.pick_state(run_kind, FINAL_STATES)
-        return [{"op": "state", "kind": RUN_KIND, "scope": run.scope, "id": run.id, "final": final}]
+        where = {"kind": RUN_KIND, "scope": run.scope, "id": run.id}
+        return [{"op": "state", **where, "final": final, "stamp": "finished", "stamp_started": "started"}]
 
     def _derived(self, call: Call) -> Reply:
         """Summaries, telemetry, lookups...: the schema's instance, about the path's item."""

@@ -667,9 +667,12 @@ class EmulatorState:
             self._active_jobs.discard((record.scope, record.id))
             # Effects take the moment the job ended, however late it is read (a fake clock's jump).
             ended = plan.at(plan.done_at if phase != "expired" else 2.0)
-            self._apply_effects(plan.effects, success=phase == "completed", at=ended)
+            started = plan.at(2.0)  # the running phase began after new and queued
+            self._apply_effects(plan.effects, success=phase == "completed", at=ended, started=started)
 
-    def _apply_effects(self, effects: list[dict[str, JSON]], *, success: bool, at: float) -> None:
+    def _apply_effects(
+        self, effects: list[dict[str, JSON]], *, success: bool, at: float, started: float | None = None
+    ) -> None:
         for effect in effects:
             op = effect["op"]
             if op == "delete_hub":
@@ -705,6 +708,9 @@ class EmulatorState:
                     stamp = effect.get("stamp")
                     if success and isinstance(stamp, str):
                         self.stamp_event(kind, record, stamp, at=at)
+                    began = effect.get("stamp_started")  # an event of when the job began running
+                    if success and isinstance(began, str):
+                        self.stamp_event(kind, record, began, at=at if started is None else started)
 
     def _sync_instances(self, container: Record, state: str, *, at: float | None = None) -> None:
         """A started container has instances (as `config.deploy.instances` says, at least one), in

@@ -276,6 +276,30 @@ def test_a_deployed_build_runs_on_the_images_it_built(api: httpx.Client, cycle_e
     assert containers["loadbalancer"]["image"]["service"] == "loadbalancer"  # a service container says so
 
 
+# -- pipelines ------------------------------------------------------------------------------------
+
+
+def test_a_pipeline_run_is_stamped_as_it_is_queued_started_and_finished(
+    api: httpx.Client, cycle_emulator_clock: FakeClock
+) -> None:
+    """Source: SPEC (PipelineRun states `queued` ... `complete`; PipelineRunEvents `queued`,
+    `started`, `finished`; a Pipeline's `events.last_run`). Before: a run completed with every
+    event the zero time, and the pipeline's `last_run` never moved."""
+    pipeline = api.post("/v1/pipelines", json={"name": "ship", "dynamic": False, "stages": []}).json()["data"]["id"]
+    secret = api.post(f"/v1/pipelines/{pipeline}/keys", json={"name": "ci"}).json()["data"]["secret"]
+    asked = cycle_emulator_clock.time()
+    task(api, f"/v1/pipelines/{pipeline}/trigger", {"secret": secret, "variables": {"version": "2"}})
+    run = api.get(f"/v1/pipelines/{pipeline}/runs").json()["data"][0]
+    assert run["state"]["current"] == "queued"
+    assert (run["events"]["queued"], run["events"]["started"]) == (iso(asked), ZERO_TIME)
+    assert read(api, f"/v1/pipelines/{pipeline}")["events"]["last_run"] == iso(asked)
+    cycle_emulator_clock.advance(3600)
+    run = read(api, f"/v1/pipelines/{pipeline}/runs/{run['id']}")
+    assert run["state"]["current"] == "complete"
+    assert run["events"]["started"] == iso(asked + 2)  # after the job's new and queued phases
+    assert run["events"]["finished"] == iso(asked + JOB_ENDS)
+
+
 # -- servers --------------------------------------------------------------------------------------
 
 

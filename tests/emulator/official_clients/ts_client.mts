@@ -17,6 +17,7 @@ const [baseUrl, apiKey, hubId] = process.argv.slice(2) as [string, string, strin
 const client = getClient({ baseUrl, apiKey, hubId });
 const FAST = { pollingInterval: 20 };
 const MISSING_ID = "5f1e00000000000000000bad";
+const ZERO_TIME = "0001-01-01T00:00:00Z"; // how Cycle writes "not yet"
 
 const operations = new Map<string, string>(); // operationId -> "" (answered as documented) or why not
 const contents: [string, boolean, string][] = [];
@@ -358,7 +359,8 @@ async function pipelines(): Promise<void> {
     const trigger = { secret: key?.data.secret ?? "", variables: { version: "1.2.0" } };
     const run = await finish(await op("triggerPipeline", client.POST("/v1/pipelines/{pipelineId}/trigger", { ...path, body: trigger })));
     const runs = await op("getPipelineRuns", client.GET("/v1/pipelines/{pipelineId}/runs", path));
-    content("a triggered pipeline has a run", run?.state.current === "completed" && runs?.data.length === 1, runs?.data);
+    const ran = runs?.data[0];
+    content("a triggered pipeline has a run, complete, with its start and finish times", run?.state.current === "completed" && runs?.data.length === 1 && ran?.state.current === "complete" && ran.events.started !== ZERO_TIME && ran.events.finished !== ZERO_TIME, ran);
     await op("getAllPipelineRuns", client.GET("/v1/pipelines/runs"));
     await op("deletePipeline", client.DELETE("/v1/pipelines/{pipelineId}", path));
 }
