@@ -214,7 +214,7 @@ async function containers(environmentId: string, imageId: string): Promise<void>
             environment_id: environmentId,
             image_id: imageId,
             stateful: false,
-            config: { network: { public: "enable", hostname: "web", egress_via_gateway: false, routes: null }, deploy: { instances: 2 } } as never,
+            config: { network: { public: "enable", hostname: "web", egress_via_gateway: false, routes: null }, deploy: { instances: 2 } },
         },
     }));
     const containerId = id(made);
@@ -269,20 +269,20 @@ async function containers(environmentId: string, imageId: string): Promise<void>
 }
 
 const STACK = {
-    version: "1.0",
+    version: "1.0" as const,
     containers: {
         web: {
             name: "Web {{tier}}",
             stateful: false,
-            image: { origin: { type: "docker-hub", details: { target: "nginx:latest" } } },
-            config: { network: { public: "enable", hostname: "web" }, deploy: { instances: 1 } },
+            image: { origin: { type: "docker-hub" as const, details: { target: "nginx:latest" } } },
+            config: { network: { public: "enable" as const, hostname: "web" }, deploy: { instances: 1 } },
         },
     },
 };
 
 async function stacks(): Promise<void> {
     const made = await op("createStack", client.POST("/v1/stacks", {
-        body: { name: "shop", variables: { tier: "front" }, source: { type: "raw", details: STACK } } as never,
+        body: { name: "shop", variables: { tier: "front" }, source: { type: "raw", details: STACK } },
     }));
     const stackId = id(made);
     const path = { params: { path: { stackId } } };
@@ -336,7 +336,7 @@ async function dns(): Promise<void> {
 
 async function networks(environmentId: string): Promise<void> {
     const made = await op("createNetwork", client.POST("/v1/sdn/networks", {
-        body: { name: "backplane", identifier: "backplane", cluster: "production", environments: [environmentId] } as never,
+        body: { name: "backplane", identifier: "backplane", cluster: "production", environments: [environmentId] },
     }));
     const networkId = id(made);
     const path = { params: { path: { networkId } } };
@@ -348,7 +348,7 @@ async function networks(environmentId: string): Promise<void> {
 }
 
 async function pipelines(): Promise<void> {
-    const made = await op("createPipeline", client.POST("/v1/pipelines", { body: { name: "release", dynamic: false, stages: [] } as never }));
+    const made = await op("createPipeline", client.POST("/v1/pipelines", { body: { name: "release", dynamic: false, stages: [] } }));
     const pipelineId = id(made);
     const path = { params: { path: { pipelineId } } };
     await op("getPipeline", client.GET("/v1/pipelines/{pipelineId}", path));
@@ -372,9 +372,9 @@ async function infrastructure(): Promise<void> {
     await op("getIpPools", client.GET("/v1/infrastructure/ips/pools"));
     await op("getServerTags", client.GET("/v1/infrastructure/servers/tags"));
     const order = await op("createServers", client.POST("/v1/infrastructure/servers", {
-        body: { cluster: "production", servers: [{ integration_id: "5f1e000000000000000000e1", model_id: "m", location_id: "l", quantity: 1 }] } as never,
+        body: { cluster: "production", servers: [{ integration_id: "5f1e000000000000000000e1", model_id: "m", location_id: "l", quantity: 1 }] },
     }));
-    const provisioned = await finish(order as never);
+    const provisioned = await finish(order);
     const servers = await op("getServers", client.GET("/v1/infrastructure/servers"));
     const serverId = servers?.data[0]?.id ?? MISSING_ID;
     content("an ordered server is provisioned by its job, then live", provisioned?.state.current === "completed" && servers?.data.length === 1 && servers.data[0]?.state.current === "live", servers?.data[0]?.state);
