@@ -15,7 +15,7 @@ LINTED := cycle_sdk generator tests $(wildcard examples benchmarks)
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
 export SOURCE_DATE_EPOCH
 
-.PHONY: help install generate demo test test-fast test-timing conformance check typecheck typecheck-generated lint format bench api-diff update-spec bump wheel release docs clean FORCE
+.PHONY: help install generate demo test test-fast test-timing conformance official-clients check typecheck typecheck-generated lint format bench api-diff update-spec bump wheel release docs clean FORCE
 
 help:
 	@echo "make demo      run the demo (examples/deploy.py) against the bundled emulator"
@@ -23,6 +23,7 @@ help:
 	@echo "make test-fast the fast test layer alone (pytest -m 'not slow', in parallel)"
 	@echo "make test-timing [FROM_NOTHING=1]  time the fast layer and make test against the README's budgets"
 	@echo "make conformance  schemathesis against the emulator: more examples and the stateful phase"
+	@echo "make official-clients [CLIENTS=legacy] [TS_CLIENT=dir]  Cycle's official JS/TS clients against the emulator"
 	@echo "make typecheck-generated [FORCE=1]  mypy --strict and pyright on the generated packages (skipped when unchanged)"
 	@echo "make generate  regenerate cycle_sdk/_generated* from spec/ (SPEC=path: the platform API from another state)"
 	@echo "               (make test, wheel, release... regenerate by themselves when the packages are not the pins')"
@@ -119,6 +120,11 @@ test-timing: $(GEN)
 # The full schemathesis run against the emulator (make test runs a bounded smoke run of it).
 conformance: $(GEN)
 	$(BIN)/python -m pytest -q -p no:cacheprovider -s tests/emulator/schemathesis_run.py
+
+# Cycle's official clients against the emulator, installed at run time (npm; the TypeScript client
+# from GitHub, or TS_CLIENT=dir, a checkout of it): not part of make test (tests/emulator/official_clients/run.py).
+official-clients: $(GEN)
+	$(BIN)/python tests/emulator/official_clients/run.py $(if $(CLIENTS),--clients '$(CLIENTS)') $(if $(TS_CLIENT),--ts-client '$(TS_CLIENT)')
 
 # The generated packages under mypy --strict and pyright, with their own configs (the
 # hand-written code's, in pyproject.toml, leave them out). Skipped when nothing it checks changed

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, Literal, get_args
 
 ApiName = Literal["platform", "internal", "scheduler"]
 API_NAMES: Final[tuple[ApiName, ...]] = get_args(ApiName)
+
+# Cycle's IDs (the spec's `ID`, `format: objectid`): a MongoDB ObjectID as text, 24 hexadecimal
+# digits. Nothing the emulator stores has another.
+OBJECT_ID: Final = re.compile(r"[0-9a-fA-F]{24}")
 
 DEFAULT_API_KEY: Final = "emulator-key"
 DEFAULT_HUB_ID: Final = "000000000000000000000001"
@@ -69,6 +74,8 @@ class EmulatorConfig:
     def __post_init__(self) -> None:
         if self.api not in API_NAMES:
             raise ValueError(f"api must be one of {', '.join(API_NAMES)}, not {self.api!r}")
+        if OBJECT_ID.fullmatch(self.hub_id) is None:
+            raise ValueError(f"hub_id must be an ID (24 hexadecimal digits), not {self.hub_id!r}")
         if self.job_speed < 0:
             raise ValueError("job_speed must be >= 0")
         if not self.users:
@@ -114,5 +121,6 @@ __all__ = [
     "DEFAULT_TOKEN_TTL",
     "DEFAULT_USERS",
     "ApiName",
+    "OBJECT_ID",
     "EmulatorConfig",
 ]

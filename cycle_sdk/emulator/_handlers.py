@@ -20,13 +20,14 @@ from ._spec import (
     CONTAINER_KIND,
     ENVIRONMENT_KIND,
     HUB_KIND,
+    INSTANCE_KIND,
     JOB_KIND,
     PIPELINE_KIND,
     RUN_KIND,
     Kind,
     Role,
 )
-from ._state import FINAL_STATES, EmulatorState, current_state, snake_field
+from ._state import ACCOUNT_INVITE_KIND, FINAL_STATES, EmulatorState, current_state, snake_field
 from ._store import Record
 from ._tasks import plan_task
 
@@ -205,10 +206,14 @@ class Handlers:
         if kind.key == HUB_KIND:
             principal = call.principal
             return [r for r in store.records("", HUB_KIND) if principal is None or principal.may_use(r.id)]
+        principal = call.principal or self.state.auth.default_principal
+        if kind.key == ACCOUNT_INVITE_KIND:  # the hub invites sent to the caller
+            return self.state.invites_to(principal)
         if kind.global_scope:
             return store.records("", kind.key)
-        if call.hub_id is None:  # an account-wide list of hub items (the caller's memberships)
-            return [r for hub_id in self.state.hub_ids() for r in store.records(hub_id, kind.key)]
+        if call.hub_id is None:  # an account-wide list of hub items: the caller's memberships
+            records = [r for hub_id in self.state.hub_ids() for r in store.records(hub_id, kind.key)]
+            return [r for r in records if r.doc.get("account_id") == principal.account_id]
         return store.records(call.hub_id, kind.key)
 
     def _create(self, call: Call) -> Reply:
@@ -234,11 +239,22 @@ class Handlers:
         return self._document(call, self.tools.fit(doc, call.op.data_schema), [doc])
 
     def _update(self, call: Call) -> Reply:
-        kind, record = self._subject(call, self._resolve(call))
         body = call.body if isinstance(call.body, dict) else {}
+        if call.op.kind is not None and call.op.kind.key == ACCOUNT_INVITE_KIND:
+            return self._answer_invite(call, body)
+        kind, record = self._subject(call, self._resolve(call))
         self.state.update_resource(kind, record, body, call.hub_id)
         doc = self._with_meta(call, kind, self.state.view(record))
         return self._document(call, self.tools.fit(doc, call.op.data_schema), [doc])
+
+    def _answer_invite(self, call: Call, body: Mapping[str, JSON]) -> Reply:
+        """`{"accept": true}` joins the invite's hub, `{"decline": true}` declines it; neither
+        answers the invite as it is."""
+        principal = call.principal or self.state.auth.default_principal
+        invite_id = next(iter(call.params.values()), "")
+        answer = "accepted" if body.get("accept") is True else "declined" if body.get("decline") is True else None
+        record = self.state.answer_invite(principal, invite_id, answer)
+        return self._document(call, self.tools.fit(record.doc, call.op.data_schema), [record.doc])
 
     def _delete(self, call: Call) -> Reply:
         kind, record = self._subject(call, self._resolve(call))
@@ -334,6 +350,9 @@ class Handlers:
                 self.state.stamp_event(kind, record, "provisioning.started")
                 effect.update(stamp="provisioning.completed", revert="new")
             effects.append({**effect, "final": final})
+        container = self.state.store.get(call.hub_id or "", CONTAINER_KIND, call.params.get("containerId", ""))
+        if kind.key == INSTANCE_KIND and container is not None:
+            self.state.count_instances(container)  # `container.instances` counts the new ones
         return effects
 
     def _pipeline_run(self, call: Call, pipeline: Record) -> list[dict[str, JSON]]:
@@ -345,8 +364,12 @@ class Handlers:
         run = self.state.create_resource(
             run_kind, call.hub_id, fields, principal=call.principal, parents={"pipelineId": pipeline.id}
         )
+        # Queued now (and the pipeline's last run); started and finished with the job that runs it.
+        self.state.stamp_event(run_kind, run, "queued")
+        self.state.stamp_event(self.state.kind(PIPELINE_KIND), pipeline, "last_run")
         final = self.state.pick_state(run_kind, FINAL_STATES)
-        return [{"op": "state", "kind": RUN_KIND, "scope": run.scope, "id": run.id, "final": final}]
+        where = {"kind": RUN_KIND, "scope": run.scope, "id": run.id}
+        return [{"op": "state", **where, "final": final, "stamp": "finished", "stamp_started": "started"}]
 
     def _derived(self, call: Call) -> Reply:
         """Summaries, telemetry, lookups...: the schema's instance, about the path's item."""
@@ -355,6 +378,12 @@ class Handlers:
             logins = sort_docs(self.state.logins(principal), call.query.sort or ["-time"])
             page = paginate(logins, call.query, self.state.config.default_page_size)
             return self._document(call, self.tools.fit(page, call.op.data_schema), page)
+        if call.op.template == "/v1/hubs/current/membership":  # the caller's own
+            principal = call.principal or self.state.auth.default_principal
+            member = self.state.membership(call.hub_id or "", principal.account_id)
+            if member is None:
+                raise ApiError(404, "404.hub.membership", "Membership not found", "the caller is no member of this hub")
+            return self._document(call, self.tools.fit(member.doc, call.op.data_schema), [member.doc])
         found = self._resolve(call)
         schema = call.op.response_schema
         if schema is None:

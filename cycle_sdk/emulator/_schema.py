@@ -30,6 +30,8 @@ from jsonschema import Draft202012Validator, FormatChecker, ValidationError
 from jsonschema.protocols import Validator
 from jsonschema.validators import extend
 
+from ._config import OBJECT_ID
+
 JSON = Any  # a JSON document: dict, list, str, int, float, bool or None
 Schema = Any  # a JSON Schema: a dict, or a bool
 
@@ -83,8 +85,6 @@ _RFC3339: Final = re.compile(r"^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(\.\d
 # Failures that only say "not this value": an alternative failing so is the least likely meant.
 _MISMATCHES: Final = frozenset({"type", "enum", "const", "false"})
 _ARTICLES: Final[Mapping[str, str]] = {"integer": "an integer", "array": "an array", "object": "an object"}
-# The spec's `ID` (`format: objectid`): a MongoDB ObjectID as text.
-_OBJECT_ID: Final = re.compile(r"[0-9a-fA-F]{24}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -687,7 +687,7 @@ def _cidr(value: object) -> bool:
 @FORMATS.checks("objectid")
 def _objectid(value: object) -> bool:
     # An ID names an item; "i1", "" or "null" cannot (the empty ID filter is `_checks`' concern).
-    return not isinstance(value, str) or _OBJECT_ID.fullmatch(value) is not None
+    return not isinstance(value, str) or OBJECT_ID.fullmatch(value) is not None
 
 
 @FORMATS.checks("int32")

@@ -21,7 +21,7 @@ from typing import Any, Final
 
 from ._auth import AuthManager, Principal, account_id_for
 from ._clock import SYSTEM_CLOCK, EmulatorClock
-from ._config import EmulatorConfig
+from ._config import OBJECT_ID, EmulatorConfig
 from ._faults import FaultRegistry
 from ._jobs import STEP_CAPTIONS, TERMINAL, JobPlan, Outcome, TaskSpec, iso, new_job, render
 from ._model import not_found
@@ -47,6 +47,25 @@ from ._tasks import KIND_ACTION_STATES, apply_task
 LOGIN_KIND: Final = "account/logins"
 # Fields the platform owns: a request body never sets them.
 PROTECTED: Final = frozenset({"id", "hub_id", "creator", "events", "state"})
+# What deleting an environment deletes besides what its path holds ("EVERYTHING in it: all containers
+# and their instances ..., all virtual machines ..., and the environment's service containers":
+# Cycle's MCP server, its delete_environment tool).
+ENVIRONMENT_CONTENTS: Final = (CONTAINER_KIND, "virtual-machines")
+# Kinds whose items hold a secret the platform makes (a pipeline trigger key's, sent to trigger it).
+SECRET_KINDS: Final = frozenset({"pipelines/keys"})
+ROLE_KIND: Final = "hubs/current/roles"
+MEMBER_ACCOUNT_KIND: Final = "hubs/current/members/account"
+INVITE_KIND: Final = "hubs/current/invites"
+ACCOUNT_INVITE_KIND: Final = "account/invites"
+# The role a hub's creator holds (the Owner of Cycle's default roles).
+OWNER_ROLE: Final[Mapping[str, JSON]] = {
+    "name": "Owner",
+    "identifier": "owner",
+    "default": "owner",
+    "root": True,
+    "rank": 10,
+    "capabilities": {"all": True, "specific": []},
+}
 # Preferred state of a new resource, and of one whose creation job completed.
 INITIAL_STATES: Final = ("live", "new", "active")
 # Kinds that start `new` and reach `live` through a job, as Cycle's docs describe them: an image is
@@ -218,14 +237,71 @@ class EmulatorState:
         self, name: str, *, hub_id: str | None = None, principal: Principal | None = None, body: JSON = None
     ) -> Record:
         principal = principal or self.auth.default_principal
+        if hub_id is not None and OBJECT_ID.fullmatch(hub_id) is None:
+            raise ValueError(f"a hub ID is an ID (24 hexadecimal digits), not {hub_id!r}")
         with self.lock:
             fields = {**(body if isinstance(body, dict) else {}), "name": name}
             record = self.create_resource(self.kind(HUB_KIND), None, fields, principal=principal, id_=hub_id)
-            # The creator is the hub's first member, as on the real platform.
-            if MEMBER_KIND in self.spec.kinds:
-                member = {"account_id": principal.account_id, "role_id": self.new_id()}
-                self.create_resource(self.kind(MEMBER_KIND), record.id, member, principal=principal, notify=False)
+            # The creator is the hub's first member, joined now, with the Owner role every hub is made
+            # with (https://cycle.io/docs/platform/roles-and-capabilities: "Owner / Root", rank 10,
+            # "a special super user role").
+            if MEMBER_KIND in self.spec.kinds and ROLE_KIND in self.spec.kinds:
+                owner = self.create_resource(
+                    self.kind(ROLE_KIND), record.id, OWNER_ROLE, principal=principal, notify=False
+                )
+                member_kind = self.kind(MEMBER_KIND)
+                joined = {"account_id": principal.account_id, "role_id": owner.id}
+                member = self.create_resource(
+                    member_kind, record.id, joined, principal=principal, state="accepted", notify=False
+                )
+                self.stamp_event(member_kind, member, "joined")
             return record
+
+    def invites_to(self, principal: Principal) -> list[Record]:
+        """The hub invites sent to the account's email address, in every hub, still pending."""
+        address = _at(self.account(principal).doc, "email", "address")
+        return [
+            record
+            for hub_id in self.hub_ids()
+            for record in self.store.records(hub_id, INVITE_KIND)
+            if _at(record.doc, "invitation", "recipient") == address and current_state(record.doc) == "pending"
+        ]
+
+    def answer_invite(self, principal: Principal, invite_id: str, answer: str | None) -> Record:
+        """Accept (`answer` "accepted": the account joins the hub, a member with the invite's role)
+        or decline ("declined") an invite sent to the account, or (None) read it; `404.hub.invitation`
+        for any other ID."""
+        with self.lock:
+            invite = next((r for r in self.invites_to(principal) if r.id == invite_id), None)
+            if invite is None:
+                raise not_found(self.kind(ACCOUNT_INVITE_KIND).not_found, "invite", invite_id)
+            if answer is None:
+                return invite
+            accept = answer == "accepted"
+            now = iso(self.now())
+            doc = self.tools.merge(
+                invite.doc,
+                {
+                    "state": {"current": answer, "changed": now},
+                    "events": {"updated": now, **({"joined": now} if accept else {})},
+                    "invitation": {"events": {answer: now, "updated": now}},
+                },
+                self.kind(MEMBER_KIND).schema,
+            )
+            if accept:
+                doc["account_id"] = principal.account_id  # past the merge: the schema may not declare it
+                self.store.delete(invite.scope, INVITE_KIND, invite.id)
+                invite = self.store.save(Record(invite.scope, MEMBER_KIND, invite.id, doc, {}))
+                self.notify(invite.scope, self.kind(MEMBER_KIND), invite, "created")
+            else:
+                invite.doc = doc
+                self.store.save(invite)
+            return invite
+
+    def membership(self, hub_id: str, account_id: str) -> Record | None:
+        """An account's membership of a hub (None: not a member)."""
+        members = self.store.records(hub_id, MEMBER_KIND)
+        return next((m for m in members if m.doc.get("account_id") == account_id), None)
 
     def delete_hub(self, hub_id: str) -> None:
         """Delete a hub and everything in it."""
@@ -246,10 +322,16 @@ class EmulatorState:
         """
         parents = parents or {}
         with self.lock:
+            if kind.key == MEMBER_ACCOUNT_KIND:  # a member named by its account's ID
+                member = self.membership(hub_id or "", id_)
+                if member is None:
+                    raise not_found(kind.not_found, "member", id_)
+                return member
             record = self.store.get(self.scope(kind, hub_id), kind.key, id_)
             if record is not None and all(record.parents.get(k, v) == v for k, v in parents.items()):
                 return record
-            if kind.creatable or record is not None:
+            # Only an ID the API could have made names an item: `0` or `abc` never exists.
+            if kind.creatable or record is not None or OBJECT_ID.fullmatch(id_) is None:
                 raise not_found(kind.not_found, kind.key.rsplit("/", 1)[-1].rstrip("s"), id_)
             return self.create_resource(kind, hub_id, {}, principal=None, parents=parents, id_=id_, notify=False)
 
@@ -288,6 +370,13 @@ class EmulatorState:
                 stamps["hub_id"] = hub_id
             if principal is not None:
                 stamps["creator"] = principal.creator
+            if kind.key == INVITE_KIND:  # a hub invite: who sent it, to whom, when
+                recipient = body.get("recipient")
+                stamps["invitation"] = {
+                    "recipient": recipient if isinstance(recipient, str) else "",
+                    "events": {"created": now, "updated": now},
+                    **({"sender": principal.creator} if principal is not None else {}),
+                }
             # A resource under another names it: an instance's `container_id`, a run's `pipeline_id`.
             stamps.update(self._input(kind, hub_id, {f"{snake_field(k)}_id": v for k, v in parents.items()}))
             for name, derive in DERIVED.get(kind.key, {}).items():
@@ -301,6 +390,9 @@ class EmulatorState:
             record = self.store.save(Record(self.scope(kind, hub_id), kind.key, id_, doc, parents))
             if kind.key == API_KEY_KIND:
                 self._register_api_key(record)
+            elif kind.key in SECRET_KINDS and not record.doc.get("secret"):
+                record.doc["secret"] = secrets.token_urlsafe(32)  # the platform makes it, as an API key's
+                self.store.save(record)
             if notify and hub_id is not None:
                 self.notify(hub_id, kind, record, "created")
             self._after_create(kind, record)
@@ -315,11 +407,22 @@ class EmulatorState:
             return record
 
     def remove_resource(self, kind: Kind, record: Record) -> None:
-        """Delete an item and everything under it (an environment's scoped variables...)."""
+        """Delete an item and everything under it (an environment's scoped variables...), and an
+        environment's contents: its containers (services included, with their instances) and
+        virtual machines."""
         with self.lock:
             self.store.delete(record.scope, record.kind, record.id)
+            if kind.key == ENVIRONMENT_KIND:
+                for key in ENVIRONMENT_CONTENTS:
+                    for item in self.store.records(record.scope, key):
+                        if _at(item.doc, "environment", "id") == record.id:
+                            self.remove_resource(self.kind(key), item)
             if kind.key == API_KEY_KIND:
                 self.auth.revoke_api_key(str(record.doc.get("secret", "")))
+            if kind.key == INSTANCE_KIND:  # its container counts one fewer (if it is not going too)
+                container = self.store.get(record.scope, CONTAINER_KIND, str(record.doc.get("container_id")))
+                if container is not None:
+                    self.count_instances(container)
             if kind.id_param is not None:
                 for child_kind in self.spec.kinds.values():
                     for child in self.store.records(record.scope, child_kind.key):
@@ -387,7 +490,28 @@ class EmulatorState:
                 fields[base] = {"type": referenced.doc.get("type"), "details": details}
             elif "id" in self.tools.properties(props[base]):
                 fields[base] = {**(referenced.doc if referenced is not None else {}), "id": value}
+        for key, value in body.items():
+            if key in props and isinstance(value, list) and all(isinstance(v, str) for v in value):
+                entries = self._id_entries(props[key], value)
+                if entries is not None:
+                    fields[key] = entries
         return fields
+
+    def _id_entries(self, schema: Schema, ids: list[str]) -> list[JSON] | None:
+        """A body's list of IDs as the item's list of `{id, <time>}` entries, each time now: a
+        network made with `environments: [id]` holds `[{id, added}]`. None if the field is not
+        such a list."""
+        items = next((p["items"] for p in self.tools.parts(schema) if isinstance(p.get("items"), dict)), None)
+        fields = self.tools.properties(items) if items is not None else {}
+        if "id" not in fields:
+            return None
+        now = iso(self.now())
+        times = [
+            name for name, sub in fields.items() if any(p.get("format") == "date-time" for p in self.tools.parts(sub))
+        ]
+        blank = self.tools.instance(items, blank=True)
+        base = blank if isinstance(blank, dict) else {}
+        return [{**base, **dict.fromkeys(times, now), "id": id_} for id_ in ids]
 
     def _referenced(self, name: str, id_: str, hub_id: str | None) -> Record | None:
         plural = {name + "s", name.replace("_", "-") + "s"}
@@ -549,9 +673,12 @@ class EmulatorState:
             self._active_jobs.discard((record.scope, record.id))
             # Effects take the moment the job ended, however late it is read (a fake clock's jump).
             ended = plan.at(plan.done_at if phase != "expired" else 2.0)
-            self._apply_effects(plan.effects, success=phase == "completed", at=ended)
+            started = plan.at(2.0)  # the running phase began after new and queued
+            self._apply_effects(plan.effects, success=phase == "completed", at=ended, started=started)
 
-    def _apply_effects(self, effects: list[dict[str, JSON]], *, success: bool, at: float) -> None:
+    def _apply_effects(
+        self, effects: list[dict[str, JSON]], *, success: bool, at: float, started: float | None = None
+    ) -> None:
         for effect in effects:
             op = effect["op"]
             if op == "delete_hub":
@@ -574,7 +701,7 @@ class EmulatorState:
                 continue
             if op == "delete" and success:
                 self.remove_resource(kind, record)
-            elif op in ("scale", "reconfigure", "generate", "deploy"):
+            elif op in ("scale", "reconfigure", "reimage", "generate", "deploy"):
                 if success:
                     apply_task(self, kind, record, effect)
             elif op in ("delete", "state"):
@@ -587,6 +714,9 @@ class EmulatorState:
                     stamp = effect.get("stamp")
                     if success and isinstance(stamp, str):
                         self.stamp_event(kind, record, stamp, at=at)
+                    began = effect.get("stamp_started")  # an event of when the job began running
+                    if success and isinstance(began, str):
+                        self.stamp_event(kind, record, began, at=at if started is None else started)
 
     def _sync_instances(self, container: Record, state: str, *, at: float | None = None) -> None:
         """A started container has instances (as `config.deploy.instances` says, at least one), in

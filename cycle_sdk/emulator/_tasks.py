@@ -3,7 +3,7 @@
 - containers: `start`/`stop`/`restart` move the container and its instances (starting -> running,
   stopping -> stopped; `events.started` at the job's end); `scale` sets `config.deploy.instances`
   and the number of instances (`container.instances` counts them); `reconfigure` lays its config
-  over the container's;
+  over the container's; `reimage` makes it run the image it names;
 - environments: `start`/`stop`/`restart` do the same to every container of the environment;
   `initialize` makes a new one live (the platform starts it itself for every new environment);
 - images: `import` goes downloading -> live;
@@ -44,7 +44,7 @@ KIND_ACTION_STATES: Final[Mapping[tuple[str, str], tuple[str | None, str]]] = {
 }
 # What the emulator models, for the README: every other accepted task leaves the state as it was.
 MODELLED: Final[Mapping[str, tuple[str, ...]]] = {
-    CONTAINER_KIND: ("start", "stop", "restart", "scale", "reconfigure"),
+    CONTAINER_KIND: ("start", "stop", "restart", "scale", "reconfigure", "reimage"),
     ENVIRONMENT_KIND: ("start", "stop", "restart", "initialize"),
     IMAGE_KIND: ("import",),
     BUILD_KIND: ("generate", "deploy"),
@@ -75,6 +75,8 @@ def plan_task(
             return [{"op": "scale", **where, "instances": instances}]
     if kind.key == CONTAINER_KIND and action == "reconfigure" and contents:
         return [{"op": "reconfigure", **where, "config": dict(contents)}]
+    if kind.key == CONTAINER_KIND and action == "reimage" and isinstance(contents.get("image_id"), str):
+        return [{"op": "reimage", **where, "image_id": contents["image_id"]}]  # checked to exist (_references)
     if kind.key == BUILD_KIND and action in ("generate", "deploy"):
         if action == "generate":
             return [{"op": "generate", **where}]
@@ -102,6 +104,11 @@ def apply_task(state: EmulatorState, kind: Kind, record: Record, effect: Mapping
         if config_schema is not None:
             config = state.tools.merge(record.doc.get("config", {}), effect["config"], config_schema)
             state.update_resource(kind, record, {"config": config}, record.scope)
+    elif op == "reimage":
+        # "Each container has a base image that can be updated ... all instances of the container
+        # will be updated" (https://cycle.io/docs/platform/container-management): the container
+        # names its new image (its instances name none of their own).
+        state.update_resource(kind, record, {"image": {"id": str(effect["image_id"])}}, record.scope)
     elif op == "generate":
         _generate(state, kind, record)
     elif op == "deploy":

@@ -140,6 +140,12 @@ class World:
         return value
 
     def id_for(self, param: str, collection: str) -> str:
+        if collection == "/v1/account/invites":  # an invite to the caller: sent from its hub
+            if "account invite" not in self.ids:
+                address = self.api.get("/v1/account").json()["data"]["email"]["address"]
+                body = {"recipient": address, "role_id": self.id_for("roleId", "/v1/hubs/current/roles")}
+                self.ids["account invite"] = self.api.post("/v1/hubs/current/invites", json=body).json()["data"]["id"]
+            return self.ids["account invite"]
         creator = self._creator(param, collection)
         key = f"{param} {creator or collection}"
         if key not in self.ids:
@@ -166,8 +172,10 @@ class World:
         if param == "runId":
             self.api.post(self.path("/v1/pipelines/{pipelineId}/trigger"), json={"secret": "s", "variables": {}})
             return str(self.api.get(self.path("/v1/pipelines/{pipelineId}/runs")).json()["data"][-1]["id"])
+        if param == "accountId":  # a member named by its account: the caller's (the hub's owner)
+            return str(self.api.get("/v1/account").json()["data"]["id"])
         if creator is None:
-            return "5f1e00000000000000000001"  # a kind the API cannot create: any ID names an item
+            return "5f1e00000000000000000001"  # a kind the API cannot create: an ID of its shape names an item
         op = self.paths[creator]["post"]
         response = self.api.post(self.path(creator), json=self.body(op))
         assert response.is_success, f"creating {param} via POST {creator}: {response.status_code} {response.text}"

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from cycle_sdk.emulator import EmulatorConfig, FakeClock
+from cycle_sdk.emulator import Emulator, EmulatorConfig, FakeClock
 
 from .helpers import container_body, environment_body, new_image, server_order
 from .test_tasks_and_meta import STACK_SPEC
@@ -23,6 +23,7 @@ INSTANCES_DOCS = "https://cycle.io/docs/platform/container-instances"
 SCALING_DOCS = "https://cycle.io/docs/platform/scaling-and-auto-scaling"
 STACKS_DOCS = "https://cycle.io/docs/platform/introduction-to-stacks"
 SERVERS_DOCS = "https://cycle.io/docs/platform/servers"
+ENVIRONMENT_DELETION = "Cycle's MCP server, its delete_environment tool (https://glama.ai/mcp/connectors/io.cycle.mcp.na/cycle-mcp/tools/delete_environment)"
 SPEC = "Cycle's Platform API spec (https://api.docs.cycle.io/): the state enums and event fields"
 ZERO_TIME = "0001-01-01T00:00:00Z"
 JOB_ENDS = 5.0  # seconds: new, queued, then three steps, at 1 s each
@@ -44,8 +45,8 @@ def read(api: httpx.Client, path: str, **params: str) -> dict[str, Any]:
     return dict(response.json()["data"])
 
 
-def task(api: httpx.Client, path: str, body: dict[str, Any]) -> str:
-    response = api.post(path, json=body)
+def task(api: httpx.Client, path: str, body: Any, method: str = "POST") -> str:
+    response = api.request(method, path, json=body)
     assert response.status_code in (200, 202), response.text  # as each operation's spec says
     return str(response.json()["data"]["job"]["id"])
 
@@ -110,6 +111,32 @@ def test_an_environment_deleted_while_initializing_is_not_brought_back(
     assert api.get(f"/v1/environments/{env}").status_code == 404
 
 
+def test_deleting_an_environment_deletes_what_is_in_it(
+    cycle_emulator: Emulator, api: httpx.Client, cycle_emulator_clock: FakeClock
+) -> None:
+    """Source: ENVIRONMENT_DELETION ("delete an environment on Cycle and EVERYTHING in it: all
+    containers and their instances ..., all scoped variables, and the environment's service
+    containers"). Before: its containers (its discovery and load balancer services included) and
+    their instances stayed, listed under an environment that answered 404 (Cycle's TypeScript
+    client found it)."""
+    env = environment(api)
+    other = environment(api, "other")
+    body = container_body("web", env, new_image(api), deploy={"instances": 2})
+    web = api.post("/v1/containers", json=body).json()["data"]["id"]
+    kept = api.post("/v1/containers", json=container_body("api", other, new_image(api))).json()["data"]["id"]
+    in_env = {"filter[environment]": env}
+    assert len(api.get("/v1/containers", params=in_env).json()["data"]) == 3  # web, discovery, loadbalancer
+    assert api.delete(f"/v1/environments/{env}").status_code == 202
+    cycle_emulator_clock.advance(JOB_ENDS)
+    assert api.get(f"/v1/environments/{env}").status_code == 404
+    assert api.get("/v1/containers", params=in_env).json()["data"] == []
+    gone = api.get(f"/v1/containers/{web}")
+    assert gone.status_code == 404 and gone.json()["error"]["code"] == "404.container"
+    assert api.get(f"/v1/containers/{web}/instances").status_code == 404
+    assert all(i["container_id"] != web for i in cycle_emulator.list_resources("containers/instances"))
+    assert api.get(f"/v1/containers/{kept}").status_code == 200  # another environment's stays
+
+
 # -- containers and their instances -----------------------------------------------------------------
 
 
@@ -156,6 +183,24 @@ def test_start_and_stop_move_the_instances_and_count_them(api: httpx.Client, cyc
     assert doc["state"]["current"] == "stopped" and doc["instances"] == 2  # stopped instances still count
     assert instance_states(api, web) == ["stopped", "stopped"]
     assert doc["events"]["started"] == started
+
+
+def test_instances_added_or_deleted_are_counted(api: httpx.Client, cycle_emulator_clock: FakeClock) -> None:
+    """Source: SPEC (Container `instances`: "The number of instances for a given container";
+    createInstances, deleteInstance, deleteContainerInstances). Before: only a create, start, stop
+    or scale recounted, so a container kept claiming 3 instances after one or all were deleted, and
+    2 after two more were added."""
+    web = container(api, 3)
+    path = f"/v1/containers/{web}"
+    first = api.get(f"{path}/instances").json()["data"][0]["id"]
+    task(api, f"{path}/instances/{first}", None, method="DELETE")
+    cycle_emulator_clock.advance(JOB_ENDS)
+    assert read(api, path)["instances"] == len(instance_states(api, web)) == 2
+    task(api, f"{path}/instances", [{"server_id": "5f1e000000000000000000e1", "new_instances": 2}], method="POST")
+    assert read(api, path)["instances"] == len(instance_states(api, web)) == 4
+    task(api, f"{path}/instances", None, method="DELETE")
+    cycle_emulator_clock.advance(JOB_ENDS)
+    assert read(api, path)["instances"] == len(instance_states(api, web)) == 0
 
 
 def test_scale_sets_the_instances_and_their_count(api: httpx.Client, cycle_emulator_clock: FakeClock) -> None:
@@ -229,6 +274,30 @@ def test_a_deployed_build_runs_on_the_images_it_built(api: httpx.Client, cycle_e
         assert built["source"]["details"]["containers"] == [identifier]
     assert containers["web"]["image"]["id"] != containers["db"]["image"]["id"]
     assert containers["loadbalancer"]["image"]["service"] == "loadbalancer"  # a service container says so
+
+
+# -- pipelines ------------------------------------------------------------------------------------
+
+
+def test_a_pipeline_run_is_stamped_as_it_is_queued_started_and_finished(
+    api: httpx.Client, cycle_emulator_clock: FakeClock
+) -> None:
+    """Source: SPEC (PipelineRun states `queued` ... `complete`; PipelineRunEvents `queued`,
+    `started`, `finished`; a Pipeline's `events.last_run`). Before: a run completed with every
+    event the zero time, and the pipeline's `last_run` never moved."""
+    pipeline = api.post("/v1/pipelines", json={"name": "ship", "dynamic": False, "stages": []}).json()["data"]["id"]
+    secret = api.post(f"/v1/pipelines/{pipeline}/keys", json={"name": "ci"}).json()["data"]["secret"]
+    asked = cycle_emulator_clock.time()
+    task(api, f"/v1/pipelines/{pipeline}/trigger", {"secret": secret, "variables": {"version": "2"}})
+    run = api.get(f"/v1/pipelines/{pipeline}/runs").json()["data"][0]
+    assert run["state"]["current"] == "queued"
+    assert (run["events"]["queued"], run["events"]["started"]) == (iso(asked), ZERO_TIME)
+    assert read(api, f"/v1/pipelines/{pipeline}")["events"]["last_run"] == iso(asked)
+    cycle_emulator_clock.advance(3600)
+    run = read(api, f"/v1/pipelines/{pipeline}/runs/{run['id']}")
+    assert run["state"]["current"] == "complete"
+    assert run["events"]["started"] == iso(asked + 2)  # after the job's new and queued phases
+    assert run["events"]["finished"] == iso(asked + JOB_ENDS)
 
 
 # -- servers --------------------------------------------------------------------------------------

@@ -244,6 +244,23 @@ class Maker:
         first, second = (self.emu.list_resources("hubs/current/members", hub_id=hub)[0] for hub in hubs)
         return first, second
 
+    def make_account_invites(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        # Not stored: the hub invites sent to the caller's address.
+        address = self.call("GET", "/v1/account").json()["data"]["email"]["address"]
+        role = self.put("hubs/current/roles")
+        for _ in range(2):
+            self.call("POST", "/v1/hubs/current/invites", {"recipient": address, "role_id": role})
+        first, second = self.call("GET", "/v1/account/invites").json()["data"][-2:]
+        return first, second
+
+    def make_hubs_current_members_account(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        # Not stored: the member a path names by its account's ID, in two hubs.
+        account = self.call("GET", "/v1/account").json()["data"]["id"]
+        hubs = [self.call("POST", "/v1/hubs", {"name": name}).json()["data"]["id"] for name in ("one", "two")]
+        path = f"/v1/hubs/current/members/account/{account}"
+        first, second = (self.api.get(path, headers={"X-Hub-Id": hub}).json()["data"] for hub in hubs)
+        return first, second
+
     def make_infrastructure_servers(self) -> tuple[dict[str, Any], dict[str, Any]]:
         integration = self.put("hubs/current/integrations")
         server = {"integration_id": integration, "model_id": "m", "location_id": "l", "quantity": 2}

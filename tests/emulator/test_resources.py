@@ -7,7 +7,8 @@ from typing import Any
 import httpx
 import pytest
 
-from cycle_sdk.emulator import Emulator, FakeClock, run_emulator
+from cycle_sdk.emulator import Emulator, EmulatorConfig, FakeClock, run_emulator
+from cycle_sdk.emulator._jobs import iso
 
 from .helpers import component, container_body, environment_body, errors, new_image
 
@@ -237,6 +238,48 @@ def test_items_the_api_cannot_create_exist_on_first_read(api: httpx.Client) -> N
     assert [i["id"] for i in api.get("/v1/billing/invoices").json()["data"]] == ["5f1e00000000000000000042"]
 
 
+def test_an_id_the_api_could_not_have_made_names_nothing(api: httpx.Client) -> None:
+    """Cycle's IDs are 24 hexadecimal digits. Before: an item the API cannot create was made on
+    first read under any ID, so a smoke run left an account invite with ID "0" in the list."""
+    for method, path, body, code in [
+        ("PATCH", "/v1/account/invites/0", {"accept": True}, "404.hub.invitation"),
+        ("GET", "/v1/billing/invoices/abc", None, "404.billing.invoice"),
+        ("GET", "/v1/hubs/current/members/5f1e0000000000000000004", None, "404.hub.membership"),
+    ]:
+        response = api.request(method, path, json=body)
+        assert response.status_code == 404, (path, response.text)
+        assert response.json()["error"]["code"] == code, path
+    assert api.get("/v1/account/invites").json()["data"] == []
+    assert api.get("/v1/billing/invoices").json()["data"] == []
+    assert len(api.get("/v1/hubs/current/members").json()["data"]) == 1  # the hub's creator
+
+
+def test_a_hub_id_is_an_id(cycle_emulator: Emulator) -> None:
+    with pytest.raises(ValueError, match="24 hexadecimal digits"):
+        EmulatorConfig(hub_id="hub-1")
+    made = httpx.post(f"{cycle_emulator.url}/_emulator/hubs", json={"name": "Other", "id": "0"})
+    assert made.status_code == 400 and "24 hexadecimal digits" in made.json()["error"]
+    assert "0" not in cycle_emulator.state.hub_ids()
+
+
+def test_a_network_holds_the_environments_it_was_made_with() -> None:
+    """createNetwork takes `environments` as IDs; a Network lists them as `{id, added}` (the spec).
+    Before: the IDs were dropped and the network held no environment (Cycle's TypeScript client
+    found it)."""
+    clock = FakeClock()
+    with run_emulator(clock=clock) as emu, httpx.Client(base_url=emu.url, headers=emu.headers) as api:
+        env = create_environment(api, "edge")["id"]
+        clock.advance(30)
+        body = {"name": "mesh", "identifier": "mesh", "cluster": "production", "environments": [env]}
+        made = api.post("/v1/sdn/networks", json=body)
+        assert made.status_code == 201, made.text
+        network = made.json()["data"]
+        assert not errors(component("Network"), network)
+        assert network["environments"] == [{"id": env, "added": network["events"]["created"]}]
+        assert network["events"]["created"] == iso(clock.time())
+        assert api.get(f"/v1/sdn/networks/{network['id']}").json()["data"] == network
+
+
 def test_resource_controls(cycle_emulator: Emulator, api: httpx.Client) -> None:
     env = cycle_emulator.put_resource("environments", {"name": "seeded"})
     assert (
@@ -248,3 +291,111 @@ def test_resource_controls(cycle_emulator: Emulator, api: httpx.Client) -> None:
     assert not cycle_emulator.set_resource_state("environments", env["id"], "no-such-state")
     with pytest.raises(KeyError, match="unknown resource kind"):
         cycle_emulator.list_resources("nope")
+
+
+# -- hubs, members, invites, keys ------------------------------------------------------------
+
+ROLES_DOCS = "https://cycle.io/docs/platform/roles-and-capabilities"
+
+
+def test_a_hubs_creator_is_its_accepted_owner() -> None:
+    """Source: ROLES_DOCS ("Every member of a hub has an assigned role"; the default roles made for
+    every hub include "Owner / Root", rank 10, "a special super user role") and the spec
+    (getHubMembership "Gets the Hub Membership for the requesting Account"; `events.joined`, "when
+    the membership was accepted"). Before: the creator's membership was `pending`, never joined,
+    named a role that did not exist, and `/v1/hubs/current/membership` answered a placeholder with
+    the all-zeros ID."""
+    clock = FakeClock()
+    with run_emulator(clock=clock) as emu, httpx.Client(base_url=emu.url, headers=emu.headers) as api:
+        account = api.get("/v1/account").json()["data"]["id"]
+        mine = api.get("/v1/hubs/current/membership", params={"include": "roles"}).json()
+        member = mine["data"]
+        assert (member["account_id"], member["hub_id"]) == (account, emu.hub_id)
+        assert member["state"]["current"] == "accepted"
+        assert member["events"]["joined"] == member["events"]["created"] == iso(clock.time())
+        owner = mine["includes"]["roles"][member["role_id"]]
+        assert (owner["name"], owner["identifier"], owner["root"], owner["rank"]) == ("Owner", "owner", True, 10)
+        assert owner["capabilities"]["all"] is True
+        assert [m["id"] for m in api.get("/v1/hubs/current/members").json()["data"]] == [member["id"]]
+        assert api.get(f"/v1/hubs/current/members/account/{account}").json()["data"] == member
+        stranger = api.get("/v1/hubs/current/members/account/5f1e000000000000000000aa")
+        assert stranger.status_code == 404 and stranger.json()["error"]["code"] == "404.hub.membership"
+        # A hub made over the API is the same: its maker owns it.
+        made = api.post("/v1/hubs", json={"name": "Second"}).json()["data"]["id"]
+        theirs = api.get("/v1/hubs/current/membership", headers={"X-Hub-Id": made}).json()["data"]
+        assert theirs["account_id"] == account and theirs["state"]["current"] == "accepted"
+
+
+def test_a_hub_invite_keeps_its_recipient_and_sender(api: httpx.Client) -> None:
+    """createHubInvite takes `recipient`; a membership holds it as `invitation.recipient`, with its
+    `sender` (the spec's HubMembershipInvitation). Before: the recipient was dropped (Cycle's legacy
+    JS client found it)."""
+    body = {"name": "Developer", "identifier": "developer", "rank": 4, "capabilities": {"all": False, "specific": []}}
+    role = api.post("/v1/hubs/current/roles", json=body).json()["data"]["id"]
+    made = api.post("/v1/hubs/current/invites", json={"recipient": "grace@example.com", "role_id": role})
+    assert made.status_code == 201, made.text
+    invite = made.json()["data"]
+    account = api.get("/v1/account").json()["data"]["id"]
+    assert invite["invitation"]["recipient"] == "grace@example.com"
+    assert invite["invitation"]["sender"] == {"id": account, "type": "account"}
+    assert invite["invitation"]["events"]["created"] == invite["events"]["created"]
+    assert invite["state"]["current"] == "pending"
+    listed = api.get("/v1/hubs/current/invites").json()["data"]
+    assert [i["invitation"]["recipient"] for i in listed] == ["grace@example.com"]
+
+
+def test_a_pipeline_trigger_key_has_a_secret(api: httpx.Client) -> None:
+    """A trigger key's `secret` is "used when calling the trigger key programmatically" (the spec;
+    triggerPipeline requires it). Before: every key's secret was "" (Cycle's legacy JS client found
+    it)."""
+    pipeline = api.post("/v1/pipelines", json={"name": "ship", "dynamic": False, "stages": []}).json()["data"]["id"]
+    keys = [api.post(f"/v1/pipelines/{pipeline}/keys", json={"name": name}).json()["data"] for name in ("a", "b")]
+    secrets = [key["secret"] for key in keys]
+    assert all(len(secret) >= 32 for secret in secrets) and secrets[0] != secrets[1]
+    assert api.get(f"/v1/pipelines/{pipeline}/keys/{keys[0]['id']}").json()["data"]["secret"] == secrets[0]
+
+
+HUB_DOCS = "https://cycle.io/docs/platform/introduction-to-hubs"
+
+
+def test_an_invited_account_sees_its_invite_and_joins_by_accepting(cycle_emulator: Emulator, api: httpx.Client) -> None:
+    """Source: HUB_DOCS ("Once an invite is accepted, that email account will become a new member of
+    the hub") and the spec (updateAccountInvite: "If true, the Invite will be accepted and the
+    associated Account will join the Hub"). Before: `/v1/account/invites` listed only items made on
+    first read (any ID, the recipient nobody), and accepting one changed nothing."""
+    from .test_auth import as_bearer, password_grant
+
+    cycle_emulator.add_user("grace@example.com", "s3cret")
+    grace = as_bearer(cycle_emulator, password_grant(cycle_emulator, "grace@example.com", "s3cret")["access_token"])
+    grace_id = api.get("/v1/account", headers=grace).json()["data"]["id"]
+    body = {"name": "Developer", "identifier": "developer", "rank": 4, "capabilities": {"all": False, "specific": []}}
+    role = api.post("/v1/hubs/current/roles", json=body).json()["data"]["id"]
+    invites = [
+        api.post("/v1/hubs/current/invites", json={"recipient": to, "role_id": role}).json()["data"]["id"]
+        for to in ("grace@example.com", "grace@example.com", "someone@example.com")
+    ]
+    assert api.get("/v1/account/invites").json()["data"] == []  # none is the caller's
+    listed = api.get("/v1/account/invites", headers=grace).json()["data"]
+    assert [i["id"] for i in listed] == invites[:2]
+
+    someone_elses = api.patch(f"/v1/account/invites/{invites[2]}", json={"accept": True}, headers=grace)
+    assert someone_elses.status_code == 404 and someone_elses.json()["error"]["code"] == "404.hub.invitation"
+
+    accepted = api.patch(f"/v1/account/invites/{invites[0]}", json={"accept": True}, headers=grace)
+    assert accepted.status_code == 200, accepted.text
+    member = accepted.json()["data"]
+    assert (member["account_id"], member["role_id"], member["state"]["current"]) == (grace_id, role, "accepted")
+    assert member["events"]["joined"] != "0001-01-01T00:00:00Z"
+    assert member["invitation"]["events"]["accepted"] == member["events"]["joined"]
+    members = api.get("/v1/hubs/current/members").json()["data"]
+    assert grace_id in [m["account_id"] for m in members]
+    assert [m["id"] for m in api.get("/v1/account/memberships", headers=grace).json()["data"]] == [invites[0]]
+    assert api.get(f"/v1/hubs/current/members/account/{grace_id}").json()["data"]["id"] == invites[0]
+
+    declined = api.patch(f"/v1/account/invites/{invites[1]}", json={"decline": True}, headers=grace).json()["data"]
+    assert declined["state"]["current"] == "declined" and declined["events"]["joined"] == "0001-01-01T00:00:00Z"
+    assert api.get("/v1/account/invites", headers=grace).json()["data"] == []  # none pending
+    pending = [
+        i["id"] for i in api.get("/v1/hubs/current/invites").json()["data"] if i["state"]["current"] == "pending"
+    ]
+    assert pending == [invites[2]]

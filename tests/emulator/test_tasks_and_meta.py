@@ -86,6 +86,25 @@ def test_reconfigure_lays_its_config_over_the_containers(api: httpx.Client) -> N
     assert doc["config"]["network"]["public"] == "disable" and doc["config"]["network"]["hostname"] == "api"
 
 
+def test_reimage_makes_the_container_run_the_image_it_names(api: httpx.Client) -> None:
+    """Source: https://cycle.io/docs/platform/container-management ("Each container has a base image
+    that can be updated as changes are made. This process is known as 'reimaging'"). Before: the job
+    completed and the container kept its old image."""
+    web = container(api, environment(api))
+    task(api, f"/v1/containers/{web}/tasks", {"action": "start"})
+    old = read(api, f"/v1/containers/{web}")["image"]["id"]
+    new = new_image(api)
+    task(api, f"/v1/containers/{web}/tasks", {"action": "reimage", "contents": {"image_id": new}})
+    doc = valid(api.get(f"/v1/containers/{web}", params={"include": "images"}), "/v1/containers/{containerId}")
+    assert doc["data"]["image"]["id"] == new != old
+    assert new in doc["includes"]["images"]
+    assert doc["data"]["state"]["current"] == "running"  # reimaged in place
+    missing = api.post(
+        f"/v1/containers/{web}/tasks", json={"action": "reimage", "contents": {"image_id": "5f1e000000000000000000ff"}}
+    )
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "404.image"
+
+
 @pytest.mark.parametrize("action", ["start", "stop", "restart"])
 def test_container_tasks_move_the_container_and_its_instances(api: httpx.Client, action: str) -> None:
     web = container(api, environment(api))
