@@ -639,18 +639,21 @@ def _post_init(cls: type, hints: dict[str, Any]) -> Callable[[Any], None] | None
             continue
         lines.append(f"v = self.{name}")
         wrapped = _map_class(hint)
-        if (
-            wrapped is not None
-            and list(_hints(wrapped)) == ["additional_properties"]
-            and _finisher(_hints(wrapped)["additional_properties"]) is None
-        ):
+        if wrapped is not None and list(_hints(wrapped)) == ["additional_properties"]:
             scope[f"C{index}"] = wrapped
-            lines += [
-                "if v.__class__ is dict:",
-                f"    m = _new(C{index})",
-                "    m.additional_properties = v",
-                f"    self.{name} = m",
-            ]
+            lines += ["if v.__class__ is dict:", f"    m = _new(C{index})"]
+            entries = _finisher(_hints(wrapped)["additional_properties"])
+            if entries is None:
+                lines.append("    m.additional_properties = v")
+            else:  # an empty map (the common case) has no entry to finish
+                scope[f"E{index}"] = entries
+                lines += [
+                    "    try:",
+                    f"        m.additional_properties = E{index}(v) if v else v",
+                    "    except DecodeError as exc:",
+                    f"        raise exc.at({name!r}) from None",
+                ]
+            lines.append(f"    self.{name} = m")
             continue
         scope[f"F{index}"] = finish
         lines += [
@@ -973,13 +976,13 @@ _KEYS = msgspec.json.Decoder(dict[str, msgspec.Raw]).decode  # an object's keys,
 class _Union:
     """A OneOf's members by the JSON type each takes, and how an object picks its member."""
 
-    def __init__(self, oneof: OneOf) -> None:
+    def __init__(self, oneof: OneOf, decoders: dict[str, Callable[[Any], Any]]) -> None:
         members = _oneof_members(oneof)
         self.tag = oneof.tag
         self.module = oneof.module
         self.variants: dict[str, Any] = dict(oneof.variants)  # tag value -> class name, then class
-        # tag value -> its variant's msgspec decode, once known to need nothing finished after it
-        self.decoders: dict[str, Callable[[Any], Any]] = {}
+        # tag value -> its variant's decode (msgspec's, then the finisher if it has one), once met
+        self.decoders = decoders
         self.by_kind: dict[str, list[Any]] = {}
         for member in members:
             self.by_kind.setdefault("object" if isinstance(member, _Lazy) else _kind_of(member), []).append(member)
@@ -1048,8 +1051,7 @@ class _Union:
                 assert self.module is not None
                 cls = self.variants[value] = _names(self.module)[cls]
             plan = _PLANS.get(cls) or _plan(cls)
-            if plan.finish is None:
-                self.decoders[value] = plan.decode
+            self.decoders[value] = plan.decode if plan.finish is None else _then(plan.decode, plan.finish)
             return _decode_bytes(cls, raw)
         if not isinstance(value, str):
             raise DecodeError(f"expected string, got {json_type(value)}", None, [self.tag])
@@ -1057,12 +1059,36 @@ class _Union:
         return UnknownVariant(decode_json(bytes(raw)), self.tag)
 
 
+def _then(decode: Callable[[Any], Any], finish: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda raw: finish(decode(raw))
+
+
 def _union(oneof: OneOf) -> Callable[[Any], Any]:
-    def finish(raw: msgspec.Raw) -> Any:
+    decoders: dict[str, Callable[[Any], Any]] = {}  # tag value -> its variant's decode, once met
+
+    def general(raw: msgspec.Raw) -> Any:
         union = oneof._union
         if union is None:  # built on first use: its members' decoders only once every class is ready
-            union = oneof._union = _Union(oneof)
+            union = oneof._union = _Union(oneof, decoders)
         return union(raw)
+
+    if oneof.tag is None or _UNRENAMABLE.search(oneof.tag):
+        return general
+    # An object of a known variant, the common case, in two msgspec calls: its tag, then the
+    # variant. Anything else (null, another JSON type, a tag not met yet or that does not fit)
+    # goes the general way, which names the place and keeps unknown variants.
+    tag_only = msgspec.defstruct("Tag", [("tag", str | msgspec.UnsetType, UNSET)], rename={"tag": oneof.tag})
+    peek = msgspec.json.Decoder(tag_only | None).decode
+
+    def finish(raw: msgspec.Raw) -> Any:
+        try:
+            found = peek(raw)
+            decode = decoders.get(found.tag) if found is not None else None
+            if decode is not None:
+                return decode(raw)
+        except (msgspec.ValidationError, msgspec.DecodeError):
+            pass
+        return general(raw)
 
     return finish
 
