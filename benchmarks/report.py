@@ -11,6 +11,7 @@ DECODER_LABELS = {
     "cycle_sdk": "cycle_sdk",
     "pydantic": "pydantic v2, `model_validate_json(strict=True)`",
     "msgspec": "msgspec Structs",
+    "msgspec_attrs": "msgspec into the SDK's attrs classes, nothing finished after (floor)",
     "stock": "stock openapi-python-client 0.29.1",
 }
 IMPORT_CALLS = ("get_job", "get_environment", "get_environments")
@@ -302,7 +303,10 @@ class Report:
             f"{versions.get('datamodel-code-generator', '')} from the same",
             "  effective spec (cut to these three operations: their schemas and every component they reach);",
             "- stock openapi-python-client 0.29.1 (its own templates and defaults) on the same spec:",
-            "  `ResponseModel.from_dict(json.loads(body))`, what its generated client does.",
+            "  `ResponseModel.from_dict(json.loads(body))`, what its generated client does;",
+            "- the floor of cycle_sdk's approach: the msgspec decoder cycle_sdk builds for the response model,",
+            "  into the same attrs classes, with nothing finished after it (unions left as raw JSON, maps of",
+            "  free keys as dicts): the SDK's own work is the difference.",
             "",
             "The peer models are build output (benchmarks/peers.py generates them into .bench-cache/, never",
             f"committed); pydantic {versions.get('pydantic', '?')}, msgspec {versions.get('msgspec', '?')}.",
@@ -344,8 +348,10 @@ class Report:
             entry = _get(self.r, "parse", "kinds", kind) or {}
             self.add(f"### {kind} ({entry.get('bytes', 0) / 1e6:.1f} MB)", "")
             rows = []
-            for name in DECODERS:
+            for name in (*DECODERS, "msgspec_attrs"):
                 off, held = _get(entry, "gc_off", name), _get(entry, "gc_on_held", name)
+                if off is None:
+                    continue
                 rejects = _get(entry, "rejects", name)
                 if rejects is None:
                     refused = "—"
