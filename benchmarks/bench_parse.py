@@ -14,7 +14,7 @@ and the ratio of the two minimums.
   (untimed), then the decode with its result kept, then the collections it left for later,
   forced at once and timed with it: the
   young generation (every object the decode made that no collection has seen yet: all of them
-  when the decode pauses automatic collection, as cycle_sdk does for a large body) and the middle
+  for a decoder that pauses automatic collection, as cycle_sdk once did) and the middle
   one, where the objects an earlier young collection moved wait. That is what an application
   that keeps the result pays, now or at its next allocations. Full collections are left out
   (timed by gc.callbacks and subtracted, reported beside): CPython runs one when the objects moved

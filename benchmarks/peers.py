@@ -168,6 +168,17 @@ def sdk_decoder(module: str) -> Decoder:
     return lambda body: parse(200, json.loads(body))
 
 
+def sdk_floor(kind: str) -> Decoder:
+    """msgspec alone into the SDK's attrs classes: the msgspec decoder the SDK builds for the list
+    operation's response model, with nothing finished after it (its unions left as raw JSON, its
+    maps of free keys as dicts): the floor the SDK's own work is measured against."""
+    from cycle_sdk import _decode
+
+    model = importlib.import_module(f"cycle_sdk._generated.models.get_{kind}_response_200")
+    cls = getattr(model, f"Get{kind.capitalize()}Response200")
+    return (_decode._PLANS.get(cls) or _decode._plan(cls)).decode
+
+
 def all_decoders(folder: Path, *, only: str | None = None) -> dict[str, dict[str, Decoder]]:
     """kind -> decoder name -> bytes -> decoded value (raises on a document that does not fit):
     json.loads (the baseline), cycle_sdk, pydantic, msgspec, stock; `only` loads just that one."""
@@ -178,6 +189,7 @@ def all_decoders(folder: Path, *, only: str | None = None) -> dict[str, dict[str
         makers: dict[str, Callable[[], Decoder]] = {
             "json.loads": lambda: json.loads,
             "cycle_sdk": functools.partial(sdk_decoder, f"api.{kind}.get_{kind}"),
+            "msgspec_attrs": functools.partial(sdk_floor, kind),
             "pydantic": functools.partial(_pydantic, path),
             "msgspec": functools.partial(_msgspec, path),
             "stock": functools.partial(_stock, kind),

@@ -13,27 +13,26 @@ cannot do alone is done here, once per response type, when its decoder is first 
   cannot tell apart alone (`OneOf`, read as `msgspec.Raw` and decided here by the JSON type,
   the discriminator, or the member that declares the object's keys), a model of free keys
   (`MapModel`, read as a dict), a model whose JSON keys are not its field names (read as a
-  msgspec Struct of the JSON keys). A model holding one of these gets an
-  `__attrs_post_init__`, which msgspec calls after each instance;
+  msgspec Struct of the JSON keys). These are finished in one pass over the decoded value once
+  msgspec is done (a "walker" written out per response type, down to each such field), not by
+  an `__attrs_post_init__` that msgspec would call from C for every object holding one;
 - errors: msgspec's are turned into DecodeError with the JSON path in the SDK's form
   (`data[3].config.deploy.instances: expected integer, got string`), map keys included, which
   msgspec leaves out (`[...]`); this runs only when a body does not fit;
 - timestamps msgspec's RFC 3339 parser rejects are read by python-dateutil's isoparse (`24:00`,
   ordinal dates), then the body is decoded again.
 
-Garbage collection: a large list document becomes tens of thousands of small model objects,
-each tracked by Python's cyclic collector, which would run young-generation passes over them
-mid-decode. None of these objects form cycles, so while a body of DECODE_GC_PAUSE_BYTES or more
-decodes, automatic collection is held off by setting the first collection threshold to 0 (what
-gc.set_threshold documents as disabling collection). `gc.isenabled()`, the caller's own switch,
-is never touched; the thresholds are put back by the last of any overlapping decodes (threads
-share one pause), unless someone changed them meanwhile.
+Garbage collection is left to run as it would: a page of models is tens of thousands of objects
+the collector tracks, and it looks at them in small young collections while they are made,
+on objects still in the cache. Holding it off for the decode (as this module once did) only
+deferred that work to one collection over all of them at the caller's next allocations, which
+cost an application that keeps the result more than the collections it skipped (`make bench`,
+GC on with the result held).
 """
 
 from __future__ import annotations
 
 import datetime
-import gc
 import json
 import logging
 import math
@@ -56,49 +55,12 @@ T = TypeVar("T")
 Self = TypeVar("Self", bound="Model")
 V = TypeVar("V")
 
-DECODE_GC_PAUSE_BYTES = 64 * 1024
-
 log = logging.getLogger("cycle_sdk")
-
-# --- the body: parse, collection held off for large bodies ---------------------------------------
-
-_lock = threading.Lock()
-_depth = 0
-_saved_threshold: tuple[int, int, int] | None = None
-
-
-def _pause() -> None:
-    global _depth, _saved_threshold
-    with _lock:
-        if _depth == 0:
-            saved = gc.get_threshold()
-            if saved[0] != 0:
-                _saved_threshold = saved
-                gc.set_threshold(0, saved[1], saved[2])
-            else:
-                _saved_threshold = None  # already off (by the caller): nothing to put back
-        _depth += 1
-
-
-def _unpause() -> None:
-    global _depth, _saved_threshold
-    with _lock:
-        _depth -= 1
-        if _depth == 0 and _saved_threshold is not None:
-            if gc.get_threshold()[0] == 0:  # nobody set their own thresholds meanwhile
-                gc.set_threshold(*_saved_threshold)
-            _saved_threshold = None
 
 
 def decode(status: int, body: bytes, parse: Callable[[int, bytes], T]) -> T:
-    """parse(status, body), collection held off for a large body; raises what parse raises."""
-    if len(body) < DECODE_GC_PAUSE_BYTES:
-        return parse(status, body)
-    _pause()
-    try:
-        return parse(status, body)
-    finally:
-        _unpause()
+    """The requester's decode: parse(status, body); raises what parse raises."""
+    return parse(status, body)
 
 
 # --- errors -----------------------------------------------------------------------------------------
@@ -395,7 +357,7 @@ def _plan(tp: Any) -> _Plan:
         found = _PLANS.get(tp)
         if found is None:
             # Every class the type reaches is made ready before msgspec sees any of them: msgspec
-            # keeps what it reads of a class (its annotations, its __attrs_post_init__) for good.
+            # keeps what it reads of a class (its annotations) for good.
             ready = set(_READY)
             try:
                 _reach(tp)
@@ -599,7 +561,7 @@ _READY: set[type] = set()
 
 
 def _reach(tp: Any) -> None:
-    """Make ready every model class under `tp`: names bound, post-init finishers in place."""
+    """Make ready every model class under `tp`: names bound, annotations made views."""
     if isinstance(tp, OneOf | _Later):  # read as Raw: made ready when one is first decoded
         return
     if isinstance(tp, type) and issubclass(tp, Model) and attrs.has(tp):
@@ -617,54 +579,154 @@ def _reach(tp: Any) -> None:
                 base.__annotations__ = {name: _view(hint) for name, hint in _own_hints(base).items()}
         for hint in hints.values():
             _reach(hint)
-        if not (issubclass(tp, MapModel) or _json_keys(tp)):
-            post_init = _post_init(tp, hints)
-            if post_init is not None:
-                tp.__attrs_post_init__ = post_init  # type: ignore[attr-defined]
         return
     for arg in get_args(tp):
         _reach(arg)
 
 
-def _post_init(cls: type, hints: dict[str, Any]) -> Callable[[Any], None] | None:
-    """The __attrs_post_init__ that finishes a model's fields msgspec decoded as their view, or
-    None when none needs it. It runs once per decoded object, so it is written out for the
-    class (as attrs writes its methods) rather than looping over the fields: a field holding a
-    model of free keys, the commonest case, is two attribute reads and a class test."""
-    lines: list[str] = []
-    scope: dict[str, Any] = {"UNSET": UNSET, "DecodeError": DecodeError, "_new": object.__new__}
-    for index, (name, hint) in enumerate(hints.items()):
-        finish = _finisher(hint)
-        if finish is None:
-            continue
-        lines.append(f"v = self.{name}")
-        wrapped = _map_class(hint)
-        if (
-            wrapped is not None
-            and list(_hints(wrapped)) == ["additional_properties"]
-            and _finisher(_hints(wrapped)["additional_properties"]) is None
-        ):
-            scope[f"C{index}"] = wrapped
-            lines += [
-                "if v.__class__ is dict:",
-                f"    m = _new(C{index})",
-                "    m.additional_properties = v",
-                f"    self.{name} = m",
-            ]
-            continue
-        scope[f"F{index}"] = finish
-        lines += [
-            "if v is not UNSET:",
-            "    try:",
-            f"        self.{name} = F{index}(v)",
-            "    except DecodeError as exc:",  # msgspec adds where this object is
-            f"        raise exc.at({name!r}) from None",
+_WALKERS: dict[type, Callable[[Any], Any]] = {}
+_NEEDS: dict[type, bool] = {}
+
+
+def _scan(hint: Any, models: list[type]) -> bool:
+    """Whether a value of this hint needs finishing itself (a union read as Raw, a map read as a
+    dict, a renamed model read as a Struct); the plain model classes it holds go to `models`."""
+    if isinstance(hint, OneOf | _Later):
+        return True
+    if isinstance(hint, type) and issubclass(hint, Model):
+        if issubclass(hint, MapModel) or _json_keys(hint):
+            return True
+        models.append(hint)
+        return False
+    return any([_scan(arg, models) for arg in get_args(hint)])
+
+
+def _subtree_needs(cls: type) -> bool:
+    """Whether anything under a plain model class needs finishing once msgspec has made it."""
+    found = _NEEDS.get(cls)
+    if found is None:
+        found, seen, stack = False, set(), [cls]
+        while stack and not found:
+            here = stack.pop()
+            if here in seen:
+                continue
+            seen.add(here)
+            for hint in _hints(here).values():
+                if _scan(hint, stack):
+                    found = True
+                    break
+        _NEEDS[cls] = found
+    return found
+
+
+def _needs(hint: Any) -> bool:
+    models: list[type] = []
+    return _scan(hint, models) or any(_subtree_needs(m) for m in models)
+
+
+def _one_member(hint: Any) -> Any:
+    """The one member of a union beside None and UNSET (the hint itself if no union); None if several."""
+    members = get_args(hint) if get_origin(hint) in (typing.Union, UnionType) else (hint,)
+    rest = [m for m in members if m is not Unset and m is not type(None)]
+    return rest[0] if len(rest) == 1 else None
+
+
+def _plain_model(tp: Any) -> type | None:
+    if isinstance(tp, type) and issubclass(tp, Model) and not issubclass(tp, MapModel) and not _json_keys(tp):
+        return tp
+    return None
+
+
+# How deep a walker writes out the walks of the models under its own before calling theirs.
+_INLINE_DEPTH = 6
+
+
+def _walker(cls: type) -> Callable[[Any], Any]:
+    """What finishes a plain model's subtree once msgspec has made it: its unions read as Raw,
+    its maps read as dicts, and so on down, in place; it returns the model. msgspec would call
+    an __attrs_post_init__ for each object (a call from C per object holding one such field);
+    this is one pass over the decoded value, written out for the class (as attrs writes its
+    methods), the models on the way written out inside it: a field holding a map, the commonest
+    case, is two attribute reads and a class test."""
+    found = _WALKERS.get(cls)
+    if found is not None:
+        return found
+    scope: dict[str, Any] = {"UNSET": UNSET, "DecodeError": DecodeError, "_new": object.__new__, "_index": _index}
+    later: list[tuple[str, Any]] = []  # names in scope bound once this walker is registered (recursion)
+    lines = _walk_lines(cls, "o", 0, [cls], scope, later)
+    source = "def walk(o):\n" + "".join(f"    {line}\n" for line in lines) + "    return o\n"
+    exec(compile(source, f"<finishing {cls.__qualname__}>", "exec"), scope)
+    walk: Callable[[Any], Any] = scope["walk"]
+    _WALKERS[cls] = walk
+    for name, tp in later:
+        scope[name] = _finisher(tp)
+    return walk
+
+
+def _walk_lines(
+    cls: type, var: str, depth: int, inside: list[type], scope: dict[str, Any], later: list[tuple[str, Any]]
+) -> list[str]:
+    """The lines that finish the model in `var` (of class `cls`), each field's errors seen from it."""
+
+    def bind(kind: str, value: Any, now: bool) -> str:
+        name = f"{kind}{len(scope)}"
+        if now:
+            scope[name] = value
+        else:
+            later.append((name, value))
+            scope[name] = None
+        return name
+
+    def guarded(body: list[str], *at: str) -> list[str]:
+        return [
+            "try:",
+            *(f"    {line}" for line in body),
+            "except DecodeError as exc:",
+            f"    raise exc.at({', '.join(at)}) from None",
         ]
-    if not lines:
-        return None
-    source = "def __attrs_post_init__(self):\n" + "".join(f"    {line}\n" for line in lines)
-    exec(compile(source, f"<post-init of {cls.__qualname__}>", "exec"), scope)
-    return scope["__attrs_post_init__"]  # type: ignore[no-any-return]
+
+    def model_lines(model: type, value: str) -> list[str]:
+        if model in inside or depth + 1 >= _INLINE_DEPTH:
+            return [f"{bind('W', model, now=False)}({value})"]
+        return _walk_lines(model, value, depth + 1, [*inside, model], scope, later) or ["pass"]
+
+    lines: list[str] = []
+    v = f"v{depth}"
+    for name, hint in _hints(cls).items():
+        if not _needs(hint):
+            continue
+        lines.append(f"{v} = {var}.{name}")
+        member = _one_member(hint)
+        wrapped = _map_class(hint)
+        if wrapped is not None and list(_hints(wrapped)) == ["additional_properties"]:
+            lines += [f"if {v}.__class__ is dict:", f"    m = _new({bind('C', wrapped, now=True)})"]
+            entries = _hints(wrapped)["additional_properties"]
+            if not _needs(entries):
+                lines.append(f"    m.additional_properties = {v}")
+            else:  # an empty map (the common case) has no entry to finish
+                finish = bind("E", entries, now=False)
+                lines += [
+                    f"    {line}"
+                    for line in guarded([f"m.additional_properties = {finish}({v}) if {v} else {v}"], repr(name))
+                ]
+            lines.append(f"    {var}.{name} = m")
+        elif (model := _plain_model(member)) is not None:
+            lines.append(f"if {v}.__class__ is {bind('C', model, now=True)}:")
+            lines += [f"    {line}" for line in guarded(model_lines(model, v), repr(name))]
+        elif get_origin(member) is list and (model := _plain_model(get_args(member)[0])) is not None:
+            w = f"w{depth}"
+            body = [f"for {w} in {v}:", *(f"    {line}" for line in model_lines(model, w))]
+            lines.append(f"if {v}.__class__ is list:")
+            lines += [f"    {line}" for line in guarded(body, repr(name), f"_index({v}, {w})")]
+        else:
+            finish = bind("F", hint, now=False)
+            lines.append(f"if {v} is not UNSET:")
+            lines += [f"    {line}" for line in guarded([f"{var}.{name} = {finish}({v})"], repr(name))]
+    return lines
+
+
+def _index(values: list[Any], value: Any) -> int:
+    return next(i for i, item in enumerate(values) if item is value)
 
 
 def _map_class(hint: Any) -> type | None:
@@ -766,7 +828,7 @@ def _make_finisher(tp: Any) -> Callable[[Any], Any] | None:
             return _map_finisher(tp, _finisher(_hints(tp)["additional_properties"]))
         if _json_keys(tp):
             return _renamed_finisher(tp)
-        return None
+        return _walker(tp) if _subtree_needs(tp) else None
     origin = get_origin(tp)
     if origin is list:
         return _list_finisher(_finisher(get_args(tp)[0]))
@@ -973,13 +1035,13 @@ _KEYS = msgspec.json.Decoder(dict[str, msgspec.Raw]).decode  # an object's keys,
 class _Union:
     """A OneOf's members by the JSON type each takes, and how an object picks its member."""
 
-    def __init__(self, oneof: OneOf) -> None:
+    def __init__(self, oneof: OneOf, decoders: dict[str, Callable[[Any], Any]]) -> None:
         members = _oneof_members(oneof)
         self.tag = oneof.tag
         self.module = oneof.module
         self.variants: dict[str, Any] = dict(oneof.variants)  # tag value -> class name, then class
-        # tag value -> its variant's msgspec decode, once known to need nothing finished after it
-        self.decoders: dict[str, Callable[[Any], Any]] = {}
+        # tag value -> its variant's decode (msgspec's, then the finisher if it has one), once met
+        self.decoders = decoders
         self.by_kind: dict[str, list[Any]] = {}
         for member in members:
             self.by_kind.setdefault("object" if isinstance(member, _Lazy) else _kind_of(member), []).append(member)
@@ -1048,8 +1110,7 @@ class _Union:
                 assert self.module is not None
                 cls = self.variants[value] = _names(self.module)[cls]
             plan = _PLANS.get(cls) or _plan(cls)
-            if plan.finish is None:
-                self.decoders[value] = plan.decode
+            self.decoders[value] = plan.decode if plan.finish is None else _then(plan.decode, plan.finish)
             return _decode_bytes(cls, raw)
         if not isinstance(value, str):
             raise DecodeError(f"expected string, got {json_type(value)}", None, [self.tag])
@@ -1057,12 +1118,36 @@ class _Union:
         return UnknownVariant(decode_json(bytes(raw)), self.tag)
 
 
+def _then(decode: Callable[[Any], Any], finish: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda raw: finish(decode(raw))
+
+
 def _union(oneof: OneOf) -> Callable[[Any], Any]:
-    def finish(raw: msgspec.Raw) -> Any:
+    decoders: dict[str, Callable[[Any], Any]] = {}  # tag value -> its variant's decode, once met
+
+    def general(raw: msgspec.Raw) -> Any:
         union = oneof._union
         if union is None:  # built on first use: its members' decoders only once every class is ready
-            union = oneof._union = _Union(oneof)
+            union = oneof._union = _Union(oneof, decoders)
         return union(raw)
+
+    if oneof.tag is None or _UNRENAMABLE.search(oneof.tag):
+        return general
+    # An object of a known variant, the common case, in two msgspec calls: its tag, then the
+    # variant. Anything else (null, another JSON type, a tag not met yet or that does not fit)
+    # goes the general way, which names the place and keeps unknown variants.
+    tag_only = msgspec.defstruct("Tag", [("tag", str | msgspec.UnsetType, UNSET)], rename={"tag": oneof.tag})
+    peek = msgspec.json.Decoder(tag_only | None).decode
+
+    def finish(raw: msgspec.Raw) -> Any:
+        try:
+            found = peek(raw)
+            decode = decoders.get(found.tag) if found is not None else None
+            if decode is not None:
+                return decode(raw)
+        except (msgspec.ValidationError, msgspec.DecodeError):
+            pass
+        return general(raw)
 
     return finish
 
@@ -1365,7 +1450,6 @@ def _non_finite(node: Any) -> list[str | int] | None:
 
 
 __all__ = [
-    "DECODE_GC_PAUSE_BYTES",
     "DecodeError",
     "Document",
     "InvalidJSON",
