@@ -94,8 +94,10 @@ demo: $(GEN)
 
 # pytest runs in parallel (pytest-xdist), one worker per core unless PYTEST_WORKERS says otherwise
 # (PYTEST_WORKERS=0: in one process). The rules a test follows to run in a worker: tests/conftest.py.
+# Bytecode is written even where PYTHONDONTWRITEBYTECODE is set: without it every worker compiles
+# and assertion-rewrites the whole suite again (twice the collection time) on every run.
 PYTEST_WORKERS ?= auto
-PYTEST := $(BIN)/python -m pytest -p no:cacheprovider -n $(PYTEST_WORKERS)
+PYTEST := PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -p no:cacheprovider -n $(PYTEST_WORKERS)
 
 # No root needed: the zsh completion test uses a zsh when there is one and says in pytest's
 # summary that it was skipped when there is none (CI installs zsh and requires it).
