@@ -94,7 +94,8 @@ def test_output_is_the_api_document(env: dict[str, str], emu: Emulator) -> None:
 def test_output_yaml(env: dict[str, str], emu: Emulator) -> None:
     import yaml
 
-    env_id = _create(env, "yaml")
+    # Made by the emulator's controls, with no job to move its state between the two reads.
+    env_id = str(emu.put_resource("environments", {**ENV_BODY, "name": "yaml"}, state="live")["id"])
     as_json = run("environments", "get-environment", env_id, env=env)
     as_yaml = run("environments", "get-environment", env_id, "--output", "yaml", env=env)
     assert as_yaml.returncode == EXIT_OK, as_yaml.stderr
