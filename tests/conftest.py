@@ -26,7 +26,7 @@ these rules (`.venv/bin/python -m pytest -n 2 tests/your_test.py tests/another.p
   may depend on how long something takes. Use the fake clock (`tests/support/clock.py`: the
   SDK's `clock=`, the emulator's jobs); a real timeout in a test is a hang guard, long enough
   never to fire on a loaded machine, and never asserted on.
-- The fast layer is `-m "not slow"` (about a minute in total): mark `slow` what starts a
+- The fast layer is `-m "not slow"` (under a minute on 2 cores): mark `slow` what starts a
   subprocess, builds, runs a type checker or load, or sweeps every operation or model; keep a
   small sample of such a sweep in the fast layer.
 """

@@ -233,6 +233,8 @@ class _Server(uvicorn.Server):
         self._on_started = on_started
         self._on_stopping = on_stopping
         self._conditions = config.limits.conditions if isinstance(config, _Config) else Conditions()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake: asyncio.Event | None = None
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         asyncio.get_running_loop().set_exception_handler(self._loop_exception)
@@ -242,9 +244,39 @@ class _Server(uvicorn.Server):
         if self.started:
             self._on_started()
 
+    async def main_loop(self) -> None:
+        # uvicorn's loop, woken by `exit_now()` as well as every 0.1 s (uvicorn only polls
+        # should_exit): a background emulator stops at once, not on the next tick.
+        self._wake = asyncio.Event()
+        self._loop = asyncio.get_running_loop()
+        counter = 0
+        should_exit = await self.on_tick(counter)
+        while not should_exit:
+            counter = (counter + 1) % 864000
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), 0.1)
+            should_exit = await self.on_tick(counter)
+
+    def exit_now(self) -> None:
+        """Stop serving, from another thread: should_exit, and the main loop woken to see it."""
+        self.should_exit = True
+        loop, wake = self._loop, self._wake
+        if loop is not None and wake is not None:
+            with contextlib.suppress(RuntimeError):  # the loop has closed already
+                loop.call_soon_threadsafe(wake.set)
+
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         self._on_stopping()
-        await super().shutdown(sockets)
+        if self.server_state.connections or self.server_state.tasks:
+            await super().shutdown(sockets)  # tells each connection, gives them 0.1 s, waits for tasks
+            return
+        # Nothing open: uvicorn's shutdown without its 0.1 s for connections to see it.
+        for server in self.servers:
+            server.close()
+        for sock in sockets or ():
+            sock.close()
+        if not self.force_exit:
+            await self.lifespan.shutdown()
 
     def _loop_exception(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
         # asyncio reports every failed accept with a traceback, many times a second: one line per
@@ -412,7 +444,7 @@ class Emulator(Controls):
         """Stop serving (closing notification sockets), and close the database."""
         if self._server is not None:
             self.drop_notification_sockets()
-            self._server.should_exit = True
+            self._server.exit_now()
         if self._thread is not None:
             self._thread.join(_STOP_TIMEOUT)
         if self._socket is not None:

@@ -6,12 +6,15 @@ Run on a small scratch project laid out like this one, so each input can be chan
 
 from __future__ import annotations
 
+import ast
 import shutil
 import sys
 from pathlib import Path
 
 import pytest
 
+from generator.effective import NOT_GENERATOR_INPUTS
+from generator.timing import SKIPPED_CHECK  # make test-timing reads it in make test's output
 from generator.typecheck_generated import KEY_FILE, ROOT, compute_key, contract_closure, main
 
 FILES = {
@@ -40,10 +43,11 @@ FILES = {
     "generator/mypy-generated.ini": "[mypy]\n",
     "generator/pyright-generated.json": "{}\n",
     "../shared/cycle-api-spec/platform.yml": "openapi: 3.0.0\n",
+    # a tool beside the generator that the build never imports
+    "generator/timing.py": "\n",
 }
-IN_KEY = [
-    name for name in FILES if name not in ("cycle_sdk/__init__.py", "cycle_sdk/_client.py", "cycle_sdk/cli/__init__.py")
-]
+NOT_IN_KEY = ["cycle_sdk/__init__.py", "cycle_sdk/_client.py", "cycle_sdk/cli/__init__.py", "generator/timing.py"]
+IN_KEY = [name for name in FILES if name not in NOT_IN_KEY]
 
 
 @pytest.fixture
@@ -80,11 +84,34 @@ def test_a_new_generated_file_changes_the_key(project: Path) -> None:
     assert compute_key(project) != before
 
 
-@pytest.mark.parametrize("name", ["cycle_sdk/__init__.py", "cycle_sdk/_client.py", "cycle_sdk/cli/__init__.py"])
-def test_hand_written_code_the_generated_code_cannot_reach_keeps_the_key(project: Path, name: str) -> None:
+@pytest.mark.parametrize("name", NOT_IN_KEY)
+def test_code_neither_the_generated_code_nor_the_build_reaches_keeps_the_key(project: Path, name: str) -> None:
     before = compute_key(project)
     (project / name).write_text("class Changed: ...\n")
     assert compute_key(project) == before
+
+
+def _generator_imports(module: str, seen: set[str]) -> set[str]:
+    """The generator modules `module` imports, at any depth and wherever in it (ast, not run)."""
+    path = ROOT / (module.replace(".", "/") + ".py")
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names = [node.module]
+        for name in names:
+            if name.startswith("generator.") and name not in seen:
+                seen.add(name)
+                _generator_imports(name, seen)
+    return seen
+
+
+def test_the_build_imports_none_of_the_tools_left_out_of_its_digest_and_the_key() -> None:
+    """A tool in NOT_GENERATOR_INPUTS changes neither the generated code's recorded generator
+    digest nor this key: true only while `make generate` never imports it."""
+    imported = {f"{name.replace('.', '/')}.py" for name in _generator_imports("generator.build", set())}
+    assert {"generator/effective.py", "generator/pysource.py"} <= imported  # the walk follows imports
+    assert imported & NOT_GENERATOR_INPUTS == set()
+    assert (ROOT / "generator/timing.py").is_file() and "generator/timing.py" in NOT_GENERATOR_INPUTS
 
 
 def test_another_checker_version_changes_the_key(
@@ -115,10 +142,10 @@ def test_a_pass_is_remembered_and_a_failure_is_not(tmp_path: Path, capsys: pytes
     assert main([], root=root) == 0
     assert "mypy --config-file" in capsys.readouterr().out and key_file.is_file()
     assert main([], root=root) == 0
-    assert "typecheck-generated: skipped" in capsys.readouterr().out
+    assert SKIPPED_CHECK in capsys.readouterr().out
     module.write_text('COUNT: int = "one"\n')
     assert main([], root=root) != 0
     assert not key_file.exists()
     module.write_text("COUNT: int = 2\n")
     assert main([], root=root) == 0
-    assert "typecheck-generated: skipped" not in capsys.readouterr().out and key_file.is_file()
+    assert SKIPPED_CHECK not in capsys.readouterr().out and key_file.is_file()
