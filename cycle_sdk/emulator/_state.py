@@ -915,6 +915,7 @@ def _at(doc: Mapping[str, JSON], *path: str) -> JSON:
 
 
 __all__ = [
+    "ACCOUNT_INVITE_KIND",
     "FINAL_STATES",
     "INITIAL_STATES",
     "PROTECTED",
