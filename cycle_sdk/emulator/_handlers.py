@@ -384,6 +384,11 @@ class Handlers:
             if member is None:
                 raise ApiError(404, "404.hub.membership", "Membership not found", "the caller is no member of this hub")
             return self._document(call, self.tools.fit(member.doc, call.op.data_schema), [member.doc])
+        if call.op.template == "/v1/hubs/current/roles/defaults":  # the roles every hub is made with
+            item = self._item_schema(call)
+            declared = self.tools.properties(item)
+            roles = [{k: v for k, v in role.items() if k in declared} for role in self.state.default_roles()]
+            return self._document(call, self.tools.fit(roles, call.op.data_schema), roles)
         found = self._resolve(call)
         schema = call.op.response_schema
         if schema is None:

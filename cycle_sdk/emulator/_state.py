@@ -26,6 +26,7 @@ from ._faults import FaultRegistry
 from ._jobs import STEP_CAPTIONS, TERMINAL, JobPlan, Outcome, TaskSpec, iso, new_job, render
 from ._model import not_found
 from ._notifications import NotificationHub
+from ._roles import DEFAULT_ROLES, role_capabilities
 from ._schema import JSON, Schema
 from ._spec import (
     ACCOUNT_KIND,
@@ -57,15 +58,6 @@ ROLE_KIND: Final = "hubs/current/roles"
 MEMBER_ACCOUNT_KIND: Final = "hubs/current/members/account"
 INVITE_KIND: Final = "hubs/current/invites"
 ACCOUNT_INVITE_KIND: Final = "account/invites"
-# The role a hub's creator holds (the Owner of Cycle's default roles).
-OWNER_ROLE: Final[Mapping[str, JSON]] = {
-    "name": "Owner",
-    "identifier": "owner",
-    "default": "owner",
-    "root": True,
-    "rank": 10,
-    "capabilities": {"all": True, "specific": []},
-}
 # Preferred state of a new resource, and of one whose creation job completed.
 INITIAL_STATES: Final = ("live", "new", "active")
 # Kinds that start `new` and reach `live` through a job, as Cycle's docs describe them: an image is
@@ -233,6 +225,31 @@ class EmulatorState:
     def hub(self, hub_id: str) -> Record | None:
         return self.store.get("", HUB_KIND, hub_id)
 
+    def default_roles(self) -> list[dict[str, JSON]]:
+        """Cycle's default roles, Owner first, as a hub is made with them (see `_roles`): each one's
+        identifier is its name's, as the platform makes one, and `default` names it as their origin."""
+        return [
+            {
+                "name": role.name,
+                "identifier": slug(role.name),
+                "default": slug(role.name),
+                "root": role.root,
+                "rank": role.rank,
+                "capabilities": role_capabilities(role, self.capabilities()),
+            }
+            for role in DEFAULT_ROLES
+        ]
+
+    def capabilities(self) -> list[str]:
+        """Every capability the spec lists, in its order (a role's `capabilities.specific` items)."""
+        if ROLE_KIND not in self.spec.kinds:
+            return []
+        specific = self.tools.property(
+            self.tools.property(self.kind(ROLE_KIND).schema, "capabilities") or {}, "specific"
+        )
+        items = self.tools.resolve(specific).get("items", {}) if isinstance(specific, dict) else {}
+        return [str(value) for part in self.tools.parts(items) for value in part.get("enum", ())]
+
     def create_hub(
         self, name: str, *, hub_id: str | None = None, principal: Principal | None = None, body: JSON = None
     ) -> Record:
@@ -242,13 +259,15 @@ class EmulatorState:
         with self.lock:
             fields = {**(body if isinstance(body, dict) else {}), "name": name}
             record = self.create_resource(self.kind(HUB_KIND), None, fields, principal=principal, id_=hub_id)
-            # The creator is the hub's first member, joined now, with the Owner role every hub is made
-            # with (https://cycle.io/docs/platform/roles-and-capabilities: "Owner / Root", rank 10,
-            # "a special super user role").
+            # The hub is made with Cycle's default roles; its creator is its first member, joined
+            # now, with the first of them, the Owner (https://cycle.io/docs/platform/roles-and-capabilities:
+            # "Owner / Root", rank 10, "a special super user role").
             if MEMBER_KIND in self.spec.kinds and ROLE_KIND in self.spec.kinds:
-                owner = self.create_resource(
-                    self.kind(ROLE_KIND), record.id, OWNER_ROLE, principal=principal, notify=False
-                )
+                role_kind = self.kind(ROLE_KIND)
+                owner, *_ = [
+                    self.create_resource(role_kind, record.id, role, principal=principal, notify=False)
+                    for role in self.default_roles()
+                ]
                 member_kind = self.kind(MEMBER_KIND)
                 joined = {"account_id": principal.account_id, "role_id": owner.id}
                 member = self.create_resource(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import httpx
@@ -10,7 +11,7 @@ import pytest
 from cycle_sdk.emulator import Emulator, EmulatorConfig, FakeClock, run_emulator
 from cycle_sdk.emulator._jobs import iso
 
-from .helpers import component, container_body, environment_body, errors, new_image
+from .helpers import component, container_body, environment_body, errors, new_image, response_validator, spec
 
 
 def create_environment(api: httpx.Client, name: str, **fields: Any) -> dict[str, Any]:
@@ -324,6 +325,82 @@ def test_a_hubs_creator_is_its_accepted_owner() -> None:
         made = api.post("/v1/hubs", json={"name": "Second"}).json()["data"]["id"]
         theirs = api.get("/v1/hubs/current/membership", headers={"X-Hub-Id": made}).json()["data"]
         assert theirs["account_id"] == account and theirs["state"]["current"] == "accepted"
+
+
+MEMBERS_DOCS = "https://cycle.io/docs/portal/managing-hub-members"
+# Cycle's default roles and ranks, as ROLES_DOCS and MEMBERS_DOCS list them.
+DEFAULT_ROLES = [
+    ("Owner", 10),
+    ("Admin", 7),
+    ("DevOps Engineer", 5),
+    ("Developer", 4),
+    ("Consultant", 2),
+    ("Analyst", 1),
+]
+INVITING = {"hubs-invites-send", "hubs-invites-manage"}
+
+
+def check_default_roles(roles: list[dict[str, Any]]) -> None:
+    """The documented facts about the default roles: names and ranks, the Owner the root super
+    user, managing roles the Owner's alone (MEMBERS_DOCS), inviting the Owner's and the Admin's
+    ("Only admins and the owner can invite new hub members"); each role's capabilities, the
+    emulator's choice, hold those of every role ranked below it and only capabilities the spec lists."""
+    assert [(r["name"], r["rank"]) for r in roles] == DEFAULT_ROLES
+    assert [r["identifier"] for r in roles] == [
+        "owner",
+        "admin",
+        "devops-engineer",
+        "developer",
+        "consultant",
+        "analyst",
+    ]
+    assert [r["default"] for r in roles] == [r["identifier"] for r in roles]
+    assert [r["root"] for r in roles] == [True, False, False, False, False, False]
+    owner, *others = roles
+    assert owner["capabilities"] == {"all": True, "specific": []}
+    known = set(spec()["components"]["schemas"]["Capability"]["enum"])
+    granted = [set(r["capabilities"]["specific"]) for r in others]
+    assert all(r["capabilities"]["all"] is False for r in others)
+    assert all(capabilities and capabilities <= known for capabilities in granted)
+    assert all(lower < higher for higher, lower in itertools.pairwise(granted))
+    assert not any("hubs-roles-manage" in capabilities for capabilities in granted)
+    assert [bool(INVITING & capabilities) for capabilities in granted] == [True, False, False, False, False]
+
+
+def test_a_new_hub_is_made_with_cycles_default_roles_and_its_creator_is_the_owner(api: httpx.Client) -> None:
+    """Source: ROLES_DOCS ("The default roles and their ranks created for every hub": Owner / Root
+    10, Admin 7, DevOps Engineer 5, Developer 4, Consultant 2, Analyst 1) and MEMBERS_DOCS (the
+    same six, "included upon hub create"; managing roles "given only to the Owner role"; only
+    admins and the owner invite). Before: a hub was made with its Owner role alone."""
+    made = api.post("/v1/hubs", json={"name": "Second"}).json()["data"]["id"]
+    for hub in (None, made):  # the emulator's own hub and one made over the API
+        headers = {"X-Hub-Id": hub} if hub else {}
+        roles = api.get("/v1/hubs/current/roles", headers=headers).json()["data"]
+        check_default_roles(roles)
+        assert all(not errors(component("Role"), role) for role in roles)
+        mine = api.get("/v1/hubs/current/membership", headers=headers).json()["data"]
+        assert mine["role_id"] == roles[0]["id"]  # the Owner's
+
+
+def test_default_roles_are_answered_from_what_a_hub_is_made_with(api: httpx.Client) -> None:
+    """Source: the spec (getDefaultHubRoles "Returns a list of the default roles/capabilities for a
+    hub"; no security) and ROLES_DOCS ("Every hub has a set of default roles ... Default roles can
+    be edited or removed"). The answer is the platform's defaults, so editing or removing a hub's
+    own copies changes nothing in it. Before: one placeholder role, named "", identifier "", no
+    capabilities."""
+    roles = api.get("/v1/hubs/current/roles").json()["data"]
+    fields = ("name", "identifier", "root", "capabilities")
+    made_with = [{name: role[name] for name in fields} for role in roles]
+    api.patch(
+        f"/v1/hubs/current/roles/{roles[1]['id']}", json={"name": "Boss", "identifier": "boss", "rank": 6}
+    ).raise_for_status()
+    api.delete(f"/v1/hubs/current/roles/{roles[-1]['id']}").raise_for_status()
+    with httpx.Client(base_url=api.base_url) as anonymous:  # it takes no credentials
+        for client in (api, anonymous):
+            answer = client.get("/v1/hubs/current/roles/defaults")
+            assert answer.status_code == 200, answer.text
+            assert answer.json()["data"] == made_with
+    assert not errors(response_validator("/v1/hubs/current/roles/defaults", "GET", 200), answer.json())
 
 
 def test_a_hub_invite_keeps_its_recipient_and_sender(api: httpx.Client) -> None:
