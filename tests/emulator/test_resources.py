@@ -365,6 +365,9 @@ def check_default_roles(roles: list[dict[str, Any]]) -> None:
     assert all(lower < higher for higher, lower in itertools.pairwise(granted))
     assert not any("hubs-roles-manage" in capabilities for capabilities in granted)
     assert [bool(INVITING & capabilities) for capabilities in granted] == [True, False, False, False, False]
+    admin, *_, analyst = granted
+    assert admin == known - {"hubs-roles-manage", "hubs-delete"}
+    assert all(capability.endswith("-view") for capability in analyst)
 
 
 def test_a_new_hub_is_made_with_cycles_default_roles_and_its_creator_is_the_owner(api: httpx.Client) -> None:
@@ -391,6 +394,7 @@ def test_default_roles_are_answered_from_what_a_hub_is_made_with(api: httpx.Clie
     roles = api.get("/v1/hubs/current/roles").json()["data"]
     fields = ("name", "identifier", "root", "capabilities")
     made_with = [{name: role[name] for name in fields} for role in roles]
+    assert api.get("/v1/hubs/current/roles/defaults").json()["data"] == made_with
     api.patch(
         f"/v1/hubs/current/roles/{roles[1]['id']}", json={"name": "Boss", "identifier": "boss", "rank": 6}
     ).raise_for_status()
