@@ -534,7 +534,6 @@ def generate(build: SpecBuild, out_dir: Path, package: str = "cycle_sdk._generat
             + "}",
             generator_sha256=generator_sha256(),
             namespaces=dict(sorted(namespaces.items())),
-            pascal=pascal,
             namespace_classes=namespace_classes,
             signature=signature,
             method_doc=lambda endpoint: method_doc(endpoint, op_info(endpoint), spec, typed=typed),
