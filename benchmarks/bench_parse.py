@@ -3,7 +3,7 @@
     python -m benchmarks.bench_parse --peers DIR      # DIR from benchmarks.peers.build()
 
 In one process, on the same bytes: json.loads (the baseline), cycle_sdk (the requester's decode
-path: cycle_sdk._decode.decode with the endpoint module's `parse`), pydantic v2 strict, msgspec
+path: the endpoint module's `parse` on the body's bytes), pydantic v2 strict, msgspec
 Structs and stock openapi-python-client (benchmarks.peers). Rounds alternate the decoders (the
 order rotates every round), so a slow moment of the shared machine lands on all of them alike;
 each decoder's figure is the median over rounds of its time / json.loads's time in the same round,

@@ -155,8 +155,8 @@ def parse_takes_body(parse: Callable[..., Any]) -> bool:
 
 def sdk_decoder(module: str) -> Decoder:
     """The SDK's decode path for an endpoint module (`api.environments.get_environments`), as the
-    requester runs it: the body's bytes through cycle_sdk._decode.decode and the module's `parse`,
-    whichever of the two a version of `parse` takes (the decoded JSON, or the body's bytes)."""
+    requester runs it: the module's `parse` (through cycle_sdk._decode.decode in versions that had
+    one), given whichever of the two a version of `parse` takes (the decoded JSON, or the body's bytes)."""
     parse = importlib.import_module(f"cycle_sdk._generated.{module}").parse
     from cycle_sdk import _decode
 

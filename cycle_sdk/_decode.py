@@ -58,11 +58,6 @@ V = TypeVar("V")
 log = logging.getLogger("cycle_sdk")
 
 
-def decode(status: int, body: bytes, parse: Callable[[int, bytes], T]) -> T:
-    """The requester's decode: parse(status, body); raises what parse raises."""
-    return parse(status, body)
-
-
 # --- errors -----------------------------------------------------------------------------------------
 
 
@@ -1457,7 +1452,6 @@ __all__ = [
     "Model",
     "OneOf",
     "UnknownVariant",
-    "decode",
     "decode_as",
     "decode_json",
     "decode_value",

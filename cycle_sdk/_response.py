@@ -19,7 +19,7 @@ from typing import Any, TypeVar, cast
 import httpx
 
 from ._body import BodyTooLarge, DeadlineExceeded
-from ._decode import DecodeError, InvalidJSON, decode
+from ._decode import DecodeError, InvalidJSON
 from ._messages import network_error_text
 from ._redact import TOO_DEEP, Redactor
 from ._request import Parser, RequestSpec
@@ -186,7 +186,7 @@ def from_response(
     if media and media != "application/json" and not media.endswith("+json"):
         return parse_error("The response is not JSON", f"content-type {media!r}", 100)
     try:
-        return Ok(decode(status, body, parse), response=response)
+        return Ok(parse(status, body), response=response)
     except (ValueError, RecursionError) as exc:
         if isinstance(exc, InvalidJSON | json.JSONDecodeError | UnicodeDecodeError | RecursionError):
             return parse_error("The response is not valid JSON", str(exc), 200, exc)
