@@ -112,7 +112,7 @@ test: $(GEN) $(ACTIONLINT)
 	$(BIN)/python -m ruff format --check $(LINTED)
 	$(BIN)/python -m mypy
 	@echo "pyright and make typecheck-generated run beside pytest (output after it, kept in $(TYPECHECK_LOG))"
-	@{ $(BIN)/pyright && $(BIN)/python -m generator.typecheck_generated; } >$(TYPECHECK_LOG) 2>&1 & checks=$$!; \
+	@{ $(BIN)/pyright && $(BIN)/python -m generator.typecheck_generated $(if $(FORCE),--force); } >$(TYPECHECK_LOG) 2>&1 & checks=$$!; \
 		$(PYTEST) -q; tests=$$?; \
 		wait $$checks; checked=$$?; \
 		echo "--- pyright, make typecheck-generated:"; cat $(TYPECHECK_LOG); \
