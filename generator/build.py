@@ -310,8 +310,6 @@ def fold_allof_unions(spec: dict[str, Any]) -> dict[str, Any]:
     """A copy of the spec for the tool, whose parser drops a oneOf/anyOf inside an allOf (and
     with it every property its members declare): those members' properties are folded into
     the object as optional ones. Models only: spec.json keeps the union for validators."""
-    import copy
-
     spec = copy.deepcopy(spec)
 
     def visit(node: Any) -> None:
