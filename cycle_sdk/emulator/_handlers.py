@@ -251,7 +251,7 @@ class Handlers:
         """`{"accept": true}` joins the invite's hub, `{"decline": true}` declines it; neither
         answers the invite as it is."""
         principal = call.principal or self.state.auth.default_principal
-        invite_id = next(iter(call.params.values()), "")
+        invite_id = call.params["inviteId"]
         answer = "accepted" if body.get("accept") is True else "declined" if body.get("decline") is True else None
         record = self.state.answer_invite(principal, invite_id, answer)
         return self._document(call, self.tools.fit(record.doc, call.op.data_schema), [record.doc])

@@ -228,6 +228,7 @@ class EmulatorState:
     def default_roles(self) -> list[dict[str, JSON]]:
         """Cycle's default roles, Owner first, as a hub is made with them (see `_roles`): each one's
         identifier is its name's, as the platform makes one, and `default` names it as their origin."""
+        every = self.capabilities()
         return [
             {
                 "name": role.name,
@@ -235,7 +236,7 @@ class EmulatorState:
                 "default": slug(role.name),
                 "root": role.root,
                 "rank": role.rank,
-                "capabilities": role_capabilities(role, self.capabilities()),
+                "capabilities": role_capabilities(role, every),
             }
             for role in DEFAULT_ROLES
         ]
