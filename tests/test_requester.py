@@ -9,7 +9,6 @@ from __future__ import annotations
 import inspect
 import json
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +24,6 @@ from tests.support.fault_server import FaultServer, Reply
 LISTING = Operation("GET", "/v1/environments", "getEnvironments", "environments", "get_environments", (200,))
 NOT_FOUND = {"error": {"status": 404, "code": "404.environment", "title": "Environment not found"}}
 CLI = Path(cycle_sdk.__file__).parent / "cli"
-
-
-@pytest.fixture
-async def make(server: FaultServer, kind: str) -> AsyncIterator[Callers]:
-    callers = Callers(kind, server.url)
-    yield callers
-    await callers.close()
 
 
 async def send(caller: Caller, request: Any, **kwargs: Any) -> Any:

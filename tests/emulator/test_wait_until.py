@@ -33,7 +33,6 @@ def test_a_request_wakes_a_wait_for_it(cycle_emulator: Emulator) -> None:
     route = ("GET", "/v1/environments")
     before = cycle_emulator.request_count(*route)
     thread, outcome = _waiting(cycle_emulator, lambda: cycle_emulator.request_count(*route) > before)
-    assert outcome == []  # nothing has made it hold: it cannot have returned
     response = httpx.get(f"{cycle_emulator.url}/v1/environments", headers=cycle_emulator.headers)
     assert response.status_code == 200
     thread.join(HANG_GUARD)
