@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import os
 import threading
 import time
 import tracemalloc
@@ -22,6 +21,7 @@ from typing import Any
 import pytest
 
 import cycle_sdk
+from benchmarks.common import peak_rss_mb, reset_peak_rss, rss_mb
 from tests.support.load_server import LoadServer
 
 pytestmark = pytest.mark.slow  # thousands of requests
@@ -60,11 +60,6 @@ def no_env_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CYCLE_API_KEY", raising=False)
 
 
-def rss_mb() -> float:
-    with open("/proc/self/statm") as fh:
-        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / MB
-
-
 class PeakRss:
     """This process's peak resident memory in MB while the block runs: the kernel's high-water
     mark (VmHWM), reset on entry (5 written to /proc/self/clear_refs) and read on exit. Exact,
@@ -74,14 +69,11 @@ class PeakRss:
         self.peak = 0.0
 
     def __enter__(self) -> PeakRss:
-        with open("/proc/self/clear_refs", "w") as fh:
-            fh.write("5")
+        assert reset_peak_rss(), "the peak can only be measured where /proc/self/clear_refs is writable"
         return self
 
     def __exit__(self, *exc: object) -> None:
-        with open("/proc/self/status") as fh:
-            kilobytes = next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:"))
-        self.peak = kilobytes * 1024 / MB
+        self.peak = peak_rss_mb()
 
 
 def live_objects() -> int:

@@ -14,6 +14,7 @@ import cycle_sdk
 from cycle_sdk.emulator import Emulator, run_emulator
 from cycle_sdk.models import HubNotification
 from tests.support.clock import HANG_GUARD, FakeClock
+from tests.support.listeners import connections
 
 ENV_BODY = {
     "name": "n",
@@ -27,11 +28,6 @@ ENV_BODY = {
 def emu() -> Iterator[Emulator]:
     with run_emulator(job_speed=0.05) as emulator:
         yield emulator
-
-
-def _connections(emu: Emulator) -> int:
-    """Notification sockets the emulator has subscribed so far (each before its handshake ends)."""
-    return emu.state.notifications.connections
 
 
 async def test_async_listen_yields_typed_notifications_and_reconnects(emu: Emulator) -> None:
@@ -55,10 +51,10 @@ async def test_async_listen_yields_typed_notifications_and_reconnects(emu: Emula
                 pass
             return note
 
-        before = _connections(emu)
+        before = connections(emu)
         consumer = asyncio.ensure_future(consume())
         # Subscribed: a change made from now on is delivered (one made earlier would not be).
-        await asyncio.to_thread(emu.wait_until, lambda: _connections(emu) > before)
+        await asyncio.to_thread(emu.wait_until, lambda: connections(emu) > before)
         created = await client.environments.create_environment(body=ENV_BODY)
         assert created.ok is True
         first = await next_note(HubNotification)
@@ -91,10 +87,10 @@ def _listen_once(emu: Emulator, client: cycle_sdk.Client) -> None:
                 notes.put(note)
                 return
 
-    before = _connections(emu)
+    before = connections(emu)
     thread = threading.Thread(target=consume, daemon=True)
     thread.start()
-    emu.wait_until(lambda: _connections(emu) > before)  # this listener's own socket is subscribed
+    emu.wait_until(lambda: connections(emu) > before)  # this listener's own socket is subscribed
     assert client.environments.create_environment(body=ENV_BODY).ok
     note = notes.get(timeout=HANG_GUARD)
     assert isinstance(note, HubNotification) and note.topic.startswith("environment")

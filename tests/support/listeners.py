@@ -24,23 +24,25 @@ __all__ = ["SUBSCRIBE_GUARD", "change_once_subscribed"]
 SUBSCRIBE_GUARD = 120.0
 
 
+def connections(emu: Emulator) -> int:
+    """Notification sockets `emu` has subscribed so far (each before its handshake ends)."""
+    return emu.state.notifications.connections
+
+
 @contextlib.contextmanager
 def change_once_subscribed(emu: Emulator, change: Callable[[], object]) -> Iterator[None]:
     """Run `change()` in a thread as soon as a notification socket opened after entering this
     block has subscribed to `emu` (enter it before starting the listener). Raises what `change`
     raised, or TimeoutError when no listener subscribed, once the block has ended cleanly."""
 
-    def connections() -> int:
-        return emu.state.notifications.connections
-
-    before = connections()
+    before = connections(emu)
     ended = threading.Event()
     failures: list[BaseException] = []
 
     def run() -> None:
         try:
-            emu.wait_until(lambda: ended.is_set() or connections() > before, timeout=SUBSCRIBE_GUARD)
-            if connections() > before:
+            emu.wait_until(lambda: ended.is_set() or connections(emu) > before, timeout=SUBSCRIBE_GUARD)
+            if connections(emu) > before:
                 change()
         except BaseException as exc:  # raised in the test's thread, below
             failures.append(exc)
