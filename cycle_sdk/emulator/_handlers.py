@@ -350,9 +350,10 @@ class Handlers:
                 self.state.stamp_event(kind, record, "provisioning.started")
                 effect.update(stamp="provisioning.completed", revert="new")
             effects.append({**effect, "final": final})
-        container = self.state.store.get(call.hub_id or "", CONTAINER_KIND, call.params.get("containerId", ""))
-        if kind.key == INSTANCE_KIND and container is not None:
-            self.state.count_instances(container)  # `container.instances` counts the new ones
+        if kind.key == INSTANCE_KIND:  # `container.instances` counts the new ones
+            container = self.state.store.get(call.hub_id or "", CONTAINER_KIND, call.params.get("containerId", ""))
+            if container is not None:
+                self.state.count_instances(container)
         return effects
 
     def _pipeline_run(self, call: Call, pipeline: Record) -> list[dict[str, JSON]]:

@@ -696,9 +696,7 @@ class EmulatorState:
             started = plan.at(2.0)  # the running phase began after new and queued
             self._apply_effects(plan.effects, success=phase == "completed", at=ended, started=started)
 
-    def _apply_effects(
-        self, effects: list[dict[str, JSON]], *, success: bool, at: float, started: float | None = None
-    ) -> None:
+    def _apply_effects(self, effects: list[dict[str, JSON]], *, success: bool, at: float, started: float) -> None:
         for effect in effects:
             op = effect["op"]
             if op == "delete_hub":
@@ -736,7 +734,7 @@ class EmulatorState:
                         self.stamp_event(kind, record, stamp, at=at)
                     began = effect.get("stamp_started")  # an event of when the job began running
                     if success and isinstance(began, str):
-                        self.stamp_event(kind, record, began, at=at if started is None else started)
+                        self.stamp_event(kind, record, began, at=started)
 
     def _sync_instances(self, container: Record, state: str, *, at: float | None = None) -> None:
         """A started container has instances (as `config.deploy.instances` says, at least one), in
