@@ -60,6 +60,9 @@ def fetch_ts_client(work: Path) -> Path:
     if not (checkout / ".git").is_dir():
         shutil.rmtree(checkout, ignore_errors=True)
         run(["git", "clone", "--quiet", TS_CLIENT_REPO, str(checkout)], work)
+    has_commit = subprocess.run(["git", "cat-file", "-e", f"{TS_CLIENT_COMMIT}^{{commit}}"], cwd=checkout, check=False)
+    if has_commit.returncode != 0:  # a clone from before the pin moved
+        run(["git", "fetch", "--quiet", "origin"], checkout)
     run(["git", "checkout", "--quiet", TS_CLIENT_COMMIT], checkout)
     return checkout
 
