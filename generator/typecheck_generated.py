@@ -33,6 +33,9 @@ from pathlib import Path
 
 from generator.effective import NOT_GENERATOR_INPUTS
 
+# The line a skipped check starts with (make test-timing reads it in make test's output).
+SKIPPED_CHECK = "typecheck-generated: skipped"
+
 ROOT = Path(__file__).resolve().parents[1]
 KEY_FILE = Path(".cache") / "typecheck-generated.key"
 MYPY_CONFIG = "generator/mypy-generated.ini"
@@ -153,7 +156,7 @@ def main(argv: list[str] | None = None, *, root: Path = ROOT) -> int:
     last = key_file.read_text().strip() if key_file.is_file() else None
     if key == last and not args.force:
         print(
-            f"typecheck-generated: skipped, nothing it checks changed since the last pass (key {key[:12]}; "
+            f"{SKIPPED_CHECK}, nothing it checks changed since the last pass (key {key[:12]}; "
             "`make typecheck-generated FORCE=1` runs it anyway)"
         )
         return 0
