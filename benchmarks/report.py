@@ -350,7 +350,7 @@ class Report:
             rows = []
             for name in (*DECODERS, "msgspec_attrs"):
                 off, held = _get(entry, "gc_off", name), _get(entry, "gc_on_held", name)
-                if off is None:
+                if off is None and name == "msgspec_attrs":  # the floor row: not in runs from before it
                     continue
                 rejects = _get(entry, "rejects", name)
                 if rejects is None:
